@@ -1,0 +1,45 @@
+"""genmodels: learn generative models by training, poking and watching them.
+
+    python app.py            # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT override)
+
+Each tab lives in demos/ and calls into the genmodels package.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+import gradio as gr  # noqa: E402
+
+from demos import coin_gan  # noqa: E402
+from demos.common import CSS  # noqa: E402
+
+HEADER = """
+# genmodels
+Train, poke and watch small generative models, live on a CPU. Each tab follows the lecture decks' notation:
+$p(x)$ for the data, $G(z)$ and $D(x)$ for a GAN's players.
+"""
+
+
+def build_demo() -> gr.Blocks:
+    with gr.Blocks(title="genmodels") as demo:
+        gr.Markdown(HEADER, latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+        with gr.Tabs():
+            with gr.Tab("Coin-flip GAN", id="coin"):
+                coin_gan.build()
+    return demo
+
+
+demo = build_demo()
+
+
+def launch(**kwargs):
+    """Queue and launch ``demo``; keyword arguments go to ``Blocks.launch``."""
+    kwargs.setdefault("server_name", os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    kwargs.setdefault("server_port", int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    return demo.queue(default_concurrency_limit=2).launch(css=CSS, **kwargs)
+
+
+if __name__ == "__main__":
+    launch()

@@ -1,0 +1,79 @@
+"""Benchmark: time for the coin GAN to reach |P(H) - p| <= 0.02, ours vs the seed notebook.
+
+    python benchmarks/coin_gan.py [--p 0.3] [--seeds 5] [--threads 1]
+
+Runs are interleaved (ours, notebook, ours, notebook, ...) so both see the same
+machine load. P(H) is measured on 10k generated flips every log interval (25
+steps for ours, one 32-step epoch for the notebook); the clock stops at the
+first interval within tolerance ("first"), and at the start of the final
+stretch that stays within it to the end of the run ("settled"). A run that
+never settles counts with its full run time (a lower bound, marked ">").
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from genmodels.coin_gan import Config, train  # noqa: E402
+
+
+def notebook_recipe(p: float, seed: int) -> Config:
+    """simpleGAN.ipynb: 1024 fixed flips, batch 32, Adam 1e-3, 500 epochs, plain D."""
+    return Config(p_heads=p, seed=seed, dataset_size=1024, real_flips=32, batch_size=32, steps=500 * 32,
+                  lr_d=1e-3, lr_g=1e-3, betas=(0.9, 0.999), lr_decay=False, g_init_midpoint=False,
+                  minibatch_mean=False)
+
+
+def timings(cfg: Config, log_every: int, tol: float = 0.02) -> tuple[float | None, float | None, float]:
+    """(first time within tol, time from which it stays within tol to the end, total), seconds."""
+    t0 = time.perf_counter()
+    first = settled = None
+    for r in train(cfg, log_every=log_every, preview_every=10**9, eval_flips=10_000):
+        t = time.perf_counter() - t0
+        inside = r.metrics["gap"] <= tol
+        if inside and first is None:
+            first = t
+        if inside and settled is None:
+            settled = t
+        elif not inside:
+            settled = None
+    return first, settled, time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--p", type=float, default=0.3)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (tiny MLPs: 1 is fastest)")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    rows = {"ours": [], "notebook": []}
+    for seed in range(a.seeds):
+        for name, cfg, every in (("ours", Config(p_heads=a.p, seed=seed), 25),
+                                 ("notebook", notebook_recipe(a.p, seed), 32)):
+            first, settled, total = timings(cfg, every)
+            rows[name].append((first, settled, total))
+            fmt = lambda v: "never" if v is None else f"{v:.2f} s"  # noqa: E731
+            print(f"seed {seed}  {name:8s} first {fmt(first):>8s}  settled {fmt(settled):>8s}  run {total:6.2f} s",
+                  flush=True)
+
+    def median(name: str, i: int) -> tuple[float, str]:
+        vals = [r[i] if r[i] is not None else r[2] for r in rows[name]]  # never: count the whole run
+        never = sum(r[i] is None for r in rows[name])
+        return statistics.median(vals), (">" if never * 2 >= len(vals) else "")
+
+    print(f"\np = {a.p}, {a.seeds} seeds, {torch.get_num_threads()} thread(s), torch {torch.__version__}")
+    for i, what in ((0, "first reaches"), (1, "stays within (to the end of its run)")):
+        (mo, lo), (mn, ln) = median("ours", i), median("notebook", i)
+        print(f"median time until |P(H) - p| <= 0.02 {what}: ours {lo}{mo:.2f} s, "
+              f"notebook {ln}{mn:.2f} s, speed-up {ln}{mn / mo:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+"""genmodels: small generative models to train, poke and watch.
+
+One module per model family, each readable top to bottom:
+
+- ``coin_gan``: a GAN that learns a biased coin.
+
+Shared pieces: ``data`` (offline datasets), ``checkpoints`` (safetensors +
+JSON cards), ``progress`` (the records training loops yield).
+"""
+import importlib
+
+__version__ = "0.1.0"
+
+# family name -> module; the CLI and the app look families up here.
+FAMILIES = {
+    "coin_gan": "genmodels.coin_gan",
+}
+
+
+def family(name: str):
+    """The module implementing a model family, with a clear error for unknown names."""
+    if name not in FAMILIES:
+        raise KeyError(f"unknown model family '{name}'; available: {', '.join(sorted(FAMILIES))}")
+    return importlib.import_module(FAMILIES[name])

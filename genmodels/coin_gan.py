@@ -1,0 +1,351 @@
+"""A GAN that learns a biased coin (seed deck 000, "A Barebones GAN").
+
+Nature flips a coin with p(x = H) = p. We never tell the model p: it only sees
+real flips x ~ p(x) (H = 1, T = 0). The generator turns noise into a number,
+
+    x = G(z; θ_G),  z ~ N(0, 1),
+
+and a flip is read off as H when G(z) > 0.5. The discriminator D(x; θ_D) gives
+the probability that x is real. As on the slide, with l the binary
+cross-entropy:
+
+    train D:  min_θD  Σ_{x_i ∈ R} l(D(x_i), 1) + Σ_{z_j ~ N} l(D(G(z_j)), 0)
+    train G:  min_θG  Σ_{z_j ~ N} l(D(G(z_j)), 1)
+
+What we do differently from the seed notebook, and why:
+
+- fresh flips every step instead of one fixed sample of 1024 flips: a fixed
+  sample has its own heads fraction (±0.014 around p), which is what the
+  notebook's GAN ends up copying;
+- larger batches, Adam with β1 = 0.5 and a learning rate that decays to a
+  tenth over the run, so the two players settle instead of orbiting;
+- G's output layer starts at the midpoint 0.5 with a small weight, so it does
+  not begin all-heads or all-tails (the notebook collapses for the first
+  100-200 epochs in 4 seeds out of 5).
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from . import checkpoints
+from .data import coin_flips
+from .progress import Record
+
+FAMILY = "coin_gan"
+
+
+@dataclass
+class Config:
+    p_heads: float = 0.3          # target p(x = H); the model never sees it
+    steps: int = 1000             # one step = one D update and one G update
+    real_flips: int = 256         # fresh real flips per step
+    batch_size: int = 256         # generated flips per step
+    lr_d: float = 2e-3
+    lr_g: float = 2e-3
+    dataset_size: int = 0         # 0: fresh flips each step; N: one fixed sample of N flips (the notebook)
+    d_hidden: int = 32            # D: 1 -> 32 ReLU -> 1 sigmoid (as in the notebook)
+    minibatch_mean: bool = True   # D also sees the batch's average (off = the notebook's D)
+    g_hidden: int = 64            # G: 1 -> 64 ReLU -> 1 linear (as in the notebook)
+    betas: tuple[float, float] = (0.5, 0.999)
+    lr_decay: bool = True         # linear decay of the learning rate ...
+    lr_decay_to: float = 0.1      # ... down to this fraction of it
+    g_init_midpoint: bool = True  # start G's output at 0.5
+    seed: int = 0
+
+    def validate(self) -> "Config":
+        checks = [
+            (0.0 < self.p_heads < 1.0, f"p_heads must be strictly between 0 and 1, got {self.p_heads}"),
+            (1 <= self.steps <= 100_000, f"steps must be in 1..100000, got {self.steps}"),
+            (1 <= self.real_flips <= 65_536, f"real_flips must be in 1..65536, got {self.real_flips}"),
+            (1 <= self.batch_size <= 65_536, f"batch_size must be in 1..65536, got {self.batch_size}"),
+            (0 < self.lr_d <= 1 and 0 < self.lr_g <= 1, "learning rates must be in (0, 1]"),
+            (0 <= self.dataset_size <= 1_000_000, "dataset_size must be in 0..1000000"),
+        ]
+        for ok, msg in checks:
+            if not ok:
+                raise ValueError(msg)
+        return self
+
+
+# --------------------------------------------------------------------------
+# Networks
+# --------------------------------------------------------------------------
+def _init_linear(layer: nn.Linear, g: torch.Generator) -> None:
+    """PyTorch's default Linear init, drawn from our own generator (reproducible, thread-safe)."""
+    bound = 1.0 / math.sqrt(layer.in_features)
+    nn.init.uniform_(layer.weight, -bound, bound, generator=g)
+    nn.init.uniform_(layer.bias, -bound, bound, generator=g)
+
+
+class Generator(nn.Module):
+    """G(z; θ_G): 1 -> hidden ReLU -> 1, a real number read as a flip by > 0.5."""
+
+    def __init__(self, hidden: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(1, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z)
+
+
+def heads_fraction(x: torch.Tensor) -> torch.Tensor:
+    """Fraction of the batch read as heads (x > 0.5).
+
+    Forward it is the exact count a person would make; backward it lets the
+    gradient through as if it were the plain mean of x (a straight-through
+    estimator), so G still learns from it.
+    """
+    soft = x.mean()
+    return soft + ((x > 0.5).float().mean() - soft).detach()
+
+
+class Discriminator(nn.Module):
+    """D(x; θ_D): hidden ReLU -> 1 sigmoid, the probability that x is real.
+
+    With ``minibatch_mean`` (minibatch discrimination, Salimans et al. 2016)
+    D sees each flip together with the fraction of heads in its batch, so a
+    generator that says "heads" too often is caught even when every single
+    flip looks fine. That is what stops the collapse to all-H or all-T.
+    """
+
+    def __init__(self, hidden: int = 32, minibatch_mean: bool = True):
+        super().__init__()
+        self.minibatch_mean = minibatch_mean
+        self.net = nn.Sequential(nn.Linear(2 if minibatch_mean else 1, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+
+    def logits(self, x: torch.Tensor, batch_mean: torch.Tensor | float | None = None) -> torch.Tensor:
+        if self.minibatch_mean:
+            m = heads_fraction(x) if batch_mean is None else batch_mean
+            x = torch.cat([x, torch.as_tensor(m, dtype=x.dtype).expand_as(x)], dim=1)
+        return self.net(x)
+
+    def forward(self, x: torch.Tensor, batch_mean=None) -> torch.Tensor:
+        return torch.sigmoid(self.logits(x, batch_mean))
+
+
+def build(cfg: Config, generator: torch.Generator) -> tuple[Generator, Discriminator]:
+    G, D = Generator(cfg.g_hidden), Discriminator(cfg.d_hidden, cfg.minibatch_mean)
+    for m in (*G.net, *D.net):
+        if isinstance(m, nn.Linear):
+            _init_linear(m, generator)
+    if cfg.g_init_midpoint:
+        with torch.no_grad():
+            G.net[2].weight.mul_(0.1)
+            G.net[2].bias.fill_(0.5)
+    return G, D
+
+
+# --------------------------------------------------------------------------
+# Losses, written as on the slide (l = binary cross-entropy)
+# --------------------------------------------------------------------------
+_bce = nn.functional.binary_cross_entropy_with_logits
+
+
+def d_loss(D: Discriminator, x_real: torch.Tensor, x_fake: torch.Tensor) -> torch.Tensor:
+    """l(D(x_i), 1) over real flips + l(D(G(z_j)), 0) over generated ones."""
+    real, fake = D.logits(x_real), D.logits(x_fake)
+    return _bce(real, torch.ones_like(real)) + _bce(fake, torch.zeros_like(fake))
+
+
+def g_loss(D: Discriminator, x_fake: torch.Tensor) -> torch.Tensor:
+    """l(D(G(z_j)), 1): G wants its flips labelled real."""
+    fake = D.logits(x_fake)
+    return _bce(fake, torch.ones_like(fake))
+
+
+# --------------------------------------------------------------------------
+# Sampling and measuring
+# --------------------------------------------------------------------------
+@torch.no_grad()
+def generate_raw(G: Generator, n: int, seed: int | None = None, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Raw generator outputs G(z) for n draws of z ~ N(0, 1), shape (n,)."""
+    if generator is None:
+        generator = torch.Generator().manual_seed(0 if seed is None else seed)
+    z = torch.randn(n, 1, generator=generator)
+    return G(z).squeeze(1)
+
+
+def to_flips(raw: torch.Tensor) -> torch.Tensor:
+    """Read raw outputs as flips: H = 1 when G(z) > 0.5, else T = 0."""
+    return (raw > 0.5).float()
+
+
+def sample(G: Generator, n: int, seed: int = 0) -> torch.Tensor:
+    """n generated flips (float 0/1)."""
+    return to_flips(generate_raw(G, n, seed=seed))
+
+
+def collapse(p_generated: float, tolerance: float = 0.005) -> str | None:
+    """'all heads' / 'all tails' when the generator has collapsed to one side."""
+    if p_generated >= 1.0 - tolerance:
+        return "all heads"
+    if p_generated <= tolerance:
+        return "all tails"
+    return None
+
+
+@torch.no_grad()
+def preview(G: Generator, D: Discriminator, n: int = 4000, seed: int = 1234, strip: int = 40) -> dict:
+    """What the tab draws: raw-output histogram, z -> G(z), D(x) and a strip of flips."""
+    raw = generate_raw(G, n, seed=seed)
+    z_grid = torch.linspace(-3, 3, 61).unsqueeze(1)
+    x_grid = torch.linspace(-0.5, 1.5, 81).unsqueeze(1)
+    counts, edges = torch.histogram(raw.clamp(-0.25, 1.25), bins=15, range=(-0.25, 1.25))
+    return {
+        "raw_hist": (edges[:-1] + (edges[1] - edges[0]) / 2).tolist(),
+        "raw_counts": counts.tolist(),
+        "z": z_grid.squeeze(1).tolist(),
+        "G_z": G(z_grid).squeeze(1).tolist(),
+        "x": x_grid.squeeze(1).tolist(),
+        "D_x": D(x_grid).squeeze(1).tolist(),
+        "strip": "".join("H" if f else "T" for f in to_flips(raw[:strip]).tolist()),
+    }
+
+
+# --------------------------------------------------------------------------
+# Training: a generator of progress records
+# --------------------------------------------------------------------------
+def train(cfg: Config, log_every: int = 25, preview_every: int | None = None, eval_flips: int = 20_000,
+          networks: tuple[Generator, Discriminator] | None = None):
+    """Train a coin GAN, yielding a :class:`Record` every ``log_every`` steps.
+
+    Metrics: ``target_p_heads``, ``empirical_p_heads`` (heads fraction of the
+    real flips seen so far), ``generated_p_heads`` (on ``eval_flips`` fresh
+    draws of z), ``gap`` = |generated - target|. A preview dict is attached
+    every ``preview_every`` steps (default: every record). The final record
+    has ``done=True`` and ``preview['networks'] = (G, D)``.
+    """
+    cfg.validate()
+    rng = torch.Generator().manual_seed(cfg.seed)
+    G, D = networks if networks is not None else build(cfg, rng)
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
+    if cfg.lr_decay:
+        decay = lambda s: 1.0 - cfg.lr_decay_to * 0 - (1.0 - cfg.lr_decay_to) * s / max(1, cfg.steps)  # noqa: E731
+        sched = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (opt_d, opt_g)]
+    else:
+        sched = []
+    dataset = coin_flips(cfg.p_heads, cfg.dataset_size, rng) if cfg.dataset_size else None
+    eval_rng_seed = cfg.seed + 1
+    heads_seen = flips_seen = 0
+    preview_every = preview_every or log_every
+
+    for step in range(1, cfg.steps + 1):
+        # Real flips x ~ p(x): fresh ones, or a minibatch of the fixed sample.
+        if dataset is None:
+            x_real = coin_flips(cfg.p_heads, cfg.real_flips, rng)
+        else:
+            x_real = dataset[torch.randint(len(dataset), (cfg.real_flips,), generator=rng)]
+        heads_seen += int(x_real.sum())
+        flips_seen += len(x_real)
+        x_real = x_real.unsqueeze(1)
+        z = torch.randn(cfg.batch_size, 1, generator=rng)
+
+        # 1) train D: real -> 1, generated -> 0 (G frozen: detach)
+        x_fake = G(z)
+        loss_d = d_loss(D, x_real, x_fake.detach())
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+        # 2) train G: make D call its flips real
+        loss_g = g_loss(D, x_fake)
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+        for s in sched:
+            s.step()
+
+        last = step == cfg.steps
+        if step % log_every == 0 or last:
+            with torch.no_grad():
+                p_gen = float(sample(G, eval_flips, seed=eval_rng_seed).mean())
+                d_real = float(D(x_real).mean())
+                d_fake = float(D(x_fake).mean())
+            metrics = {
+                "target_p_heads": cfg.p_heads,
+                "empirical_p_heads": heads_seen / flips_seen if dataset is None else float(dataset.mean()),
+                "generated_p_heads": p_gen,
+                "gap": abs(p_gen - cfg.p_heads),
+                "D_real": d_real,
+                "D_fake": d_fake,
+            }
+            pv = None
+            if last or step % preview_every == 0:
+                pv = preview(G, D)
+                pv["collapse"] = collapse(p_gen)
+            if last:
+                pv["networks"] = (G, D)
+            yield Record(step, {"loss_D": loss_d.item(), "loss_G": loss_g.item()}, metrics, pv, done=last)
+
+
+def run(cfg: Config, **kw) -> tuple[Generator, Discriminator, list[Record]]:
+    """Train to the end; returns (G, D, records)."""
+    records = list(train(cfg, **kw))
+    G, D = records[-1].preview["networks"]
+    return G, D, records
+
+
+# --------------------------------------------------------------------------
+# Checkpoints and evaluation (used by the CLI)
+# --------------------------------------------------------------------------
+def evaluate(G: Generator, p_heads: float, n: int = 100_000, seed: int = 0) -> dict:
+    p = float(sample(G, n, seed=seed).mean())
+    return {"target_p_heads": p_heads, "generated_p_heads": p, "gap": abs(p - p_heads),
+            "eval_flips": n, "collapsed": collapse(p) is not None}
+
+
+def save(path, G: Generator, D: Discriminator, cfg: Config, command: str = "", train_seconds: float | None = None) -> dict:
+    card = {
+        "family": FAMILY,
+        "config": asdict(cfg),
+        "dataset": f"fresh Bernoulli({cfg.p_heads}) flips" if not cfg.dataset_size else f"{cfg.dataset_size} fixed Bernoulli({cfg.p_heads}) flips",
+        "steps": cfg.steps,
+        "seed": cfg.seed,
+        "device": "cpu",
+        "torch": torch.__version__,
+        "train_seconds": train_seconds,
+        "metrics": evaluate(G, cfg.p_heads),
+        "command": command,
+        "created": time.strftime("%Y-%m-%d"),
+    }
+    return checkpoints.save(path, {"G": G, "D": D}, card)
+
+
+def load(path) -> tuple[Generator, Discriminator, dict]:
+    tensors, card = checkpoints.load(path, family=FAMILY)
+    cfg = Config(**{k: tuple(v) if k == "betas" else v for k, v in card["config"].items()})
+    G, D = Generator(cfg.g_hidden), Discriminator(cfg.d_hidden, cfg.minibatch_mean)
+    G.load_state_dict(checkpoints.unflatten(tensors, "G"))
+    D.load_state_dict(checkpoints.unflatten(tensors, "D"))
+    return G.eval(), D.eval(), card
+
+
+# --------------------------------------------------------------------------
+# The CLI's three verbs (see genmodels/__main__.py)
+# --------------------------------------------------------------------------
+CLI_ALIASES = {"p": "p_heads"}
+
+
+def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
+    t0 = time.perf_counter()
+    for r in train(cfg, log_every=max(1, cfg.steps // 10)):
+        echo(f"step {r.step:5d}  loss_D {r.losses['loss_D']:.3f}  loss_G {r.losses['loss_G']:.3f}  "
+             f"P(H) generated {r.metrics['generated_p_heads']:.4f}  target {cfg.p_heads}")
+    G, D = r.preview["networks"]
+    return save(out, G, D, cfg, command=command, train_seconds=round(time.perf_counter() - t0, 3))
+
+
+def cli_sample(path, n: int, seed: int):
+    G, _, _ = load(path)
+    return sample(G, n, seed=seed).numpy().astype("float32")
+
+
+def cli_eval(path, n: int | None = None, seed: int = 0) -> dict:
+    G, _, card = load(path)
+    return evaluate(G, card["config"]["p_heads"], n=n or 100_000, seed=seed)

@@ -1,0 +1,35 @@
+"""A real browser (Debian's Chromium via Playwright) on each tab."""
+import re
+import time
+
+
+def _card_values(page):
+    return page.locator("#coin-cards .gm-card-value").all_inner_texts()
+
+
+def test_coin_tab_trains_updates_and_stops(page):
+    page.get_by_role("tab", name="Coin-flip GAN").click()
+    assert _card_values(page)[2] == "–"
+    # a long run so that Stop has something to stop
+    steps = page.locator("#coin-train").locator("xpath=ancestor::div[contains(@class,'column')][1]")
+    page.get_by_label("Steps (one D + one G update each)").first.fill("5000")
+    page.get_by_label("Steps (one D + one G update each)").first.press("Enter")
+    page.click("#coin-train")
+    page.wait_for_function("() => document.querySelector('#coin-cards').innerText.match(/generated P\\(H\\)\\s*0\\.\\d{3}/)")
+    page.wait_for_selector("#coin-losses canvas, #coin-losses svg")
+    page.wait_for_selector("#coin-bars canvas, #coin-bars svg")
+    s1 = page.inner_text("#coin-status")
+    time.sleep(1.0)
+    s2 = page.inner_text("#coin-status")
+    assert re.search(r"step \d+ / 5000", s2) and s1 != s2          # still moving
+    strip = page.inner_text("#coin-strip")
+    assert re.fullmatch(r"[HT]{40}", strip.strip())
+    page.click("#coin-stop")
+    time.sleep(1.0)
+    after_stop = page.inner_text("#coin-status")
+    time.sleep(1.5)
+    assert page.inner_text("#coin-status") == after_stop          # stopped
+    step = int(re.search(r"step (\d+)", after_stop).group(1))
+    assert step < 5000
+    page.click("#coin-reset")
+    page.wait_for_function("() => document.querySelector('#coin-status').innerText.includes('Press')")
