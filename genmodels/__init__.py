@@ -2,10 +2,16 @@
 
 One module per model family, each readable top to bottom:
 
-- ``coin_gan``: a GAN that learns a biased coin.
+- ``coin_gan``: a GAN that learns a biased coin;
+- ``vae``: variational autoencoder (and the plain autoencoder);
+- ``dcgan``: deep convolutional GAN on digits;
+- ``ddpm``: denoising diffusion (UNet, DDPM / DDIM schedulers, pipeline);
+- ``cyclegan``: unpaired horse <-> zebra translation;
+- ``classifier``: the feature network behind the metrics.
 
 Shared pieces: ``data`` (offline datasets), ``checkpoints`` (safetensors +
-JSON cards), ``progress`` (the records training loops yield).
+JSON cards), ``progress`` (the records training loops yield), ``metrics``
+(FLD / KID / IS), ``common`` (devices, seeds, init, image grids).
 """
 import importlib
 
@@ -14,6 +20,11 @@ __version__ = "0.1.0"
 # family name -> module; the CLI and the app look families up here.
 FAMILIES = {
     "coin_gan": "genmodels.coin_gan",
+    "classifier": "genmodels.classifier",
+    "vae": "genmodels.vae",
+    "dcgan": "genmodels.dcgan",
+    "ddpm": "genmodels.ddpm",
+    "cyclegan": "genmodels.cyclegan",
 }
 
 

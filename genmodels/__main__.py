@@ -3,6 +3,7 @@
     python -m genmodels train FAMILY [--option value ...] --out checkpoints/NAME
     python -m genmodels sample CHECKPOINT --n N --seed S --out FILE.npy
     python -m genmodels eval CHECKPOINT [--n N] [--seed S]
+    python -m genmodels translate CHECKPOINT --direction horse2zebra|zebra2horse --input IN.npy --out OUT.npy
 
 Options of ``train`` are the fields of the family's ``Config`` dataclass
 (``python -m genmodels train FAMILY --help`` lists them).
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     top = argparse.ArgumentParser(prog="python -m genmodels", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    top.add_argument("verb", choices=["train", "sample", "eval"])
+    top.add_argument("verb", choices=["train", "sample", "eval", "translate"])
     top.add_argument("target", help="FAMILY for train; CHECKPOINT path for sample / eval")
     if len(argv) < 2 or argv[0] in ("-h", "--help"):
         top.print_help()
@@ -83,6 +84,26 @@ def main(argv: list[str] | None = None) -> int:
             card["metrics"] = metrics
             checkpoints.write_card(target, card)
             print(json.dumps(metrics, indent=2))
+        elif verb == "translate":
+            p = argparse.ArgumentParser(prog="python -m genmodels translate CHECKPOINT")
+            p.add_argument("--direction", required=True, choices=["horse2zebra", "zebra2horse"])
+            p.add_argument("--input", required=True, help=".npy of (N, 28, 28) float32 in [0, 1]")
+            p.add_argument("--out", required=True)
+            a = p.parse_args(rest)
+            from . import cyclegan
+            import torch
+            try:
+                x = np.load(a.input, allow_pickle=False)
+            except (OSError, ValueError) as e:
+                raise ValueError(f"cannot read {a.input} as a .npy array ({e})") from None
+            if x.ndim == 2:
+                x = x[None]
+            if x.ndim != 3 or x.shape[1:] != (28, 28) or not np.isfinite(x).all():
+                raise ValueError(f"--input must hold finite images of shape (N, 28, 28), got {x.shape}")
+            model, _ = cyclegan.load(target)
+            y = cyclegan.translate(model, torch.from_numpy(np.clip(x, 0, 1).astype(np.float32)), a.direction)
+            np.save(a.out, y.numpy().astype(np.float32))
+            print(f"wrote {a.out}: {tuple(y.shape)} float32 ({a.direction})")
         else:
             top.error(f"unknown verb '{verb}'")
     except (checkpoints.CheckpointError, KeyError, ValueError) as e:

@@ -69,7 +69,14 @@ def safe_load_pickle(path_or_bytes) -> object:
 
 
 def _package_file(package: str, relative: str, install_hint: str) -> Path:
-    """Locate a data file inside an installed package without importing it."""
+    """Locate a data file inside an installed package without importing it.
+
+    ``GENMODELS_DATA_DIR`` (a folder laid out like site-packages) is searched
+    first: for machines where the packages cannot be installed.
+    """
+    override = os.environ.get("GENMODELS_DATA_DIR")
+    if override and (Path(override) / package / relative).exists():
+        return Path(override) / package / relative
     spec = importlib.util.find_spec(package)
     if spec is not None and spec.submodule_search_locations:
         for root in spec.submodule_search_locations:

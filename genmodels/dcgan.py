@@ -1,0 +1,227 @@
+"""DCGAN on 28×28 digits (Radford et al. 2016; seed deck 001).
+
+    x = G(z; θ_G),  z ~ N(0, I) of size nz = 100
+    train D:  min_θD  l(D(x), 1) + l(D(G(z)), 0)
+    train G:  min_θG  l(D(G(z)), 1)          (l = binary cross-entropy)
+
+The paper's recipe, sized for 28×28: strided (transposed) convolutions and no
+pooling; BatchNorm everywhere except G's output and D's input; ReLU in G with a
+tanh output; LeakyReLU(0.2) in D; weights ~ N(0, 0.02); Adam(2e-4, β1 = 0.5),
+batch 128. Images live in [-1, 1] inside the model, [0, 1] outside.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from . import checkpoints, data
+from .common import (Deadline, batches, device, device_description, grid, init_normal, seeded, to_model,
+                     to_unit)
+from .progress import Record
+
+FAMILY = "dcgan"
+
+
+@dataclass
+class Config:
+    dataset: str = "mnist"      # mnist | fashion
+    nz: int = 100               # size of z
+    ngf: int = 64               # width of G
+    ndf: int = 64               # width of D
+    steps: int = 10_000
+    batch_size: int = 128
+    lr: float = 2e-4
+    beta1: float = 0.5
+    seed: int = 0
+    device: str = "auto"
+    max_seconds: float = 0.0    # stop early after this much wall time (0 = no limit)
+
+    def validate(self) -> "Config":
+        if self.dataset not in ("mnist", "fashion"):
+            raise ValueError(f"dataset must be 'mnist' or 'fashion', got '{self.dataset}'")
+        if not (1 <= self.nz <= 512 and 8 <= self.ngf <= 256 and 8 <= self.ndf <= 256):
+            raise ValueError("nz must be in 1..512 and ngf, ndf in 8..256")
+        if not (1 <= self.steps <= 1_000_000 and 2 <= self.batch_size <= 4096):
+            raise ValueError("steps must be in 1..1000000 and batch_size in 2..4096")
+        return self
+
+
+class Generator(nn.Module):
+    """z (nz) -> 4ngf×7×7 -> 2ngf×14×14 -> 1×28×28 in [-1, 1]."""
+
+    def __init__(self, nz: int = 100, ngf: int = 64):
+        super().__init__()
+        self.nz = nz
+        self.net = nn.Sequential(
+            nn.ConvTranspose2d(nz, ngf * 4, 7, 1, 0, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 4, ngf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ngf * 2), nn.ReLU(True),
+            nn.ConvTranspose2d(ngf * 2, 1, 4, 2, 1), nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(len(z), self.nz, 1, 1))
+
+
+class Discriminator(nn.Module):
+    """1×28×28 -> ndf×14×14 -> 2ndf×7×7 -> one logit (D(x) = sigmoid of it)."""
+
+    def __init__(self, ndf: int = 64):
+        super().__init__()
+        self.net = nn.Sequential(
+            nn.Conv2d(1, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf, ndf * 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ndf * 2), nn.LeakyReLU(0.2, True),
+            nn.Conv2d(ndf * 2, 1, 7, 1, 0),
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).view(-1)
+
+
+def build(cfg: Config, g: torch.Generator) -> tuple[Generator, Discriminator]:
+    G, D = Generator(cfg.nz, cfg.ngf), Discriminator(cfg.ndf)
+    init_normal(G, g)
+    init_normal(D, g)
+    return G, D
+
+
+# -- losses, as on the slide ------------------------------------------------
+_bce = nn.functional.binary_cross_entropy_with_logits
+
+
+def d_loss(D, x_real, x_fake):
+    real, fake = D(x_real), D(x_fake)
+    return _bce(real, torch.ones_like(real)) + _bce(fake, torch.zeros_like(fake))
+
+
+def g_loss(D, x_fake):
+    fake = D(x_fake)
+    return _bce(fake, torch.ones_like(fake))
+
+
+# -- sampling ----------------------------------------------------------------
+def noise(n: int, nz: int, seed: int) -> torch.Tensor:
+    """z ~ N(0, I), drawn on the CPU from ``seed`` so every device gets the same z."""
+    return torch.randn(n, nz, generator=seeded(seed))
+
+
+@torch.no_grad()
+def generate(G: Generator, z: torch.Tensor, batch: int = 1000) -> torch.Tensor:
+    """Images in [0, 1], (N, 28, 28), for latent vectors z (N, nz)."""
+    G.eval()
+    dev = next(G.parameters()).device
+    return torch.cat([to_unit(G(z[i:i + batch].to(dev))).cpu()[:, 0] for i in range(0, len(z), batch)])
+
+
+def sample(G: Generator, n: int, seed: int = 0) -> torch.Tensor:
+    return generate(G, noise(n, G.nz, seed))
+
+
+def diversity(x: torch.Tensor) -> float:
+    """Mean pairwise L2 distance between images (N, 28, 28): falls towards 0 under mode collapse."""
+    f = x.reshape(len(x), -1)
+    return float(torch.pdist(f).mean())
+
+
+# -- training ----------------------------------------------------------------
+def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200):
+    """Yields Records: Loss_D, Loss_G, D(x), D(G(z)), and a fixed-noise grid as preview.
+
+    ``networks`` = (G, D) continues training from them. The last record has
+    ``done=True`` and ``preview['networks'] = (G, D)``.
+    """
+    cfg.validate()
+    dev = device(cfg.device)
+    g = seeded(cfg.seed)
+    G, D = networks if networks is not None else build(cfg, g)
+    G.to(dev).train()
+    D.to(dev).train()
+    x_train, _ = data.load(cfg.dataset, "train")
+    real_div = diversity(x_train[:64])
+    opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(cfg.beta1, 0.999))
+    opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=(cfg.beta1, 0.999))
+    fixed_z = noise(64, cfg.nz, cfg.seed + 1).to(dev)
+    stream = batches(x_train, cfg.batch_size, g)
+    deadline = Deadline(cfg.max_seconds)
+    for step in range(1, cfg.steps + 1):
+        x_real = to_model(next(stream)).to(dev, non_blocking=True)
+        z = torch.randn(cfg.batch_size, cfg.nz, generator=g).to(dev, non_blocking=True)
+
+        x_fake = G(z)
+        loss_d = d_loss(D, x_real, x_fake.detach())          # (1) update D
+        opt_d.zero_grad(set_to_none=True)
+        loss_d.backward()
+        opt_d.step()
+
+        loss_g = g_loss(D, x_fake)                           # (2) update G
+        opt_g.zero_grad(set_to_none=True)
+        loss_g.backward()
+        opt_g.step()
+
+        last = step == cfg.steps or deadline.passed()
+        if step % log_every == 0 or last:
+            with torch.no_grad():
+                d_x = float(torch.sigmoid(D(x_real)).mean())
+                d_gz = float(torch.sigmoid(D(x_fake)).mean())
+            pv = None
+            if step % preview_every == 0 or last:
+                imgs = generate(G, fixed_z)
+                G.train()
+                div = diversity(imgs)
+                pv = {"grid": grid(imgs), "diversity": div, "real_diversity": real_div,
+                      "collapse": div < 0.5 * real_div}
+                if last:
+                    pv["networks"] = (G, D)
+            yield Record(step, {"Loss_D": loss_d.item(), "Loss_G": loss_g.item()},
+                         {"D(x)": d_x, "D(G(z))": d_gz}, pv, done=last)
+        if last:
+            return
+
+
+# -- checkpoints and CLI -----------------------------------------------------
+def save(path, G, D, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
+    card = {
+        "family": FAMILY, "config": asdict(cfg),
+        "dataset": f"{cfg.dataset} train (60k)", "steps": steps, "seed": cfg.seed,
+        "device": device_description(next(G.parameters()).device), "torch": torch.__version__,
+        "train_seconds": seconds, "metrics": metrics, "command": command, "created": time.strftime("%Y-%m-%d"),
+    }
+    return checkpoints.save(path, {"G": G, "D": D}, card)
+
+
+def load(path) -> tuple[Generator, Discriminator, dict]:
+    tensors, card = checkpoints.load(path, family=FAMILY)
+    c = card["config"]
+    G, D = Generator(c["nz"], c["ngf"]), Discriminator(c["ndf"])
+    G.load_state_dict(checkpoints.unflatten(tensors, "G"))
+    D.load_state_dict(checkpoints.unflatten(tensors, "D"))
+    return G.eval(), D.eval(), card
+
+
+def evaluate(G: Generator, dataset: str = "mnist", n: int = 10_000, seed: int = 0) -> dict:
+    from .metrics import image_metrics
+
+    fake = sample(G, n, seed)
+    return image_metrics(fake, data.load(dataset, "test")[0], data.load(dataset, "train")[0], task=dataset)
+
+
+def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
+    t0 = time.perf_counter()
+    for r in train(cfg, log_every=max(1, min(500, cfg.steps // 20)), preview_every=10**9):
+        echo(f"step {r.step:6d}  Loss_D {r.losses['Loss_D']:.3f}  Loss_G {r.losses['Loss_G']:.3f}  "
+             f"D(x) {r.metrics['D(x)']:.2f}  D(G(z)) {r.metrics['D(G(z))']:.2f}")
+    G, D = r.preview["networks"]
+    return save(out, G, D, cfg, r.step, {}, command, round(time.perf_counter() - t0, 1))
+
+
+def cli_sample(path, n: int, seed: int):
+    G, _, _ = load(path)
+    return sample(G, n, seed).numpy()
+
+
+def cli_eval(path, n=None, seed=0) -> dict:
+    G, _, card = load(path)
+    G.to(device("auto"))
+    return evaluate(G, card["config"]["dataset"], n or 10_000, seed)

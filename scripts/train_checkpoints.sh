@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Train (and evaluate) every shipped checkpoint. Each line is also the card's "command".
+# CPU:  bash scripts/train_checkpoints.sh cpu     (hours for the image models)
+# GPU:  bash scripts/train_checkpoints.sh cuda    (how the shipped image models were made; runs in parallel)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEV=${1:-cpu}
+run() {  # run NAME FAMILY ARGS...
+  local name=$1; shift
+  python3 -m genmodels train "$@" --device "$DEV" --out "checkpoints/$name" && python3 -m genmodels eval "checkpoints/$name"
+}
+if [ "${2:-}" != "--skip-classifiers" ]; then
+  run classifier-mnist classifier --task mnist --epochs 10
+  run classifier-horse-zebra classifier --task horse_zebra --epochs 40
+  run classifier-fashion classifier --task fashion --epochs 10
+fi
+run vae-mnist vae --latent 16 --steps 40000 --max_seconds 150 > /tmp/gm-vae-mnist.log 2>&1 &
+run vae2d-mnist vae --latent 2 --steps 40000 --max_seconds 150 > /tmp/gm-vae2d-mnist.log 2>&1 &
+run ae2d-mnist vae --latent 2 --kl false --steps 40000 --max_seconds 200 > /tmp/gm-ae2d-mnist.log 2>&1 &
+run dcgan-mnist dcgan --steps 20000 --max_seconds 180 > /tmp/gm-dcgan-mnist.log 2>&1 &
+run cyclegan-horse2zebra cyclegan --steps 8000 --batch_size 16 --max_seconds 200 > /tmp/gm-cyclegan.log 2>&1 &
+(run ddpm-mnist ddpm --steps 60000 --batch_size 256 --lr 4e-4 --max_seconds 280 \
+  && python3 benchmarks/ddpm_fld_table.py checkpoints/ddpm-mnist --n 2000 --write-card) > /tmp/gm-ddpm.log 2>&1 &
+wait
