@@ -12,11 +12,15 @@ run() {  # run NAME FAMILY ARGS...
 if [ "${2:-}" != "--skip-classifiers" ]; then
   run classifier-mnist classifier --task mnist --epochs 10
   run classifier-horse-zebra classifier --task horse_zebra --epochs 40
-  run classifier-fashion classifier --task fashion --epochs 10
+  if [ -d "${GENMODELS_FASHION_DIR:-/usr/share/datasets/fashion-mnist}" ]; then
+    run classifier-fashion classifier --task fashion --epochs 10
+  else
+    echo "Fashion-MNIST not installed: skipping classifier-fashion"
+  fi
 fi
 run vae-mnist vae --latent 16 --steps 40000 --max_seconds 150 > /tmp/gm-vae-mnist.log 2>&1 &
 run vae2d-mnist vae --latent 2 --steps 40000 --max_seconds 150 > /tmp/gm-vae2d-mnist.log 2>&1 &
-run ae2d-mnist vae --latent 2 --kl false --steps 40000 --max_seconds 200 > /tmp/gm-ae2d-mnist.log 2>&1 &
+run ae2d-mnist vae --latent 2 --kl false --steps 40000 --max_seconds 150 > /tmp/gm-ae2d-mnist.log 2>&1 &
 run dcgan-mnist dcgan --steps 20000 --max_seconds 180 > /tmp/gm-dcgan-mnist.log 2>&1 &
 run cyclegan-horse2zebra cyclegan --steps 8000 --batch_size 16 --max_seconds 200 > /tmp/gm-cyclegan.log 2>&1 &
 (run ddpm-mnist ddpm --steps 60000 --batch_size 256 --lr 4e-4 --max_seconds 280 \
