@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             card = checkpoints.read_card(target)
             mod = family(card.get("family", "?"))
             metrics = mod.cli_eval(target, n=a.n, seed=a.seed)
-            card["metrics"] = metrics
+            card["metrics"] = {**card.get("metrics", {}), **metrics}  # keep extra tables (e.g. DDPM's FLD by steps)
             checkpoints.write_card(target, card)
             print(json.dumps(metrics, indent=2))
         elif verb == "translate":

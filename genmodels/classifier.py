@@ -161,7 +161,7 @@ def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
     t0 = time.perf_counter()
     for r in train(cfg):
         echo(f"epoch {r.metrics['epoch']}  loss {r.losses['cross_entropy']:.4f}  test acc {r.metrics['test_accuracy']:.4f}")
-    net = r.preview["net"].cpu()
+    net = r.preview["net"]
     return save(out, net, cfg, r.step, {"test_accuracy": r.metrics["test_accuracy"]}, command,
                 round(time.perf_counter() - t0, 1))
 

@@ -11,6 +11,7 @@ batch 128. Images live in [-1, 1] inside the model, [0, 1] outside.
 """
 from __future__ import annotations
 
+import copy
 import time
 from dataclasses import asdict, dataclass
 
@@ -38,6 +39,8 @@ class Config:
     seed: int = 0
     device: str = "auto"
     max_seconds: float = 0.0    # stop early after this much wall time (0 = no limit)
+    ema: float = 0.999          # G_ema = running average of G's weights, used for sampling (0 = off)
+    init: str = ""              # continue from this checkpoint (path without extension)
 
     def validate(self) -> "Config":
         if self.dataset not in ("mnist", "fashion"):
@@ -126,6 +129,15 @@ def diversity(x: torch.Tensor) -> float:
 
 
 # -- training ----------------------------------------------------------------
+@torch.no_grad()
+def update_ema(G_ema: Generator, G: Generator, decay: float) -> None:
+    """G_ema ← decay·G_ema + (1 − decay)·G; BatchNorm statistics copied. A smoother generator to sample from."""
+    for pe, p in zip(G_ema.parameters(), G.parameters()):
+        pe.lerp_(p, 1 - decay) if decay > 0 else pe.copy_(p)
+    for be, b in zip(G_ema.buffers(), G.buffers()):
+        be.copy_(b)
+
+
 def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200):
     """Yields Records: Loss_D, Loss_G, D(x), D(G(z)), and a fixed-noise grid as preview.
 
@@ -135,7 +147,16 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
-    G, D = networks if networks is not None else build(cfg, g)
+    G_ema = None
+    if networks is None and cfg.init:
+        G, D, G_ema, _ = load(cfg.init, with_ema=True)
+    elif networks is not None:
+        G, D, *rest = networks
+        G_ema = rest[0] if rest else None
+    else:
+        G, D = build(cfg, g)
+    G_ema = G_ema or copy.deepcopy(G)
+    G_ema.to(dev).eval().requires_grad_(False)
     G.to(dev).train()
     D.to(dev).train()
     x_train, _ = data.load(cfg.dataset, "train")
@@ -159,6 +180,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
+        update_ema(G_ema, G, cfg.ema)
 
         last = step == cfg.steps or deadline.passed()
         if step % log_every == 0 or last:
@@ -167,13 +189,12 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
                 d_gz = float(torch.sigmoid(D(x_fake)).mean())
             pv = None
             if step % preview_every == 0 or last:
-                imgs = generate(G, fixed_z)
-                G.train()
+                imgs = generate(G_ema, fixed_z)
                 div = diversity(imgs)
                 pv = {"grid": grid(imgs), "diversity": div, "real_diversity": real_div,
                       "collapse": div < 0.5 * real_div}
                 if last:
-                    pv["networks"] = (G, D)
+                    pv["networks"] = (G, D, G_ema)
             yield Record(step, {"Loss_D": loss_d.item(), "Loss_G": loss_g.item()},
                          {"D(x)": d_x, "D(G(z))": d_gz}, pv, done=last)
         if last:
@@ -181,23 +202,34 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
 
 
 # -- checkpoints and CLI -----------------------------------------------------
-def save(path, G, D, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
+def save(path, G, D, G_ema, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
     card = {
         "family": FAMILY, "config": asdict(cfg),
         "dataset": f"{cfg.dataset} train (60k)", "steps": steps, "seed": cfg.seed,
         "device": device_description(next(G.parameters()).device), "torch": torch.__version__,
         "train_seconds": seconds, "metrics": metrics, "command": command, "created": time.strftime("%Y-%m-%d"),
     }
-    return checkpoints.save(path, {"G": G, "D": D}, card)
+    if cfg.init:
+        prev = checkpoints.read_card(cfg.init)
+        card["continued_from"] = {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")}
+        card["steps_total"] = steps + prev.get("steps_total", prev.get("steps", 0))
+    return checkpoints.save(path, {"G": G, "D": D, "G_ema": G_ema}, card)
 
 
-def load(path) -> tuple[Generator, Discriminator, dict]:
+def load(path, with_ema: bool = False):
+    """(G_ema, D, card) for sampling; with_ema=True: (G, D, G_ema, card) to continue training.
+
+    G_ema is the generator to sample from (a checkpoint without one uses G).
+    """
     tensors, card = checkpoints.load(path, family=FAMILY)
     c = card["config"]
-    G, D = Generator(c["nz"], c["ngf"]), Discriminator(c["ndf"])
+    G, D, G_ema = Generator(c["nz"], c["ngf"]), Discriminator(c["ndf"]), Generator(c["nz"], c["ngf"])
     G.load_state_dict(checkpoints.unflatten(tensors, "G"))
     D.load_state_dict(checkpoints.unflatten(tensors, "D"))
-    return G.eval(), D.eval(), card
+    G_ema.load_state_dict(checkpoints.unflatten(tensors, "G_ema") or checkpoints.unflatten(tensors, "G"))
+    if with_ema:
+        return G, D, G_ema.eval(), card
+    return G_ema.eval(), D.eval(), card
 
 
 def evaluate(G: Generator, dataset: str = "mnist", n: int = 10_000, seed: int = 0) -> dict:
@@ -212,8 +244,8 @@ def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
     for r in train(cfg, log_every=max(1, min(500, cfg.steps // 20)), preview_every=10**9):
         echo(f"step {r.step:6d}  Loss_D {r.losses['Loss_D']:.3f}  Loss_G {r.losses['Loss_G']:.3f}  "
              f"D(x) {r.metrics['D(x)']:.2f}  D(G(z)) {r.metrics['D(G(z))']:.2f}")
-    G, D = r.preview["networks"]
-    return save(out, G, D, cfg, r.step, {}, command, round(time.perf_counter() - t0, 1))
+    G, D, G_ema = r.preview["networks"]
+    return save(out, G, D, G_ema, cfg, r.step, {}, command, round(time.perf_counter() - t0, 1))
 
 
 def cli_sample(path, n: int, seed: int):

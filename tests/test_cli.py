@@ -34,6 +34,11 @@ def test_train_sample_eval_coin_gan(tmp_path):
     printed = json.loads(r.stdout)
     assert printed["generated_p_heads"] == card["metrics"]["generated_p_heads"]
     assert json.loads((tmp_path / "coin.json").read_text())["metrics"] == printed
+    # eval keeps metrics it does not recompute (e.g. DDPM's FLD-by-steps table)
+    card = json.loads((tmp_path / "coin.json").read_text())
+    (tmp_path / "coin.json").write_text(json.dumps({**card, "metrics": {**card["metrics"], "extra": 1}}))
+    assert _cli("eval", str(out)).returncode == 0
+    assert json.loads((tmp_path / "coin.json").read_text())["metrics"]["extra"] == 1
 
 
 def test_cli_errors_are_messages_not_tracebacks(tmp_path):
