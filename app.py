@@ -12,13 +12,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from demos import coin_gan  # noqa: E402
+from demos import coin_gan, cyclegan  # noqa: E402
 from demos.common import CSS  # noqa: E402
 
 HEADER = """
 # genmodels
 Train, poke and watch small generative models, live on a CPU. Each tab follows the lecture decks' notation:
-$p(x)$ for the data, $G(z)$ and $D(x)$ for a GAN's players.
+$p(x)$ for the data, $G(z)$ and $D(x)$ for a GAN's players, $G: X \\to Y$ and $F: Y \\to X$ for CycleGAN's.
 """
 
 
@@ -28,6 +28,8 @@ def build_demo() -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Coin-flip GAN", id="coin"):
                 coin_gan.build()
+            with gr.Tab("CycleGAN", id="cyclegan"):
+                cyclegan.build()
     return demo
 
 

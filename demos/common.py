@@ -44,3 +44,21 @@ CSS = """
 .gm-ok {background: #f0fdf4; color: #166534; border: 1px solid #86efac; border-radius: 8px; padding: 8px 12px;}
 .gm-strip {font-family: monospace; font-size: 1.2em; letter-spacing: 0.15em; word-break: break-all;}
 """
+
+
+class UploadImage(gr.Image):
+    """gr.Image that hands an unreadable upload to our own checks instead of failing in Gradio.
+
+    gr.Image decodes uploads before the event handler runs, so a bad file would
+    end in Gradio's generic "could not preprocess" error. Here the raw path gets
+    through and ``genmodels.imaging`` explains what is wrong with it.
+    """
+
+    def get_block_name(self) -> str:
+        return "image"
+
+    def preprocess(self, payload):
+        try:
+            return super().preprocess(payload)
+        except Exception:  # noqa: BLE001 - any decoding failure: let imaging.open_image explain it
+            return getattr(payload, "path", None) if payload is not None else None

@@ -26,3 +26,68 @@ def test_coin_train_rejects_bad_values_with_a_message(client):
 def test_coin_reset(client):
     out = client.predict(0.4, api_name="/coin_reset")
     assert "0.400" in out[0] and "Press" in out[1]
+
+
+# -- CycleGAN ------------------------------------------------------------------
+import io  # noqa: E402
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+
+def _read(path):
+    return np.asarray(Image.open(path).convert("L"), dtype=np.float32) / 255
+
+
+def test_cyclegan_example_gives_four_panels(client):
+    out = client.predict("horse2zebra", 3, False, api_name="/cyclegan_example")
+    received, translated, reconstructed, identity, info, caption = out
+    r, t, c = _read(received), _read(translated), _read(reconstructed)
+    assert r.shape == t.shape == c.shape and r.shape[0] >= 28
+    assert np.abs(t - r).mean() > 0.03          # translation changes the picture...
+    assert np.abs(c - r).mean() < 0.1           # ...and the cycle brings it back
+    assert "cycle L1" in info and "G(x)" in caption
+
+
+def test_cyclegan_upload_and_bad_uploads(client, tmp_path):
+    from gradio_client import handle_file
+
+    from genmodels import data
+    zebra = (data.horses_and_zebras("test")[1][0].numpy() * 255).astype(np.uint8)
+    good = tmp_path / "zebra.png"
+    Image.fromarray(zebra).resize((200, 200)).save(good)
+    out = client.predict("zebra2horse", handle_file(str(good)), False, api_name="/cyclegan_upload")
+    assert _read(out[0]).shape[0] >= 28
+
+    cases = {}
+    (tmp_path / "notes.png").write_bytes(b"definitely not an image")
+    cases["notes.png"] = "not an image we can read"
+    Image.new("L", (1, 1)).save(tmp_path / "tiny.png")
+    cases["tiny.png"] = "only 1×1"
+    frames = [Image.new("L", (32, 32), v) for v in (0, 255)]
+    frames[0].save(tmp_path / "anim.gif", save_all=True, append_images=frames[1:])
+    cases["anim.gif"] = "animation"
+    Image.new("L", (9000, 9000)).save(tmp_path / "huge.png")
+    cases["huge.png"] = "too large"
+    Image.new("RGBA", (64, 64), (0, 0, 0, 0)).save(tmp_path / "clear.png")
+    cases["clear.png"] = "blank"
+    for name, message in cases.items():
+        with pytest.raises(Exception, match=message):
+            client.predict("horse2zebra", handle_file(str(tmp_path / name)), False, api_name="/cyclegan_upload")
+
+
+def test_cyclegan_bad_api_values(client):
+    with pytest.raises(Exception, match=r"(?i)direction|choice|not in"):
+        client.predict("cat2dog", 0, False, api_name="/cyclegan_example")
+    with pytest.raises(Exception, match="Example index must be between"):
+        client.predict("horse2zebra", 99, False, api_name="/cyclegan_example")
+    with pytest.raises(Exception, match="no live-trained model yet"):
+        client.predict("horse2zebra", 0, True, api_name="/cyclegan_example")
+
+
+def test_cyclegan_live_training_streams(client):
+    job = client.submit("fine-tune the checkpoint", 20, 2, 0, api_name="/cyclegan_train")
+    outs = list(job)
+    assert len(outs) >= 2
+    table, curves, preview, status = outs[-1][:4]
+    assert "Cycle, horses" in table and "20 / 20" in status

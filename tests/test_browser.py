@@ -33,3 +33,25 @@ def test_coin_tab_trains_updates_and_stops(page):
     assert step < 5000
     page.click("#coin-reset")
     page.wait_for_function("() => document.querySelector('#coin-status').innerText.includes('Press')")
+
+
+def test_cyclegan_tab_example_shows_the_cycle(page):
+    page.get_by_role("tab", name="CycleGAN").click()
+    page.locator("#cg-gallery img").nth(2).click()
+    for panel in ("#cg-received", "#cg-translated", "#cg-reconstructed", "#cg-identity"):
+        page.wait_for_selector(f"{panel} img")
+    page.wait_for_function("() => /0\\.\\d{3}/.test(document.querySelector('#cg-info').innerText)")
+    first = page.get_attribute("#cg-translated img", "src")
+    page.get_by_label("Zebra → horse").check()       # switches the gallery and shows zebra #0
+    page.wait_for_function("() => document.querySelector('#cg-info').innerText.includes('Zebra → horse')")
+    page.locator("#cg-gallery img").nth(4).click()
+    page.wait_for_function(f"() => document.querySelector('#cg-translated img').src !== {first!r}")
+
+
+def test_cyclegan_bad_upload_shows_a_message(page, tmp_path):
+    bad = tmp_path / "not-an-image.png"
+    bad.write_bytes(b"hello, I am text")
+    page.get_by_role("tab", name="CycleGAN").click()
+    page.locator("#cg-upload input[type=file]").set_input_files(str(bad))
+    page.click("#cg-upload-btn")
+    page.wait_for_selector("text=not an image we can read")

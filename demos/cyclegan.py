@@ -1,0 +1,248 @@
+"""CycleGAN tab: horse ↔ zebra without pairs, with the cycle made visible (seed deck 001).
+
+A thin adapter: widgets -> genmodels.cyclegan / genmodels.imaging -> panels and curves.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import torch
+
+from genmodels import checkpoints, cyclegan, data
+from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
+
+from .common import UploadImage, cards, number
+
+CHECKPOINT = checkpoints.CHECKPOINT_DIR / "cyclegan-horse2zebra"
+GALLERY_SIZE = 12
+MAX_TRAIN_STEPS = 2000
+PREVIEW_ROWS = ["horse", "horse2zebra", "horse_reconstructed", "zebra", "zebra2horse", "zebra_reconstructed"]
+LABELS = {"horse2zebra": "Horse → zebra", "zebra2horse": "Zebra → horse"}
+
+INTRO = r"""
+### CycleGAN: horse ↔ zebra without a single pair
+Two domains, horses $X$ and zebras $Y$ (Animal-MNIST), and **no paired examples**: nobody says which zebra a
+given horse should become. Two generators learn the two directions, $G: X \to Y$ and $F: Y \to X$, and two
+discriminators judge them, $D_Y$ (is this a real zebra?) and $D_X$ (a real horse?).
+"""
+
+UNPAIRED = r"""
+**Why unpaired matters.** *Paired* image-to-image translation (pix2pix) learns from examples $(x, y)$ of the
+same scene in both styles: a photo and its painting, a sketch and its shoe. Such pairs rarely exist: nobody
+photographs the same horse as a zebra. CycleGAN needs only two piles of images. The price is ambiguity: many
+zebras would fool $D_Y$, so the **cycle** constraint $F(G(x)) \approx x$ forces the translation to keep the
+content (pose, outline) and change only the style (the stripes).
+"""
+
+LOSS_TERMS = [
+    ("GAN_G", "Adversarial, G", r"(D_Y(G(x)) − 1)²: G tries to make D_Y call its zebras real."),
+    ("GAN_F", "Adversarial, F", r"(D_X(F(y)) − 1)²: F tries to make D_X call its horses real."),
+    ("cycle_X", "Cycle, horses (×λ = 10)", r"|F(G(x)) − x|: a horse turned zebra and back must be the same horse."),
+    ("cycle_Y", "Cycle, zebras (×λ)", r"|G(F(y)) − y|: and a zebra there and back the same zebra."),
+    ("identity_X", "Identity, F (×0.5λ)", r"|F(x) − x|: F given a real horse should leave it alone (keeps tones)."),
+    ("identity_Y", "Identity, G (×0.5λ)", r"|G(y) − y|: G given a real zebra should leave it alone."),
+    ("D_X", "Discriminator D_X", r"½[(D_X(x) − 1)² + D_X(F(y))²]: tell real horses from F's (from a pool of 50)."),
+    ("D_Y", "Discriminator D_Y", r"½[(D_Y(y) − 1)² + D_Y(G(x))²]: tell real zebras from G's."),
+]
+
+
+@functools.lru_cache(maxsize=1)
+def pretrained() -> cyclegan.CycleGAN:
+    model, _ = cyclegan.load(CHECKPOINT)
+    return model.eval()
+
+
+@functools.lru_cache(maxsize=1)
+def _heldout() -> dict[str, torch.Tensor]:
+    horses, zebras = data.horses_and_zebras("test")
+    return {"horse2zebra": horses[:GALLERY_SIZE], "zebra2horse": zebras[:GALLERY_SIZE]}
+
+
+def _model(use_live: bool, live_model) -> cyclegan.CycleGAN:
+    if use_live:
+        if live_model is None:
+            raise gr.Error("You have no live-trained model yet: train one below, or choose the pretrained checkpoint.")
+        return live_model
+    try:
+        return pretrained()
+    except checkpoints.CheckpointError as e:
+        raise gr.Error(f"{e} You can still train a model from scratch below.") from None
+
+
+def _direction(direction: str) -> str:
+    if direction not in cyclegan.DIRECTIONS:
+        raise gr.Error(f"Direction must be one of {', '.join(cyclegan.DIRECTIONS)}; got {direction!r}.")
+    return direction
+
+
+@torch.no_grad()
+def cycle_panels(model: cyclegan.CycleGAN, x: np.ndarray | torch.Tensor, direction: str) -> dict:
+    """received x, translated, reconstructed, identity (all (28, 28) in [0, 1]) and P(target)."""
+    x = torch.as_tensor(x, dtype=torch.float32).reshape(1, 28, 28)
+    back = "zebra2horse" if direction == "horse2zebra" else "horse2zebra"
+    fake = cyclegan.translate(model, x, direction)
+    rec = cyclegan.translate(model, fake, back)
+    ident = cyclegan.translate(model, x, back)      # the *other* generator should leave x alone
+    return {"received": x[0], "translated": fake[0], "reconstructed": rec[0], "identity": ident[0],
+            "cycle_l1": float((rec - x).abs().mean())}
+
+
+def _outputs(p: dict, direction: str):
+    src, dst = ("horse", "zebra") if direction == "horse2zebra" else ("zebra", "horse")
+    gen, other = ("G", "F") if direction == "horse2zebra" else ("F", "G")
+    info = cards([("direction", LABELS[direction], ""),
+                  ("cycle L1 |reconstructed − received|", f"{p['cycle_l1']:.3f}", "good" if p["cycle_l1"] <= 0.08 else "bad")])
+    return (upscale(p["received"]), upscale(p["translated"]), upscale(p["reconstructed"]), upscale(p["identity"]),
+            info, f"**Received** ({src}, 28×28, what the model sees) → **{gen}(x)**, a {dst} → "
+                  f"**{other}({gen}(x))**, back to a {src} · identity: **{other}(x)** should equal x.")
+
+
+def gallery(direction: str):
+    direction = _direction(direction)
+    return [upscale(img, 112) for img in _heldout()[direction]]
+
+
+def translate_example(direction: str, index, use_live: bool = False, live_model=None):
+    direction = _direction(direction)
+    i = number("Example index", index, 0, GALLERY_SIZE - 1, integer=True)
+    return _outputs(cycle_panels(_model(use_live, live_model), _heldout()[direction][i], direction), direction)
+
+
+def translate_upload(direction: str, image, use_live: bool = False, live_model=None):
+    direction = _direction(direction)
+    try:
+        x = to_domain(image)
+    except ImageInputError as e:
+        raise gr.Error(str(e)) from None
+    return _outputs(cycle_panels(_model(use_live, live_model), x, direction), direction)
+
+
+def translate_sketch(direction: str, sketch, use_live: bool = False, live_model=None):
+    direction = _direction(direction)
+    try:
+        x = sketch_to_domain(sketch)
+    except ImageInputError as e:
+        raise gr.Error(str(e)) from None
+    return _outputs(cycle_panels(_model(use_live, live_model), x, direction), direction)
+
+
+def _loss_table(losses: dict | None) -> str:
+    rows = "".join(
+        f"<tr><td><b>{title}</b><br><span style='opacity:.8'>{text}</span></td>"
+        f"<td style='text-align:right;font-variant-numeric:tabular-nums'>"
+        f"{'–' if losses is None else f'{losses[key]:.3f}'}</td></tr>"
+        for key, title, text in LOSS_TERMS
+    )
+    return f"<table class='gm-losses' style='width:100%'><tr><th>term</th><th>value</th></tr>{rows}</table>"
+
+
+def train_stream(mode: str, steps, batch_size, seed):
+    """Stream a live run: yields (loss table, curves, preview strip, status, model state)."""
+    steps = number("Steps", steps, 10, MAX_TRAIN_STEPS, integer=True)
+    batch_size = number("Batch size", batch_size, 1, 64, integer=True)
+    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    if mode not in ("fine-tune the checkpoint", "from scratch"):
+        raise gr.Error(f"Mode must be 'fine-tune the checkpoint' or 'from scratch'; got {mode!r}.")
+    model = None
+    if mode == "fine-tune the checkpoint":
+        try:
+            model = copy.deepcopy(pretrained())     # never touch the shared model
+        except checkpoints.CheckpointError as e:
+            raise gr.Error(f"{e} Choose 'from scratch' instead.") from None
+        cfg = cyclegan.Config(**{**model.cfg.__dict__, "steps": steps, "batch_size": batch_size, "seed": seed,
+                                 "device": "cpu", "max_seconds": 0.0})
+    else:
+        cfg = cyclegan.Config(steps=steps, batch_size=batch_size, seed=seed, device="cpu")
+    history = []
+    every = max(5, steps // 50)
+    for r in cyclegan.train(cfg, model=model, log_every=every, preview_every=every * 5):
+        history += [{"step": r.step, "loss": v, "term": k} for k, v in r.losses.items() if k != "G_total"]
+        strip = gr.skip()
+        if r.preview:
+            pv = r.preview["panels"]
+            rows = [np.concatenate([pv[k][i].numpy() for i in range(4)], 1) for k in PREVIEW_ROWS]
+            strip = (np.concatenate(rows, 0).clip(0, 1) * 255).astype(np.uint8).repeat(4, 0).repeat(4, 1)
+        status = f"step {r.step} / {steps}" + (" · done: choose “my live-trained model” above to use it" if r.done else "")
+        yield (_loss_table(r.losses), pd.DataFrame(history), strip, status,
+               r.preview["model"] if r.done else gr.skip())
+
+
+def build() -> None:
+    latex = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+    gr.Markdown(INTRO, latex_delimiters=latex)
+    live_model = gr.State(None)
+    with gr.Row():
+        direction = gr.Radio([(v, k) for k, v in LABELS.items()], value="horse2zebra", label="Direction",
+                             elem_id="cg-direction")
+        use_live = gr.Radio([("pretrained checkpoint", False), ("my live-trained model", True)], value=False,
+                            label="Model", elem_id="cg-model")
+    with gr.Row():
+        with gr.Column(scale=2):
+            examples = gr.Gallery(value=gallery("horse2zebra"), label="Held-out examples (never seen in training): click one",
+                                  columns=6, height=260, allow_preview=False, object_fit="contain",
+                                  elem_id="cg-gallery")
+            with gr.Tabs():
+                with gr.Tab("Upload"):
+                    upload = UploadImage(type="filepath", label="Upload a horse or zebra picture", height=220,
+                                      sources=["upload", "clipboard"], elem_id="cg-upload")
+                    upload_btn = gr.Button("Translate the upload", elem_id="cg-upload-btn")
+                with gr.Tab("Draw"):
+                    sketch = gr.Sketchpad(label="Draw a horse (dark strokes on white)", type="numpy", height=260,
+                                          elem_id="cg-sketch")
+                    sketch_btn = gr.Button("Translate the drawing", elem_id="cg-sketch-btn")
+        with gr.Column(scale=3):
+            info = gr.HTML(cards([("direction", LABELS["horse2zebra"], ""), ("cycle L1", "–", "")]), elem_id="cg-info")
+            with gr.Row():
+                received = gr.Image(label="received x (28×28)", elem_id="cg-received", show_label=True, height=180)
+                translated = gr.Image(label="translated", elem_id="cg-translated", height=180)
+                reconstructed = gr.Image(label="reconstructed", elem_id="cg-reconstructed", height=180)
+                identity = gr.Image(label="identity", elem_id="cg-identity", height=180)
+            caption = gr.Markdown("Pick an example, upload a picture or draw one.", elem_id="cg-caption")
+    gr.Markdown(UNPAIRED, latex_delimiters=latex)
+
+    with gr.Accordion("Train live: every loss term, explained, with its value", open=False, elem_id="cg-train-acc"):
+        with gr.Row():
+            with gr.Column(scale=1, min_width=260):
+                mode = gr.Radio(["fine-tune the checkpoint", "from scratch"], value="fine-tune the checkpoint",
+                                label="Start from", elem_id="cg-mode")
+                steps = gr.Slider(10, MAX_TRAIN_STEPS, value=200, step=10, label="Steps", elem_id="cg-steps")
+                batch = gr.Slider(1, 64, value=8, step=1, label="Batch size (each domain)")
+                seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+                with gr.Row():
+                    train_btn = gr.Button("Train", variant="primary", elem_id="cg-train")
+                    stop_btn = gr.Button("Stop", variant="stop", elem_id="cg-stop")
+                status = gr.Markdown("", elem_id="cg-status")
+            with gr.Column(scale=2):
+                table = gr.HTML(_loss_table(None), elem_id="cg-losses")
+                curves = gr.LinePlot(x="step", y="loss", color="term", title="Loss terms during training",
+                                     elem_id="cg-curves")
+                preview = gr.Image(label="Held-out horses → zebras → back (rows 1-3), zebras → horses → back (rows 4-6)",
+                                   elem_id="cg-preview")
+
+    outs = [received, translated, reconstructed, identity, info, caption]
+    def on_direction(direction, use_live, live_model):
+        return gallery(direction), *translate_example(direction, 0, use_live, live_model)
+
+    direction.change(on_direction, [direction, use_live, live_model], [examples, *outs], api_name=False,
+                     concurrency_id="cyclegan_light", concurrency_limit=8)
+
+    def on_select(direction, use_live, live_model, evt: gr.SelectData):
+        return translate_example(direction, evt.index, use_live, live_model)
+
+    examples.select(on_select, [direction, use_live, live_model], outs, api_name=False,
+                    concurrency_id="cyclegan_light", concurrency_limit=8)
+    idx = gr.Number(value=0, visible=False, precision=0)
+    api_btn = gr.Button(visible=False)
+    api_btn.click(translate_example, [direction, idx, use_live, live_model], outs, api_name="cyclegan_example",
+                  concurrency_id="cyclegan_light", concurrency_limit=8)
+    upload_btn.click(translate_upload, [direction, upload, use_live, live_model], outs, api_name="cyclegan_upload",
+                     concurrency_id="cyclegan_light", concurrency_limit=8)
+    sketch_btn.click(translate_sketch, [direction, sketch, use_live, live_model], outs, api_name="cyclegan_sketch",
+                     concurrency_id="cyclegan_light", concurrency_limit=8)
+    run = train_btn.click(train_stream, [mode, steps, batch, seed], [table, curves, preview, status, live_model],
+                          api_name="cyclegan_train", concurrency_id="cyclegan_train", concurrency_limit=2)
+    stop_btn.click(None, None, None, cancels=[run], api_name=False)
