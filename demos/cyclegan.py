@@ -191,7 +191,9 @@ def build() -> None:
                                       sources=["upload", "clipboard"], elem_id="cg-upload")
                     upload_btn = gr.Button("Translate the upload", elem_id="cg-upload-btn")
                 with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(label="Draw a horse (dark strokes on white)", type="numpy", height=260,
+                    sketch = gr.Sketchpad(label="Pick the brush (left), then draw a horse or a zebra", type="numpy",
+                                          height=300, canvas_size=(280, 280), layers=False,
+                                          brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
                                           elem_id="cg-sketch")
                     sketch_btn = gr.Button("Translate the drawing", elem_id="cg-sketch-btn")
         with gr.Column(scale=3):

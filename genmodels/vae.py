@@ -128,7 +128,8 @@ def build(cfg: Config, g: torch.Generator) -> VAE:
 
 
 def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_every: int = 500):
-    """Yields Records with reconstruction and KL (nats per image); last has preview['model']."""
+    """Yields Records with reconstruction and KL (nats per image) and, every ``preview_every``
+    steps and at the end, test −ELBO and preview['model']."""
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
@@ -153,7 +154,7 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
             if step % preview_every == 0 or last:
                 metrics["test_neg_elbo"] = float(neg_elbo(model, x_test[:2000]).mean())
                 model.train()
-                pv = {"model": model} if last else None
+                pv = {"model": model}  # a live reference: the caller may decode with it between steps
             yield Record(step, {"reconstruction": rec.mean().item(), "KL": kld.mean().item(), "loss": loss.item()},
                          metrics, pv, done=last)
         if last:
@@ -215,3 +216,34 @@ def cli_sample(path, n: int, seed: int):
 def cli_eval(path, n=None, seed=0) -> dict:
     model, card = load(path)
     return evaluate(model.to(device("auto")), model.config, n or 10_000, seed)
+
+
+# -- exploring the latent space (used by the VAE tab) --------------------------
+@torch.no_grad()
+def encode_mean(model: VAE, x: torch.Tensor, batch: int = 2000) -> torch.Tensor:
+    """μ_φ(x) for images (N, 28, 28): where each image lands in latent space."""
+    model.eval()
+    dev = next(model.parameters()).device
+    return torch.cat([model.encode(x[i:i + batch].to(dev))[0].cpu() for i in range(0, len(x), batch)])
+
+
+@torch.no_grad()
+def decode(model: VAE, z: torch.Tensor) -> torch.Tensor:
+    """x̂_θ(z) for latent vectors (N, latent): images (N, 28, 28) in [0, 1]."""
+    model.eval()
+    return model.decode(torch.as_tensor(z, dtype=torch.float32).reshape(-1, model.latent)).cpu()
+
+
+def latent_grid(extent: tuple[float, float, float, float], n: int = 15) -> torch.Tensor:
+    """n×n points over (x0, x1, y0, y1), row-major from the top (y1) down: shape (n*n, 2)."""
+    x0, x1, y0, y1 = extent
+    xs = torch.linspace(x0, x1, n)
+    ys = torch.linspace(y1, y0, n)
+    return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)
+
+
+def traversal(model: VAE, z: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor:
+    """Decode z with dimension ``dim`` swept over ``values``, the others fixed: (len(values), 28, 28)."""
+    zs = torch.as_tensor(z, dtype=torch.float32).reshape(1, -1).repeat(len(values), 1)
+    zs[:, dim] = values
+    return decode(model, zs)

@@ -91,3 +91,49 @@ def test_cyclegan_live_training_streams(client):
     assert len(outs) >= 2
     table, curves, preview, status = outs[-1][:4]
     assert "Cycle, horses" in table and "20 / 20" in status
+
+
+# -- VAE -------------------------------------------------------------------------
+VAE16 = "VAE, 16-D latent"
+
+
+def test_vae_decode_changes_with_z(client):
+    a = _read(client.predict(VAE16, *([0.0] * 16), api_name="/vae_decode"))
+    b = _read(client.predict(VAE16, *([1.5] + [0.0] * 15), api_name="/vae_decode"))
+    assert a.shape == b.shape and np.abs(a - b).mean() > 0.01
+    with pytest.raises(Exception, match=r"z\[0\] must be between|greater than maximum"):
+        client.predict(VAE16, *([9.0] + [0.0] * 15), api_name="/vae_decode")
+
+
+def test_vae_model_switch_point_traverse_compare(client):
+    out = client.predict("VAE, 2-D latent", api_name="/vae_model")
+    assert _read(out[16]).shape[0] >= 28                  # decoded image after the 16 slider updates
+    img, map_img, info = client.predict("VAE, 2-D latent", 0.5, -1.0, api_name="/vae_decode_point")
+    assert "(0.50, -1.00)" in info and _read(map_img).shape[0] == 420
+    client.predict(VAE16, api_name="/vae_model")           # back to 16 dimensions (the dim slider follows)
+    strip = _read(client.predict(VAE16, 3, *([0.0] * 16), api_name="/vae_traverse"))
+    assert strip.shape[1] > 8 * strip.shape[0] // 2       # nine images side by side
+    cmp = client.predict(0, api_name="/vae_compare")
+    assert "classes among N(0, I) decodes" in cmp[4]
+
+
+def test_vae_reconstruct_and_likelihood(client):
+    rec_in, rec_out, rec_map, info, *sliders = client.predict(VAE16, "test digit", 7, None, None,
+                                                               api_name="/vae_reconstruct")
+    x, xhat = _read(rec_in), _read(rec_out)
+    assert np.abs(x - xhat).mean() < 0.1 and "nats" in info
+    plot, img, text = client.predict("test digit", 7, None, None, api_name="/vae_likelihood")
+    assert "nats" in text and "typical digit" in text
+    with pytest.raises(Exception, match="sketch is empty"):
+        client.predict(VAE16, "drawing", 0, None, None, api_name="/vae_reconstruct")
+    with pytest.raises(Exception, match="No image given"):
+        client.predict("upload", 0, None, None, api_name="/vae_likelihood")
+
+
+def test_vae_live_training_streams_and_improves(client):
+    outs = list(client.submit(2, True, 1.0, 120, 0, "from scratch", api_name="/vae_train"))
+    assert len(outs) >= 3
+    status = outs[-1][3]
+    assert "120 / 120" in status and "test −ELBO" in status
+    with pytest.raises(Exception, match="No checkpoint for that combination"):
+        client.predict(16, False, 1.0, 20, 0, "continue from the checkpoint", api_name="/vae_train")

@@ -55,3 +55,35 @@ def test_cyclegan_bad_upload_shows_a_message(page, tmp_path):
     page.locator("#cg-upload input[type=file]").set_input_files(str(bad))
     page.click("#cg-upload-btn")
     page.wait_for_selector("text=not an image we can read")
+
+
+def _img_src(page, sel):
+    return page.get_attribute(f"{sel} img", "src")
+
+
+def test_vae_tab_slider_map_and_drawing(page):
+    page.get_by_role("tab", name="VAE").click()
+    page.wait_for_selector("#vae-decoded img")
+    before = _img_src(page, "#vae-decoded")
+    box = page.locator("#vae-z0 input[type=range]").bounding_box()
+    page.mouse.move(box["x"] + 5, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+    page.wait_for_function(f"() => document.querySelector('#vae-decoded img').src !== {before!r}")
+
+    page.locator("#vae-map img").click(position={"x": 200, "y": 150})
+    page.wait_for_selector("#vae-point img")
+    page.wait_for_function("() => document.querySelector('#vae-point-info').innerText.includes('decoded z')")
+
+    page.get_by_label("drawing").check()
+    page.locator("#vae-sketch button[aria-label='Brush']").click()
+    canvas = page.locator("#vae-sketch canvas").last
+    cb = canvas.bounding_box()
+    page.mouse.move(cb["x"] + cb["width"] * 0.5, cb["y"] + cb["height"] * 0.2)
+    page.mouse.down()
+    page.mouse.move(cb["x"] + cb["width"] * 0.5, cb["y"] + cb["height"] * 0.8, steps=10)
+    page.mouse.up()
+    page.click("#vae-rec-btn")
+    page.wait_for_selector("#vae-rec-out img")
+    page.wait_for_function("() => document.querySelector('#vae-rec-info').innerText.includes('nats')")

@@ -1,0 +1,406 @@
+"""VAE tab: slide through latent space, click the latent map, AE vs VAE, likelihoods (seeds 001-003).
+
+A thin adapter: widgets -> genmodels.vae (encode, decode, train, −ELBO) -> images and plots.
+"""
+from __future__ import annotations
+
+import copy
+import functools
+
+import gradio as gr
+import numpy as np
+import pandas as pd
+import torch
+from PIL import Image
+
+from genmodels import checkpoints, data, vae
+from genmodels.common import grid
+from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
+from genmodels.plotting import legend_html, pixel_to_point, scatter
+
+from .common import UploadImage, cards, number
+
+MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
+MAX_DIMS = 16
+MAP_SIZE = 420
+GRID_N = 15
+MAP_POINTS = 2000
+MAX_TRAIN_STEPS = 5000
+ELBO_MAX = 3000.0  # the likelihood histogram's range in nats (larger values are drawn at the edge)
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+
+INTRO = r"""
+### Variational autoencoder: a code pulled towards $\mathcal N(0, I)$
+The encoder $q_\phi(z|x)$ maps a digit to a Gaussian over codes $z$; the decoder $p_\theta(x|z)$ maps a code back
+to a digit. Training minimises
+
+$$L(\theta,\phi \mid x) = \underbrace{-\mathbb E_{z\sim q_\phi(z|x)}[\log p_\theta(x|z)]}_{\text{reconstruction}}
++ \beta\,\underbrace{\mathrm{KL}(q_\phi(z|x)\,\|\,p(z))}_{\text{regularization}},\qquad z = \mu + \sigma\odot\epsilon,\ \epsilon\sim\mathcal N(0,I)$$
+
+Without the KL term it is a plain **autoencoder** (AE): nothing ties its codes to $p(z)=\mathcal N(0,I)$.
+"""
+
+AE_VS_VAE = r"""
+**Without regularization (AE) / with regularization (VAE).** Same network, same data; only the KL term differs.
+The AE puts its codes wherever reconstruction is easiest: look at the axes of its map, far wider than the grey
+circle where $z \sim \mathcal N(0, I)$ falls. So sampling $z \sim \mathcal N(0, I)$ only visits a corner of the AE's
+codes and its decodes show a few kinds of digit (or smudges between clusters). The VAE packs its codes around the
+origin, inside the circle and without holes, so $\mathcal N(0, I)$ covers every digit: that is what makes it a
+*generative* model. The cards count the digit classes among 1,000 decodes of $z \sim \mathcal N(0, I)$, as judged
+by our MNIST classifier.
+"""
+
+
+# ---------------------------------------------------------------------------
+# Cached models and maps (read-only, shared by all sessions)
+# ---------------------------------------------------------------------------
+def _name(choice: str) -> str:
+    if choice not in MODELS:
+        raise gr.Error(f"Model must be one of {', '.join(MODELS)}; got {choice!r}.")
+    return MODELS[choice]
+
+
+@functools.lru_cache(maxsize=None)
+def load_model(name: str) -> vae.VAE:
+    try:
+        model, _ = vae.load(checkpoints.CHECKPOINT_DIR / name)
+    except checkpoints.CheckpointError as e:
+        raise gr.Error(f"{e} You can still train a VAE live below.") from None
+    return model.eval()
+
+
+@functools.lru_cache(maxsize=None)
+def test_set():
+    x, y = data.load("mnist", "test")
+    return x, y
+
+
+@functools.lru_cache(maxsize=None)
+def latent_map(name: str):
+    """Encodings of MAP_POINTS test digits, their labels, and the plotted extent."""
+    model = load_model(name)
+    x, y = test_set()
+    mu = vae.encode_mean(model, x[:MAP_POINTS]).numpy()
+    lo, hi = np.percentile(mu, 1, axis=0), np.percentile(mu, 99, axis=0)
+    if name.startswith("vae"):
+        lo, hi = np.minimum(lo, -3.0), np.maximum(hi, 3.0)
+    pad = 0.08 * (hi - lo)
+    extent = (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+    return mu, y[:MAP_POINTS].numpy(), extent
+
+
+@functools.lru_cache(maxsize=None)
+def decoded_grid(name: str) -> np.ndarray:
+    model = load_model(name)
+    _, _, extent = latent_map(name)
+    imgs = vae.decode(model, vae.latent_grid(extent, GRID_N))
+    return np.asarray(Image.fromarray(grid(imgs, nrow=GRID_N, pad=0)).resize((MAP_SIZE, MAP_SIZE)))
+
+
+def map_image(name: str, marker=None) -> np.ndarray:
+    """Encoded test digits; the grey circle is radius 2 around 0, where z ~ N(0, I) lands 86% of the time."""
+    mu, labels, extent = latent_map(name)
+    return scatter(mu, labels, extent, size=MAP_SIZE, marker=marker, circle=2.0)
+
+
+# ---------------------------------------------------------------------------
+# Event handlers (each a plain function of widget values, also the API)
+# ---------------------------------------------------------------------------
+def decode_sliders(choice: str, *z):
+    """Decode the slider values: the image you see while dragging."""
+    name = _name(choice)
+    model = load_model(name)
+    vals = [number(f"z[{i}]", v, -5.0, 5.0) for i, v in enumerate(z[: model.latent])]
+    if len(vals) < model.latent:
+        raise gr.Error(f"This model needs {model.latent} latent values; got {len(vals)}.")
+    return upscale(vae.decode(model, torch.tensor([vals]))[0], 196)
+
+
+def on_model_change(choice: str):
+    """Show one slider per latent dimension, set them to the code of test digit 0, redraw maps."""
+    name = _name(choice)
+    model = load_model(name)
+    z = vae.encode_mean(model, test_set()[0][:1])[0].tolist()
+    sliders = [gr.update(visible=i < model.latent, value=round(z[i], 2) if i < model.latent else 0.0)
+               for i in range(MAX_DIMS)]
+    is2d = model.latent == 2
+    map_name = name if is2d else "vae2d-mnist"
+    note = ("" if is2d else "The map below shows the **2-D VAE** (a 16-D space cannot be drawn); the sliders drive "
+            "the 16-D model.")
+    return (*sliders, decode_sliders(choice, *z), gr.update(maximum=model.latent - 1, value=0),
+            map_image(map_name), decoded_grid(map_name), note)
+
+
+def _map_name(choice: str) -> str:
+    name = _name(choice)
+    return name if load_model(name).latent == 2 else "vae2d-mnist"
+
+
+def click_map(choice: str, evt: gr.SelectData):
+    """A click on the map or the decoded grid: decode that point of latent space."""
+    name = _map_name(choice)
+    px, py = evt.index
+    return decode_point(choice, *pixel_to_point(px, py, latent_map(name)[2], MAP_SIZE))
+
+
+def decode_point(choice: str, z1, z2):
+    name = _map_name(choice)
+    z1, z2 = number("z1", z1, -100, 100), number("z2", z2, -100, 100)
+    img = upscale(vae.decode(load_model(name), torch.tensor([[z1, z2]]))[0], 196)
+    return img, map_image(name, marker=(z1, z2)), f"decoded z = ({z1:.2f}, {z2:.2f}) with the {name} model"
+
+
+def _input_image(source: str, index, sketch, upload) -> np.ndarray:
+    try:
+        if source == "test digit":
+            i = number("Test digit index", index, 0, 9999, integer=True)
+            return test_set()[0][i].numpy()
+        if source == "drawing":
+            return sketch_to_domain(sketch)
+        if source == "upload":
+            return to_domain(upload)
+    except ImageInputError as e:
+        raise gr.Error(str(e)) from None
+    raise gr.Error(f"Source must be 'test digit', 'drawing' or 'upload'; got {source!r}.")
+
+
+def reconstruct(choice: str, source: str, index, sketch, upload):
+    """x -> x̂ with the chosen model, and where x lands on the 2-D map; also fills the sliders."""
+    x = torch.from_numpy(_input_image(source, index, sketch, upload)).float()
+    name = _name(choice)
+    model = load_model(name)
+    z = vae.encode_mean(model, x[None])[0]
+    recon = vae.decode(model, z[None])[0]
+    map_name = _map_name(choice)
+    z2 = vae.encode_mean(load_model(map_name), x[None])[0].tolist()
+    sliders = [gr.update(value=round(float(z[i]), 2)) if i < model.latent else gr.skip() for i in range(MAX_DIMS)]
+    elbo = float(vae.neg_elbo(load_model("vae-mnist"), x[None])[0])
+    info = cards([("lands at (2-D map)", f"({z2[0]:.2f}, {z2[1]:.2f})", ""),
+                  ("−ELBO under the 16-D VAE", f"{elbo:.1f} nats", "")])
+    return (upscale(x, 196), upscale(recon, 196), map_image(map_name, marker=tuple(z2)), info, *sliders)
+
+
+def traverse(choice: str, dim, *z):
+    name = _name(choice)
+    model = load_model(name)
+    dim = number("Dimension", dim, 0, model.latent - 1, integer=True)
+    vals = [number(f"z[{i}]", v, -5.0, 5.0) for i, v in enumerate(z[: model.latent])]
+    strip = vae.traversal(model, torch.tensor(vals), dim, torch.linspace(-3, 3, 9))
+    return grid(strip, nrow=9, pad=2).repeat(3, 0).repeat(3, 1)
+
+
+def ae_vs_vae(seed):
+    from genmodels.metrics import class_histogram, load_classifier
+
+    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    out, stats = [], []
+    for name, title in (("ae2d-mnist", "AE"), ("vae2d-mnist", "VAE")):
+        model = load_model(name)
+        samples = vae.sample(model, 1000, seed=seed)
+        counts, kl = class_histogram(samples, load_classifier("mnist"))
+        mu, _, _ = latent_map(name)
+        lo, hi = np.percentile(mu, 1, axis=0), np.percentile(mu, 99, axis=0)
+        stats += [(f"{title}: codes span (1-99%)", f"z1 {lo[0]:.0f}…{hi[0]:.0f}, z2 {lo[1]:.0f}…{hi[1]:.0f}", ""),
+                  (f"{title}: classes among N(0, I) decodes", f"{sum(c >= 20 for c in counts)} of 10 · KL {kl:.2f}",
+                   "good" if kl < 0.1 else "bad")]
+        out += [map_image(name), grid(samples[:16], nrow=8, pad=2).repeat(3, 0).repeat(3, 1)]
+    return (*out, cards(stats))
+
+
+@functools.lru_cache(maxsize=1)
+def elbo_reference() -> pd.DataFrame:
+    """Histograms of −ELBO under the 16-D VAE: MNIST test digits vs other images."""
+    model = load_model("vae-mnist")
+    sets = {"MNIST test digits": test_set()[0][:1000]}
+    if data.available("fashion"):
+        sets["Fashion-MNIST"] = data.load("fashion", "test")[0][:1000]
+    try:
+        sets["Animal-MNIST"] = data.load("animal", "test")[0][:1000]
+    except data.DatasetMissing:
+        pass
+    edges = np.linspace(0, ELBO_MAX, 61)
+    rows = []
+    for label, x in sets.items():
+        v = vae.neg_elbo(model, x).numpy()
+        counts, _ = np.histogram(np.clip(v, 0, ELBO_MAX - 1), edges)
+        rows += [{"−ELBO (nats)": float(c), "share": float(n) / len(v), "images": label}
+                 for c, n in zip((edges[:-1] + edges[1:]) / 2, counts)]
+    return pd.DataFrame(rows)
+
+
+def likelihood(source: str, index, sketch, upload):
+    x = torch.from_numpy(_input_image(source, index, sketch, upload)).float()
+    v = float(vae.neg_elbo(load_model("vae-mnist"), x[None])[0])
+    ref = elbo_reference()
+    mnist = ref[ref["images"] == "MNIST test digits"]
+    share_below = float(mnist[mnist["−ELBO (nats)"] < v]["share"].sum())
+    peak = float(ref["share"].max())
+    mark = pd.DataFrame([{"−ELBO (nats)": min(v, ELBO_MAX - 1.0), "share": 0.0, "images": "your image"},
+                         {"−ELBO (nats)": min(v, ELBO_MAX - 1.0), "share": peak, "images": "your image"}])
+    verdict = ("looks like a typical digit" if share_below < 0.95 else
+               "is less likely than 95% of test digits: an outlier for this model")
+    return (pd.concat([ref, mark], ignore_index=True), upscale(x, 140),
+            f"−ELBO = **{v:.1f} nats** (a bound on −log p(x)); it {verdict}.")
+
+
+def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str):
+    latent = number("Latent size", latent, 2, 16, integer=True)
+    beta = number("β", beta, 0.0, 10.0)
+    steps = number("Steps", steps, 10, MAX_TRAIN_STEPS, integer=True)
+    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    model = None
+    if mode == "continue from the checkpoint":
+        name = {(16, True): "vae-mnist", (2, True): "vae2d-mnist", (2, False): "ae2d-mnist"}.get((latent, bool(use_kl)))
+        if name is None:
+            raise gr.Error("No checkpoint for that combination: choose latent 16 or 2 with the KL term, or 2 without, "
+                           "or train from scratch.")
+        model = copy.deepcopy(load_model(name))     # never train the shared model
+    elif mode != "from scratch":
+        raise gr.Error(f"Mode must be 'from scratch' or 'continue from the checkpoint'; got {mode!r}.")
+    cfg = vae.Config(latent=latent, kl=bool(use_kl), beta=beta, steps=steps, seed=seed, device="cpu")
+    history, elbo = [], []
+    every = max(5, steps // 60)
+    x_show = test_set()[0][:8]
+    for r in vae.train(cfg, model=model, log_every=every, preview_every=every * 5):
+        history += [{"step": r.step, "nats per image": r.losses["reconstruction"], "term": "reconstruction"},
+                    {"step": r.step, "nats per image": r.losses["KL"], "term": "KL"}]
+        if "test_neg_elbo" in r.metrics:
+            elbo.append({"step": r.step, "test −ELBO": r.metrics["test_neg_elbo"]})
+        recon = gr.skip()
+        if r.preview:
+            live = r.preview["model"]
+            rec = vae.decode(live, vae.encode_mean(live, x_show))
+            live.train()                                   # training goes on after this record
+            recon = grid(torch.cat([x_show, rec]), nrow=8, pad=2).repeat(3, 0).repeat(3, 1)
+        status = f"step {r.step} / {steps}" + (f" · test −ELBO {elbo[-1]['test −ELBO']:.1f} nats" if elbo else "")
+        yield pd.DataFrame(history), pd.DataFrame(elbo), recon, status
+
+
+# ---------------------------------------------------------------------------
+# Layout
+# ---------------------------------------------------------------------------
+def build() -> None:
+    gr.Markdown(INTRO, latex_delimiters=LATEX)
+    try:
+        init = on_model_change("VAE, 16-D latent")
+        init_z = [u.get("value", 0.0) for u in init[:MAX_DIMS]]
+        init_decoded, init_map, init_grid, init_note = init[MAX_DIMS], init[MAX_DIMS + 2], init[MAX_DIMS + 3], init[-1]
+    except gr.Error as e:   # a missing checkpoint leaves the tab usable: train one below
+        init_z, init_decoded, init_map, init_grid = [0.0] * MAX_DIMS, None, None, None
+        init_note = f"⚠ {e.message}"
+    choice = gr.Radio(list(MODELS), value="VAE, 16-D latent", label="Model", elem_id="vae-model")
+    with gr.Row():
+        with gr.Column(scale=2):
+            gr.Markdown("**Slide through latent space**: the digit is decoded as you drag.")
+            sliders = []
+            for row in range(MAX_DIMS // 4):
+                with gr.Row():
+                    sliders += [gr.Slider(-3, 3, value=init_z[i], step=0.05, label=f"z[{i}]", elem_id=f"vae-z{i}",
+                                          min_width=120) for i in range(4 * row, 4 * row + 4)]
+        with gr.Column(scale=1, min_width=220):
+            decoded = gr.Image(init_decoded, label="decoded x̂(z)", elem_id="vae-decoded", height=220)
+            dim = gr.Slider(0, 15, value=0, step=1, label="Traverse dimension", elem_id="vae-dim")
+            trav_btn = gr.Button("Show traversal", elem_id="vae-trav-btn")
+    traversal = gr.Image(label="Traversal: the chosen dimension from −3 to 3, the others as on the sliders",
+                         elem_id="vae-traversal", height=120)
+
+    gr.Markdown("### The 2-D latent map\nTest digits where the encoder puts them (μ, coloured by class), beside what "
+                "the decoder makes of the same area. **Click either picture** to decode that point.")
+    note = gr.Markdown(init_note, elem_id="vae-map-note")
+    gr.HTML(legend_html())
+    with gr.Row():
+        map_img = gr.Image(init_map, label="encoded test digits", elem_id="vae-map", height=MAP_SIZE,
+                           interactive=False)
+        grid_img = gr.Image(init_grid, label="decoded grid over the same area", elem_id="vae-grid", height=MAP_SIZE,
+                            interactive=False)
+        with gr.Column(min_width=200):
+            point_img = gr.Image(label="decoded at the click", elem_id="vae-point", height=200)
+            point_info = gr.Markdown("", elem_id="vae-point-info")
+
+    gr.Markdown("### Reconstruct a digit: a test digit, your drawing or an upload")
+    with gr.Row():
+        with gr.Column():
+            source = gr.Radio(["test digit", "drawing", "upload"], value="test digit", label="Input",
+                              elem_id="vae-source")
+            index = gr.Slider(0, 9999, value=0, step=1, label="Test digit index", elem_id="vae-index")
+            sketch = gr.Sketchpad(label="Pick the brush (left), then draw a digit", type="numpy", height=300,
+                                  canvas_size=(280, 280), layers=False,
+                                  brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
+                                  elem_id="vae-sketch")
+            upload = UploadImage(type="filepath", label="…or upload a picture", height=160, elem_id="vae-upload")
+            rec_btn = gr.Button("Reconstruct", variant="primary", elem_id="vae-rec-btn")
+        with gr.Column():
+            with gr.Row():
+                rec_in = gr.Image(label="x (what the model received)", elem_id="vae-rec-in", height=200)
+                rec_out = gr.Image(label="reconstruction x̂", elem_id="vae-rec-out", height=200)
+            rec_info = gr.HTML("", elem_id="vae-rec-info")
+            rec_map = gr.Image(label="where x lands on the 2-D map", elem_id="vae-rec-map", height=300)
+
+    gr.Markdown("### AE vs VAE")
+    gr.Markdown(AE_VS_VAE, latex_delimiters=LATEX)
+    with gr.Row():
+        seed_cmp = gr.Number(value=0, precision=0, minimum=0, label="Seed for z ~ N(0, I)")
+        cmp_btn = gr.Button("Compare", elem_id="vae-cmp-btn")
+    with gr.Row():
+        ae_map = gr.Image(label="AE: encoded test digits", height=300, elem_id="vae-ae-map")
+        ae_samples = gr.Image(label="AE: decodes of z ~ N(0, I)", height=150, elem_id="vae-ae-samples")
+        vae_map = gr.Image(label="VAE: encoded test digits", height=300, elem_id="vae-vae-map")
+        vae_samples = gr.Image(label="VAE: decodes of z ~ N(0, I)", height=150, elem_id="vae-vae-samples")
+    cmp_cards = gr.HTML("", elem_id="vae-cmp-cards")
+
+    gr.Markdown("### Likelihood: is this image an outlier? (seed 003)\nThe −ELBO bounds −log p(x). Typical digits "
+                "score low; clothes, animals or scribbles score high. Uses the input chosen above.")
+    with gr.Row():
+        lik_btn = gr.Button("Score the input", elem_id="vae-lik-btn")
+    with gr.Row():
+        lik_plot = gr.LinePlot(x="−ELBO (nats)", y="share", color="images", title="−ELBO under the 16-D VAE",
+                               elem_id="vae-lik-plot")
+        with gr.Column(min_width=200):
+            lik_img = gr.Image(label="scored image", height=150, elem_id="vae-lik-img")
+            lik_text = gr.Markdown("", elem_id="vae-lik-text")
+
+    with gr.Accordion("Train a VAE live (reconstruction and KL stream; Stop works)", open=False):
+        with gr.Row():
+            with gr.Column(min_width=260):
+                t_mode = gr.Radio(["from scratch", "continue from the checkpoint"], value="from scratch",
+                                  label="Start", elem_id="vae-t-mode")
+                t_latent = gr.Radio([2, 16], value=2, label="Latent size")
+                t_kl = gr.Checkbox(value=True, label="KL term on (off = plain autoencoder)")
+                t_beta = gr.Slider(0, 10, value=1.0, step=0.1, label="β (weight of the KL term)")
+                t_steps = gr.Slider(10, MAX_TRAIN_STEPS, value=600, step=10, label="Steps (batch 128)")
+                t_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+                with gr.Row():
+                    t_btn = gr.Button("Train", variant="primary", elem_id="vae-train")
+                    t_stop = gr.Button("Stop", variant="stop", elem_id="vae-stop")
+                t_status = gr.Markdown("", elem_id="vae-t-status")
+            with gr.Column(scale=2):
+                t_curves = gr.LinePlot(x="step", y="nats per image", color="term",
+                                       title="Reconstruction and KL (nats per image)", elem_id="vae-t-curves")
+                t_elbo = gr.LinePlot(x="step", y="test −ELBO", title="Test −ELBO (2,000 digits)",
+                                     elem_id="vae-t-elbo")
+                t_recon = gr.Image(label="test digits (top) and their reconstructions (bottom)",
+                                   elem_id="vae-t-recon")
+
+    light = {"concurrency_id": "vae_light", "concurrency_limit": 8}
+    on_model_outputs = [*sliders, decoded, dim, map_img, grid_img, note]
+    choice.change(on_model_change, [choice], on_model_outputs, api_name="vae_model", **light)
+    for s in sliders:
+        s.change(decode_sliders, [choice, *sliders], [decoded], api_name=False, show_progress="hidden",
+                 trigger_mode="always_last", **light)
+    gr.Button(visible=False).click(decode_sliders, [choice, *sliders], [decoded], api_name="vae_decode", **light)
+    trav_btn.click(traverse, [choice, dim, *sliders], [traversal], api_name="vae_traverse", **light)
+    map_img.select(click_map, [choice], [point_img, map_img, point_info], api_name=False, **light)
+    grid_img.select(click_map, [choice], [point_img, map_img, point_info], api_name=False, **light)
+    z1, z2 = gr.Number(visible=False), gr.Number(visible=False)
+    gr.Button(visible=False).click(decode_point, [choice, z1, z2], [point_img, map_img, point_info],
+                                   api_name="vae_decode_point", **light)
+    rec_btn.click(reconstruct, [choice, source, index, sketch, upload],
+                  [rec_in, rec_out, rec_map, rec_info, *sliders], api_name="vae_reconstruct", **light)
+    cmp_btn.click(ae_vs_vae, [seed_cmp], [ae_map, ae_samples, vae_map, vae_samples, cmp_cards], api_name="vae_compare",
+                  **light)
+    lik_btn.click(likelihood, [source, index, sketch, upload], [lik_plot, lik_img, lik_text],
+                  api_name="vae_likelihood", **light)
+    run = t_btn.click(train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode],
+                      [t_curves, t_elbo, t_recon, t_status], api_name="vae_train",
+                      concurrency_id="vae_train", concurrency_limit=2)
+    t_stop.click(None, None, None, cancels=[run], api_name=False)
