@@ -243,13 +243,19 @@ def likelihood(source: str, index, sketch, upload):
             f"−ELBO = **{v:.1f} nats** (a bound on −log p(x)); it {verdict}.")
 
 
-def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str):
+def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: str = "mnist"):
+    if dataset not in ("mnist", "fashion"):
+        raise gr.Error(f"Dataset must be 'mnist' or 'fashion'; got {dataset!r}.")
+    if not data.available(dataset):
+        raise gr.Error("Fashion-MNIST is not installed here: apt-get install dataset-fashion-mnist (needs root).")
     latent = number("Latent size", latent, 2, 16, integer=True)
     beta = number("β", beta, 0.0, 10.0)
     steps = number("Steps", steps, 10, MAX_TRAIN_STEPS, integer=True)
     seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
     model = None
     if mode == "continue from the checkpoint":
+        if dataset != "mnist":
+            raise gr.Error("The checkpoints were trained on MNIST: train Fashion-MNIST from scratch.")
         name = {(16, True): "vae-mnist", (2, True): "vae2d-mnist", (2, False): "ae2d-mnist"}.get((latent, bool(use_kl)))
         if name is None:
             raise gr.Error("No checkpoint for that combination: choose latent 16 or 2 with the KL term, or 2 without, "
@@ -257,10 +263,10 @@ def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str):
         model = copy.deepcopy(load_model(name))     # never train the shared model
     elif mode != "from scratch":
         raise gr.Error(f"Mode must be 'from scratch' or 'continue from the checkpoint'; got {mode!r}.")
-    cfg = vae.Config(latent=latent, kl=bool(use_kl), beta=beta, steps=steps, seed=seed, device="cpu")
+    cfg = vae.Config(dataset=dataset, latent=latent, kl=bool(use_kl), beta=beta, steps=steps, seed=seed, device="cpu")
     history, elbo = [], []
     every = max(5, steps // 60)
-    x_show = test_set()[0][:8]
+    x_show = data.load(dataset, "test")[0][:8]
     for r in vae.train(cfg, model=model, log_every=every, preview_every=every * 5):
         history += [{"step": r.step, "nats per image": r.losses["reconstruction"], "term": "reconstruction"},
                     {"step": r.step, "nats per image": r.losses["KL"], "term": "KL"}]
@@ -364,6 +370,8 @@ def build() -> None:
             with gr.Column(min_width=260):
                 t_mode = gr.Radio(["from scratch", "continue from the checkpoint"], value="from scratch",
                                   label="Start", elem_id="vae-t-mode")
+                t_dataset = gr.Radio([("MNIST", "mnist")] + ([("Fashion-MNIST", "fashion")] if data.available("fashion")
+                                                             else []), value="mnist", label="Data")
                 t_latent = gr.Radio([2, 16], value=2, label="Latent size")
                 t_kl = gr.Checkbox(value=True, label="KL term on (off = plain autoencoder)")
                 t_beta = gr.Slider(0, 10, value=1.0, step=0.1, label="β (weight of the KL term)")
@@ -376,7 +384,7 @@ def build() -> None:
             with gr.Column(scale=2):
                 t_curves = gr.LinePlot(x="step", y="nats per image", color="term",
                                        title="Reconstruction and KL (nats per image)", elem_id="vae-t-curves")
-                t_elbo = gr.LinePlot(x="step", y="test −ELBO", title="Test −ELBO (2,000 digits)",
+                t_elbo = gr.LinePlot(x="step", y="test −ELBO", title="Test −ELBO (2,000 test images)",
                                      elem_id="vae-t-elbo")
                 t_recon = gr.Image(label="test digits (top) and their reconstructions (bottom)",
                                    elem_id="vae-t-recon")
@@ -400,7 +408,7 @@ def build() -> None:
                   **light)
     lik_btn.click(likelihood, [source, index, sketch, upload], [lik_plot, lik_img, lik_text],
                   api_name="vae_likelihood", **light)
-    run = t_btn.click(train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode],
+    run = t_btn.click(train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
                       [t_curves, t_elbo, t_recon, t_status], api_name="vae_train",
                       concurrency_id="vae_train", concurrency_limit=2)
     t_stop.click(None, None, None, cancels=[run], api_name=False)

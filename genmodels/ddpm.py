@@ -42,10 +42,11 @@ def betas_for(schedule: str, T: int, beta_start: float = 1e-4, beta_end: float =
 
 
 class DDPMScheduler:
-    """Ancestral sampling with the 'fixed_small' variance σ_t² = β̃_t, x̂_0 clipped to [-1, 1]."""
+    """Ancestral sampling with the 'fixed_small' variance σ_t² = β̃_t, x̂_0 clipped to [-1, 1] (clip_sample)."""
 
-    def __init__(self, T: int = 1000, schedule: str = "linear", beta_start: float = 1e-4, beta_end: float = 0.02):
-        self.T, self.schedule = T, schedule
+    def __init__(self, T: int = 1000, schedule: str = "linear", beta_start: float = 1e-4, beta_end: float = 0.02,
+                 clip_sample: bool = True):
+        self.T, self.schedule, self.clip_sample = T, schedule, clip_sample
         self.betas = betas_for(schedule, T, beta_start, beta_end)
         self.alphas = 1.0 - self.betas
         self.alphas_cumprod = torch.cumprod(self.alphas, 0)                          # ᾱ_t
@@ -65,8 +66,10 @@ class DDPMScheduler:
         return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
 
     def pred_x0(self, x_t, eps, t: int) -> torch.Tensor:
+        """x̂_0 = (x_t − √(1-ᾱ_t) ε) / √ᾱ_t, clipped to the data range [-1, 1] when clip_sample."""
         ab = float(self.alphas_cumprod[t])
-        return ((x_t - math.sqrt(1 - ab) * eps) / math.sqrt(ab)).clamp(-1, 1)
+        x0 = (x_t - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+        return x0.clamp(-1, 1) if self.clip_sample else x0
 
     def step(self, eps: torch.Tensor, t: int, x_t: torch.Tensor, generator: torch.Generator | None = None):
         """One reverse step t -> t-1. Returns (x_{t-1}, x̂_0)."""
@@ -212,12 +215,14 @@ class UNet(nn.Module):
 # Pipeline: the reverse process as a generator of frames
 # ===========================================================================
 @torch.no_grad()
-def denoise(model: UNet, sched: DDPMScheduler, x_T: torch.Tensor, seed: int = 0, every: int = 1, t_start: int | None = None):
+def denoise(model: UNet, sched: DDPMScheduler, x_T: torch.Tensor, seed: int = 0, every: int = 1,
+            t_start: int | None = None, bf16: bool = False):
     """Run the reverse process from x_T, yielding (t, x_t, x̂_0) after each shown step.
 
     ``every``: yield every k-th step (always the last). ``t_start``: begin at
     this t instead of T-1 (SDEdit: x_T is then a noised image at t_start).
-    Images stay in model space [-1, 1].
+    ``bf16``: run ε_θ under bfloat16 autocast (about 2× faster on a CPU); the
+    scheduler arithmetic stays float32. Images stay in model space [-1, 1].
     """
     model.eval()
     dev = next(model.parameters()).device
@@ -225,14 +230,19 @@ def denoise(model: UNet, sched: DDPMScheduler, x_T: torch.Tensor, seed: int = 0,
     x = x_T.to(dev)
     ts = [int(t) for t in sched.timesteps if t_start is None or int(t) <= t_start]
     for i, t in enumerate(ts):
-        eps = model(x, torch.full((len(x),), t, device=dev, dtype=torch.long))
+        t_batch = torch.full((len(x),), t, device=dev, dtype=torch.long)
+        if bf16:
+            with torch.autocast(dev.type, dtype=torch.bfloat16):
+                eps = model(x, t_batch).float()
+        else:
+            eps = model(x, t_batch)
         x, x0 = sched.step(eps, t, x, generator=g)
         if (i + 1) % every == 0 or i == len(ts) - 1:
             yield t, x, x0
 
 
 def sample(model: UNet, n: int, seed: int = 0, sampler: str = "ddim", steps: int = 50, eta: float = 0.0,
-           schedule: str | None = None, T: int | None = None, batch: int = 1000) -> torch.Tensor:
+           schedule: str | None = None, T: int | None = None, batch: int = 1000, bf16: bool = False) -> torch.Tensor:
     """n images in [0, 1], (n, 28, 28). x_T ~ N(0, I) drawn on the CPU from ``seed``."""
     cfg = getattr(model, "config", None)
     sched = scheduler(sampler, T or (cfg.T if cfg else 1000), schedule or (cfg.schedule if cfg else "linear"),
@@ -240,7 +250,7 @@ def sample(model: UNet, n: int, seed: int = 0, sampler: str = "ddim", steps: int
     out = []
     for i in range(0, n, batch):
         x_T = torch.randn(min(batch, n - i), 1, 28, 28, generator=seeded(seed * 7919 + i))
-        *_, (t, x, x0) = denoise(model, sched, x_T, seed=seed * 7919 + i + 1, every=10**9)
+        *_, (t, x, x0) = denoise(model, sched, x_T, seed=seed * 7919 + i + 1, every=10**9, bf16=bf16)
         out.append(to_unit(x).cpu()[:, 0])
     return torch.cat(out)
 

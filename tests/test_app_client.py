@@ -131,9 +131,41 @@ def test_vae_reconstruct_and_likelihood(client):
 
 
 def test_vae_live_training_streams_and_improves(client):
-    outs = list(client.submit(2, True, 1.0, 120, 0, "from scratch", api_name="/vae_train"))
+    outs = list(client.submit(2, True, 1.0, 120, 0, "from scratch", "mnist", api_name="/vae_train"))
     assert len(outs) >= 3
     status = outs[-1][3]
     assert "120 / 120" in status and "test −ELBO" in status
     with pytest.raises(Exception, match="No checkpoint for that combination"):
-        client.predict(16, False, 1.0, 20, 0, "continue from the checkpoint", api_name="/vae_train")
+        client.predict(16, False, 1.0, 20, 0, "continue from the checkpoint", "mnist", api_name="/vae_train")
+
+
+# -- DDPM --------------------------------------------------------------------------
+def test_ddpm_generate_streams_frames_then_scrub_and_gif(client):
+    outs = list(client.submit("DDIM", 10, 0.0, 3, 2, True, api_name="/ddpm_generate"))
+    assert len(outs) >= 11                                  # x_T, ten steps, the final record
+    x_t, x0, caption, scrub, gif = outs[-1][:5]
+    assert "t = 0" in caption and str(gif).endswith(".gif")
+    first = _read(client.predict(0, api_name="/ddpm_scrub")[0])
+    last = _read(client.predict(10, api_name="/ddpm_scrub")[0])
+    assert first.shape == last.shape and np.abs(first - last).mean() > 0.05   # noise vs digits
+    again = list(client.submit("DDIM", 10, 0.0, 3, 2, True, api_name="/ddpm_generate"))
+    assert np.array_equal(_read(again[-1][0]), _read(x_t))                     # same seed, same digits
+
+
+def test_ddpm_forward_and_bad_values(client):
+    x0, eps, xt, text = client.predict(0, 1000, "linear (T = 1000)", 0, api_name="/ddpm_forward")
+    assert "0.0000" in text or "ᾱ" in text or "alpha" in text
+    with pytest.raises(Exception, match=r"t must be between 1 and 50"):
+        client.predict(0, 500, "seed notebook (linear, T = 50)", 0, api_name="/ddpm_forward")
+    with pytest.raises(Exception, match=r"(?i)sketch is empty"):
+        client.predict(None, 500, 50, 0, api_name="/ddpm_sdedit")
+    with pytest.raises(Exception, match=r"(?i)greater than maximum|Images must be between"):
+        client.predict("DDIM", 10, 0.0, 0, 500, True, api_name="/ddpm_generate")
+
+
+def test_ddpm_toy_trains_and_reaches_noise(client):
+    outs = list(client.submit(-2.0, 2.0, 0.3, "linear scaled by 1000/T (reaches noise)", 600, 0,
+                              api_name="/ddpm_toy"))
+    assert len(outs) >= 3
+    info = outs[-1][3]
+    assert "share of samples near mode a" in info

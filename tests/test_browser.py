@@ -87,3 +87,19 @@ def test_vae_tab_slider_map_and_drawing(page):
     page.click("#vae-rec-btn")
     page.wait_for_selector("#vae-rec-out img")
     page.wait_for_function("() => document.querySelector('#vae-rec-info').innerText.includes('nats')")
+
+
+def test_ddpm_tab_plays_the_animation_and_scrubs(page):
+    page.get_by_role("tab", name="DDPM").click()
+    steps = page.locator("#dd-steps input[type=number]")
+    steps.fill("10")
+    steps.press("Enter")
+    page.click("#dd-generate")
+    page.wait_for_selector("#dd-xt img")
+    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('t = 0')", timeout=60_000)
+    page.wait_for_function("() => !document.querySelector('#dd-scrub input[type=range]').disabled")
+    end = page.get_attribute("#dd-xt img", "src")
+    box = page.locator("#dd-scrub input[type=range]").bounding_box()
+    page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)              # back to the first frame
+    page.wait_for_function(f"() => document.querySelector('#dd-xt img').src !== {end!r}")
+    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('step 0')")

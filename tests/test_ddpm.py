@@ -82,3 +82,17 @@ def test_short_training_lowers_the_loss():
     last = sum(r.losses["loss"] for r in recs[-10:]) / 10
     assert last < 0.7 * first
     assert recs[-1].done and "networks" in recs[-1].preview
+
+
+def test_toy_diffusion_schedule_fix_and_mixture():
+    from genmodels import toy_diffusion as td
+
+    seed_cfg = td.Config(schedule="seed notebook (linear 1e-4..0.02: never reaches noise)")
+    assert float(td.scheduler(seed_cfg).alphas_cumprod[-1]) == pytest.approx(0.603, abs=0.001)
+    cfg = td.Config(steps=800, seed=1)
+    assert float(td.scheduler(cfg).alphas_cumprod[-1]) < 1e-3
+    recs = list(td.train(cfg, log_every=100))
+    assert recs[-1].losses["loss"] < recs[0].losses["loss"]
+    x, path = td.sample(recs[-1].preview["model"], recs[-1].preview["scheduler"], 3000, seed=0)
+    assert path.shape == (cfg.T + 1, 3000)
+    assert abs(float((x < 0).float().mean()) - cfg.weight_a) < 0.08     # the 30% mode gets about 30%

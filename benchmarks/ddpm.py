@@ -1,0 +1,113 @@
+"""Benchmarks for the DDPM tab (diffusers is a test/benchmark-only dependency).
+
+    python benchmarks/ddpm.py [--repeats 5] [--ddpm-repeats 2]
+
+1. 16 samples with DDIM-50: our loop in float32 and with bfloat16 autocast, and diffusers'
+   DDIMScheduler driving the same UNet (float32), interleaved; medians and ratio ours/diffusers.
+2. 4 samples with DDPM-1000: ours vs diffusers' DDPMScheduler, interleaved; and the
+   scheduler step alone, the only part where the two loops differ.
+3. The tab's generate(): time to its first frame (x_T) and to its first denoised frame.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from genmodels import checkpoints, ddpm  # noqa: E402
+from genmodels.common import seeded  # noqa: E402
+
+
+@torch.no_grad()
+def diffusers_loop(model, scheduler, n: int, seed: int) -> torch.Tensor:
+    x = torch.randn(n, 1, 28, 28, generator=seeded(seed))
+    g = seeded(seed + 1)
+    for t in scheduler.timesteps:
+        eps = model(x, torch.full((n,), int(t), dtype=torch.long))
+        x = scheduler.step(eps, t, x, generator=g).prev_sample
+    return x
+
+
+def timed(fn) -> float:
+    t0 = time.perf_counter()
+    fn()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    import diffusers
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--ddpm-repeats", type=int, default=2)
+    a = ap.parse_args()
+    model, _, _ = ddpm.load(checkpoints.CHECKPOINT_DIR / "ddpm-mnist")
+    T = model.config.T
+    ddim = diffusers.DDIMScheduler(num_train_timesteps=T, beta_schedule="linear")
+    ddim.set_timesteps(50)
+    ref_ddpm = diffusers.DDPMScheduler(num_train_timesteps=T, beta_schedule="linear")
+    ref_ddpm.set_timesteps(T)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), diffusers {diffusers.__version__}")
+
+    runs = {
+        "ours DDIM-50 fp32": lambda: ddpm.sample(model, 16, seed=0, steps=50),
+        "ours DDIM-50 bf16": lambda: ddpm.sample(model, 16, seed=0, steps=50, bf16=True),
+        "diffusers DDIM-50 fp32": lambda: diffusers_loop(model, ddim, 16, 0),
+    }
+    for f in runs.values():
+        f()                                                     # warm-up
+    times = {k: [] for k in runs}
+    for _ in range(a.repeats):
+        for k, f in runs.items():
+            times[k].append(timed(f))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for k, v in med.items():
+        print(f"16 samples, {k:24s} median {v:.3f} s")
+    print(f"ratio ours/diffusers (fp32): {med['ours DDIM-50 fp32'] / med['diffusers DDIM-50 fp32']:.3f}; "
+          f"bf16/diffusers: {med['ours DDIM-50 bf16'] / med['diffusers DDIM-50 fp32']:.3f}")
+
+    slow = {"ours DDPM-1000": lambda: ddpm.sample(model, 4, seed=0, sampler="ddpm"),
+            "diffusers DDPM-1000": lambda: diffusers_loop(model, ref_ddpm, 4, 0)}
+    st = {k: [] for k in slow}
+    for _ in range(a.ddpm_repeats):
+        for k, f in slow.items():
+            st[k].append(timed(f))
+    sm = {k: statistics.median(v) for k, v in st.items()}
+    for k, v in sm.items():
+        print(f"4 samples, {k:21s} median {v:.2f} s")
+    print(f"ratio ours/diffusers (DDPM-1000): {sm['ours DDPM-1000'] / sm['diffusers DDPM-1000']:.3f}")
+
+    # the scheduler step alone (the only part that differs between the two loops)
+    x, e = torch.randn(16, 1, 28, 28), torch.randn(16, 1, 28, 28)
+    ours_s = ddpm.DDPMScheduler(T)
+    step_t = {}
+    for name, step in (("ours", lambda t: ours_s.step(e, t, x, generator=seeded(0))),
+                       ("diffusers", lambda t: ref_ddpm.step(e, t, x, generator=seeded(0)))):
+        t0 = time.perf_counter()
+        for t in range(T - 1, -1, -1):
+            step(t)
+        step_t[name] = (time.perf_counter() - t0) / T
+    print(f"DDPM scheduler step alone (16 images): ours {step_t['ours'] * 1e6:.0f} µs, diffusers "
+          f"{step_t['diffusers'] * 1e6:.0f} µs, ratio {step_t['ours'] / step_t['diffusers']:.2f}")
+
+    from demos import ddpm as tab
+    first, second = [], []
+    for _ in range(a.repeats):
+        t0 = time.perf_counter()
+        gen = tab.generate("DDIM", 50, 0.0, 0, 16, True)
+        next(gen)
+        first.append(time.perf_counter() - t0)
+        next(gen)
+        second.append(time.perf_counter() - t0)
+        gen.close()
+    print(f"tab generate(): first frame (x_T) after {statistics.median(first) * 1000:.0f} ms, first denoised frame "
+          f"after {statistics.median(second) * 1000:.0f} ms (median of {a.repeats})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""A 1-D diffusion model that trains live in seconds (seed decks 000 / 001, SimpleDiffusion).
+
+Data x_0 ~ p(x): a mixture of two Gaussians on the real line. The model is the
+seed notebook's: a small MLP ε_θ(x_t, t) with t appended to its input, trained
+with the same loss as the image DDPM,
+
+    ‖ε − ε_θ(√ᾱ_t x_0 + √(1-ᾱ_t) ε, t)‖²,
+
+and sampled with the same reverse step (``genmodels.ddpm.DDPMScheduler.step``).
+
+**The seed's schedule bug, fixed.** The notebook uses T = 50 with linear β from
+1e-4 to 0.02, the numbers made for T = 1000. Then ᾱ_T = 0.603: x_T is still 78%
+signal, yet sampling starts from pure N(0, 1). Scaling the betas by 1000/T (or a
+cosine schedule) makes ᾱ_T ≈ 0, so the forward process really reaches noise.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .common import init_default, seeded
+from .ddpm import DDPMScheduler
+from .progress import Record
+
+SCHEDULES = {  # name -> T -> scheduler (x̂_0 unclipped: 1-D data is not confined to [-1, 1])
+    "seed notebook (linear 1e-4..0.02: never reaches noise)":
+        lambda T: DDPMScheduler(T, "linear", 1e-4, 0.02, clip_sample=False),
+    "linear scaled by 1000/T (reaches noise)":
+        lambda T: DDPMScheduler(T, "linear", 1e-4 * 1000 / T, min(0.999, 0.02 * 1000 / T), clip_sample=False),
+    "cosine (reaches noise)":
+        lambda T: DDPMScheduler(T, "cosine", clip_sample=False),
+}
+DEFAULT_SCHEDULE = "linear scaled by 1000/T (reaches noise)"
+
+
+@dataclass
+class Config:
+    mode_a: float = -2.0         # centres of the two Gaussians
+    mode_b: float = 2.0
+    weight_a: float = 0.3        # P(component a)
+    spread: float = 0.4          # their standard deviation
+    schedule: str = DEFAULT_SCHEDULE
+    T: int = 50
+    steps: int = 1500
+    batch_size: int = 256
+    lr: float = 3e-3
+    hidden: int = 64
+    seed: int = 0
+
+    def validate(self) -> "Config":
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"schedule must be one of {list(SCHEDULES)}")
+        if not (-5 <= self.mode_a <= 5 and -5 <= self.mode_b <= 5 and 0 <= self.weight_a <= 1 and 0.05 <= self.spread <= 2):
+            raise ValueError("modes must be in [-5, 5], weight in [0, 1], spread in [0.05, 2]")
+        if not (1 <= self.steps <= 20_000 and 2 <= self.T <= 1000):
+            raise ValueError("steps must be in 1..20000 and T in 2..1000")
+        return self
+
+
+def scheduler(cfg: Config) -> DDPMScheduler:
+    return SCHEDULES[cfg.schedule](cfg.T)
+
+
+def sample_data(cfg: Config, n: int, g: torch.Generator) -> torch.Tensor:
+    """x_0 ~ weight_a·N(mode_a, spread²) + (1 − weight_a)·N(mode_b, spread²), shape (n, 1)."""
+    pick_a = torch.rand(n, generator=g) < cfg.weight_a
+    centre = torch.where(pick_a, torch.tensor(cfg.mode_a), torch.tensor(cfg.mode_b))
+    return (centre + cfg.spread * torch.randn(n, generator=g)).unsqueeze(1)
+
+
+class EpsMLP(nn.Module):
+    """ε_θ(x_t, t): the seed's MLP with the (scaled) timestep appended to the input."""
+
+    def __init__(self, hidden: int = 64, T: int = 50):
+        super().__init__()
+        self.T = T
+        self.net = nn.Sequential(nn.Linear(2, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+                                 nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, 1))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return self.net(torch.cat([x, t.float().view(-1, 1) / self.T], dim=1))
+
+
+def train(cfg: Config, log_every: int = 50):
+    """Yields Records (loss); the last has preview={'model': model, 'scheduler': sched}."""
+    cfg.validate()
+    g = seeded(cfg.seed)
+    sched = scheduler(cfg)
+    model = EpsMLP(cfg.hidden, cfg.T)
+    init_default(model, g)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    ab = sched.alphas_cumprod.float()
+    running = None
+    for step in range(1, cfg.steps + 1):
+        x0 = sample_data(cfg, cfg.batch_size, g)
+        t = torch.randint(0, cfg.T, (cfg.batch_size,), generator=g)
+        eps = torch.randn(x0.shape, generator=g)
+        a = ab[t].view(-1, 1)
+        x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps
+        loss = nn.functional.mse_loss(model(x_t, t), eps)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
+        last = step == cfg.steps
+        if step % log_every == 0 or last:
+            yield Record(step, {"loss": running}, {"alpha_bar_T": float(ab[-1])},
+                         {"model": model, "scheduler": sched} if last else None, done=last)
+
+
+@torch.no_grad()
+def sample(model: EpsMLP, sched: DDPMScheduler, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+    """(final samples (n,), trajectories (T+1, n)) starting from x_T ~ N(0, 1), as the seed does."""
+    g = seeded(seed)
+    x = torch.randn(n, 1, generator=g)
+    path = [x[:, 0].clone()]
+    for t in range(sched.T - 1, -1, -1):
+        x, _ = sched.step(model(x, torch.full((n,), t)), t, x, generator=g)
+        path.append(x[:, 0].clone())
+    return x[:, 0], torch.stack(path)
+
+
+def density(cfg: Config, xs: torch.Tensor) -> torch.Tensor:
+    """The true p(x) of the mixture at points xs."""
+    norm = lambda m: torch.exp(-0.5 * ((xs - m) / cfg.spread) ** 2) / (cfg.spread * math.sqrt(2 * math.pi))  # noqa: E731
+    return cfg.weight_a * norm(cfg.mode_a) + (1 - cfg.weight_a) * norm(cfg.mode_b)
