@@ -33,10 +33,15 @@ def diffusers_loop(model, scheduler, n: int, seed: int) -> torch.Tensor:
     return x
 
 
-def timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return time.perf_counter() - t0
+def interleaved_medians(runs: dict, repeats: int) -> dict[str, float]:
+    """Run each function once per round, round after round; the median seconds of each."""
+    times = {k: [] for k in runs}
+    for _ in range(repeats):
+        for k, f in runs.items():
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def main() -> None:
@@ -61,23 +66,14 @@ def main() -> None:
     }
     for f in runs.values():
         f()                                                     # warm-up
-    times = {k: [] for k in runs}
-    for _ in range(a.repeats):
-        for k, f in runs.items():
-            times[k].append(timed(f))
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med = interleaved_medians(runs, a.repeats)
     for k, v in med.items():
         print(f"16 samples, {k:24s} median {v:.3f} s")
     print(f"ratio ours/diffusers (fp32): {med['ours DDIM-50 fp32'] / med['diffusers DDIM-50 fp32']:.3f}; "
           f"bf16/diffusers: {med['ours DDIM-50 bf16'] / med['diffusers DDIM-50 fp32']:.3f}")
 
-    slow = {"ours DDPM-1000": lambda: ddpm.sample(model, 4, seed=0, sampler="ddpm"),
-            "diffusers DDPM-1000": lambda: diffusers_loop(model, ref_ddpm, 4, 0)}
-    st = {k: [] for k in slow}
-    for _ in range(a.ddpm_repeats):
-        for k, f in slow.items():
-            st[k].append(timed(f))
-    sm = {k: statistics.median(v) for k, v in st.items()}
+    sm = interleaved_medians({"ours DDPM-1000": lambda: ddpm.sample(model, 4, seed=0, sampler="ddpm"),
+                              "diffusers DDPM-1000": lambda: diffusers_loop(model, ref_ddpm, 4, 0)}, a.ddpm_repeats)
     for k, v in sm.items():
         print(f"4 samples, {k:21s} median {v:.2f} s")
     print(f"ratio ours/diffusers (DDPM-1000): {sm['ours DDPM-1000'] / sm['diffusers DDPM-1000']:.3f}")

@@ -112,22 +112,21 @@ def translate_example(direction: str, index, use_live: bool = False, live_model=
     return _outputs(cycle_panels(_model(use_live, live_model), _heldout()[direction][i], direction), direction)
 
 
-def translate_upload(direction: str, image, use_live: bool = False, live_model=None):
+def _translate(direction: str, convert, value, use_live: bool, live_model):
     direction = _direction(direction)
     try:
-        x = to_domain(image)
+        x = convert(value)
     except ImageInputError as e:
         raise gr.Error(str(e)) from None
     return _outputs(cycle_panels(_model(use_live, live_model), x, direction), direction)
+
+
+def translate_upload(direction: str, image, use_live: bool = False, live_model=None):
+    return _translate(direction, to_domain, image, use_live, live_model)
 
 
 def translate_sketch(direction: str, sketch, use_live: bool = False, live_model=None):
-    direction = _direction(direction)
-    try:
-        x = sketch_to_domain(sketch)
-    except ImageInputError as e:
-        raise gr.Error(str(e)) from None
-    return _outputs(cycle_panels(_model(use_live, live_model), x, direction), direction)
+    return _translate(direction, sketch_to_domain, sketch, use_live, live_model)
 
 
 def _loss_table(losses: dict | None) -> str:
