@@ -12,7 +12,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from demos import coin_gan, cyclegan, ddpm, vae  # noqa: E402
+from demos import coin_gan, cyclegan, dcgan, ddpm, vae  # noqa: E402
 from demos.common import CSS  # noqa: E402
 
 HEADER = """
@@ -30,6 +30,8 @@ def build_demo() -> gr.Blocks:
                 coin_gan.build()
             with gr.Tab("VAE", id="vae"):
                 vae.build()
+            with gr.Tab("DCGAN", id="dcgan"):
+                dcgan.build()
             with gr.Tab("DDPM", id="ddpm"):
                 ddpm.build()
             with gr.Tab("CycleGAN", id="cyclegan"):

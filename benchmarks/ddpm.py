@@ -34,10 +34,11 @@ def diffusers_loop(model, scheduler, n: int, seed: int) -> torch.Tensor:
 
 
 def interleaved_medians(runs: dict, repeats: int) -> dict[str, float]:
-    """Run each function once per round, round after round; the median seconds of each."""
+    """Run each function once per round, round after round, the order reversed every other round
+    (A B, B A, ...) so neither side always runs first; the median seconds of each."""
     times = {k: [] for k in runs}
-    for _ in range(repeats):
-        for k, f in runs.items():
+    for r in range(repeats):
+        for k, f in (list(runs.items()) if r % 2 == 0 else list(runs.items())[::-1]):
             t0 = time.perf_counter()
             f()
             times[k].append(time.perf_counter() - t0)

@@ -132,10 +132,12 @@ def diversity(x: torch.Tensor) -> float:
 @torch.no_grad()
 def update_ema(G_ema: Generator, G: Generator, decay: float) -> None:
     """G_ema ← decay·G_ema + (1 − decay)·G; BatchNorm statistics copied. A smoother generator to sample from."""
-    for pe, p in zip(G_ema.parameters(), G.parameters()):
-        pe.lerp_(p, 1 - decay) if decay > 0 else pe.copy_(p)
-    for be, b in zip(G_ema.buffers(), G.buffers()):
-        be.copy_(b)
+    ema_p, p = list(G_ema.parameters()), list(G.parameters())
+    if decay > 0:
+        torch._foreach_lerp_(ema_p, p, 1 - decay)      # one fused update for all tensors
+    else:
+        torch._foreach_copy_(ema_p, p)
+    torch._foreach_copy_(list(G_ema.buffers()), list(G.buffers()))
 
 
 def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200):
@@ -257,3 +259,34 @@ def cli_eval(path, n=None, seed=0) -> dict:
     G, _, card = load(path)
     G.to(device("auto"))
     return evaluate(G, card["config"]["dataset"], n or 10_000, seed)
+
+
+# -- latent space tools (used by the DCGAN tab) --------------------------------
+def arithmetic(A: torch.Tensor, B: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
+    """mean(A) − mean(B) + mean(C): each concept is the average z of its exemplars, as in the paper."""
+    return A.reshape(-1, A.shape[-1]).mean(0) - B.reshape(-1, B.shape[-1]).mean(0) + C.reshape(-1, C.shape[-1]).mean(0)
+
+
+def neighbours(z: torch.Tensor, k: int, sigma: float = 0.25, seed: int = 0) -> torch.Tensor:
+    """z itself and k − 1 points of small Gaussian noise around it: (k, nz)."""
+    noise = torch.randn(k - 1, z.numel(), generator=seeded(seed)) * sigma
+    return torch.cat([z.reshape(1, -1), z.reshape(1, -1) + noise])
+
+
+def slerp(z0: torch.Tensor, z1: torch.Tensor, t: float) -> torch.Tensor:
+    """Spherical interpolation: follows the shell where Gaussian z concentrate (|z| ≈ √nz)."""
+    cos = torch.clamp((z0 / z0.norm()) @ (z1 / z1.norm()), -1.0, 1.0)
+    omega = torch.arccos(cos)
+    if float(omega) < 1e-6:
+        return (1 - t) * z0 + t * z1
+    return (torch.sin((1 - t) * omega) * z0 + torch.sin(t * omega) * z1) / torch.sin(omega)
+
+
+def interpolate(z0: torch.Tensor, z1: torch.Tensor, n: int, mode: str = "linear") -> torch.Tensor:
+    """n points from z0 to z1 (inclusive), 'linear' or 'spherical': (n, nz)."""
+    ts = torch.linspace(0, 1, n)
+    if mode == "linear":
+        return torch.stack([(1 - t) * z0 + t * z1 for t in ts])
+    if mode == "spherical":
+        return torch.stack([slerp(z0, z1, float(t)) for t in ts])
+    raise ValueError(f"mode must be 'linear' or 'spherical', got '{mode}'")

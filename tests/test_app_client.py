@@ -169,3 +169,26 @@ def test_ddpm_toy_trains_and_reaches_noise(client):
     assert len(outs) >= 3
     info = outs[-1][3]
     assert "share of samples near mode a" in info
+
+
+# -- DCGAN -------------------------------------------------------------------------
+def test_dcgan_pick_compute_interpolate(client):
+    for slot, idx in (("A", 0), ("A", 1), ("B", 2), ("C", 3), ("start", 4), ("end", 5)):
+        out = client.predict(slot, 0, idx, api_name="/dcgan_pick")
+    means, result = client.predict(0.25, False, api_name="/dcgan_compute")
+    assert _read(result).shape[1] > 4 * _read(result).shape[0]       # eight images in a row
+    strip, gif = client.predict("spherical", 10, False, api_name="/dcgan_interpolate")
+    assert str(gif).endswith(".gif") and _read(strip).shape[1] > 5 * _read(strip).shape[0]
+    client.predict(api_name="/dcgan_clear")
+    with pytest.raises(Exception, match="Fill slots A, B and C first"):
+        client.predict(0.25, False, api_name="/dcgan_compute")
+    with pytest.raises(Exception, match="Sample index must be between"):
+        client.predict("A", 0, 99, api_name="/dcgan_pick")
+
+
+def test_dcgan_live_training_streams(client):
+    outs = list(client.submit("from scratch", 30, 16, 0, api_name="/dcgan_train"))
+    assert len(outs) >= 3 and "step 30" in outs[-1][4]
+    assert "diversity" in outs[-1][3]
+    outs = list(client.submit("continue my run", 20, 16, 0, api_name="/dcgan_train"))
+    assert "step 50" in outs[-1][4]

@@ -103,3 +103,14 @@ def test_ddpm_tab_plays_the_animation_and_scrubs(page):
     page.mouse.click(box["x"] + 3, box["y"] + box["height"] / 2)              # back to the first frame
     page.wait_for_function(f"() => document.querySelector('#dd-xt img').src !== {end!r}")
     page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('step 0')")
+
+
+def test_dcgan_tab_pick_abc_and_compute(page):
+    page.get_by_role("tab", name="DCGAN").click()
+    for slot, i in (("A", 0), ("B", 1), ("C", 2)):
+        page.locator("#dc-slot").get_by_label(slot, exact=True).check()
+        page.locator("#dc-gallery img").nth(i).click()
+        page.wait_for_selector(f"#dc-slot-{slot} img")
+    page.click("#dc-compute")
+    page.wait_for_selector("#dc-result img")
+    page.wait_for_selector("#dc-means img")
