@@ -28,6 +28,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", default="10,20,50,100,1000")
     ap.add_argument("--write-card", action="store_true", help="store the table in the card's metrics")
+    ap.add_argument("--bf16", action="store_true", help="sample with bfloat16 autocast (as the tab does on a CPU)")
     a = ap.parse_args()
     model, _, card = ddpm.load(a.checkpoint)
     model.to(device("auto"))
@@ -38,7 +39,7 @@ def main() -> None:
     for steps in [int(s) for s in a.steps.split(",")]:
         for name, sampler, eta in (("DDIM", "ddim", 0.0), ("DDPM", "ddpm" if steps == model.config.T else "ddim", 1.0)):
             t0 = time.perf_counter()
-            x = ddpm.sample(model, a.n, a.seed, sampler=sampler, steps=steps, eta=eta)
+            x = ddpm.sample(model, a.n, a.seed, sampler=sampler, steps=steps, eta=eta, bf16=a.bf16)
             row = {"sampler": name, "steps": steps, "fld": fld(x_test, x, clf), "seconds": time.perf_counter() - t0}
             table["rows"].append(row)
             print(json.dumps(row), flush=True)
