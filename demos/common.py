@@ -5,6 +5,8 @@ import math
 
 import gradio as gr
 
+from genmodels import checkpoints
+
 
 def number(name: str, value, lo: float, hi: float, integer: bool = False):
     """Check a value that arrived from a widget or the API; raise a clear gr.Error otherwise."""
@@ -21,6 +23,14 @@ def number(name: str, value, lo: float, hi: float, integer: bool = False):
             raise gr.Error(f"{name} must be a whole number; got {value!r}.")
         return int(v)
     return v
+
+
+def load_checkpoint(load, name: str, hint: str):
+    """``load(checkpoints/NAME)``, or a gr.Error saying what is wrong and what still works (``hint``)."""
+    try:
+        return load(checkpoints.CHECKPOINT_DIR / name)
+    except checkpoints.CheckpointError as e:
+        raise gr.Error(f"{e} {hint}") from None
 
 
 def cards(items: list[tuple[str, str, str]]) -> str:

@@ -12,12 +12,12 @@ import numpy as np
 import pandas as pd
 import torch
 
-from genmodels import checkpoints, cyclegan, data
+from genmodels import cyclegan, data
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
-from .common import UploadImage, cards, number
+from .common import UploadImage, cards, load_checkpoint, number
 
-CHECKPOINT = checkpoints.CHECKPOINT_DIR / "cyclegan-horse2zebra"
+CHECKPOINT = "cyclegan-horse2zebra"
 GALLERY_SIZE = 12
 MAX_TRAIN_STEPS = 2000
 PREVIEW_ROWS = ["horse", "horse2zebra", "horse_reconstructed", "zebra", "zebra2horse", "zebra_reconstructed"]
@@ -52,8 +52,7 @@ LOSS_TERMS = [
 
 @functools.lru_cache(maxsize=1)
 def pretrained() -> cyclegan.CycleGAN:
-    model, _ = cyclegan.load(CHECKPOINT)
-    return model.eval()
+    return load_checkpoint(cyclegan.load, CHECKPOINT, "You can still train one from scratch below (Train live).")[0].eval()
 
 
 @functools.lru_cache(maxsize=1)
@@ -67,10 +66,7 @@ def _model(use_live: bool, live_model) -> cyclegan.CycleGAN:
         if live_model is None:
             raise gr.Error("You have no live-trained model yet: train one below, or choose the pretrained checkpoint.")
         return live_model
-    try:
-        return pretrained()
-    except checkpoints.CheckpointError as e:
-        raise gr.Error(f"{e} You can still train a model from scratch below.") from None
+    return pretrained()
 
 
 def _direction(direction: str) -> str:
@@ -148,10 +144,7 @@ def train_stream(mode: str, steps, batch_size, seed):
         raise gr.Error(f"Mode must be 'fine-tune the checkpoint' or 'from scratch'; got {mode!r}.")
     model = None
     if mode == "fine-tune the checkpoint":
-        try:
-            model = copy.deepcopy(pretrained())     # never touch the shared model
-        except checkpoints.CheckpointError as e:
-            raise gr.Error(f"{e} Choose 'from scratch' instead.") from None
+        model = copy.deepcopy(pretrained())     # never touch the shared model
         cfg = cyclegan.Config(**{**model.cfg.__dict__, "steps": steps, "batch_size": batch_size, "seed": seed,
                                  "device": "cpu", "max_seconds": 0.0})
     else:

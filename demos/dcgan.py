@@ -15,10 +15,10 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from genmodels import checkpoints, dcgan
+from genmodels import dcgan
 from genmodels.common import grid, seeded
 
-from .common import cards, number
+from .common import cards, load_checkpoint, number
 
 GRID = 32
 SLOTS = ("A", "B", "C", "start", "end")
@@ -37,11 +37,7 @@ e.g. *thick 7* − *thin 7* + *thin 1* ≈ *thick 1*. Or walk between two sample
 
 @functools.lru_cache(maxsize=1)
 def load_generator() -> dcgan.Generator:
-    try:
-        G, _, _ = dcgan.load(checkpoints.CHECKPOINT_DIR / "dcgan-mnist")
-    except checkpoints.CheckpointError as e:
-        raise gr.Error(f"{e} You can still train a DCGAN live below.") from None
-    return G.eval()
+    return load_checkpoint(dcgan.load, "dcgan-mnist", "You can still train a DCGAN live below.")[0].eval()
 
 
 def _generator(use_live: bool, run: dict | None) -> dcgan.Generator:
@@ -135,10 +131,8 @@ def train_stream(mode: str, steps, batch_size, seed, run: dict | None):
             raise gr.Error("Nothing to continue yet: start from scratch or from the checkpoint.")
         networks = run["nets"]
     elif mode == "continue the checkpoint":
-        try:
-            G, D, G_ema, _ = dcgan.load(checkpoints.CHECKPOINT_DIR / "dcgan-mnist", with_ema=True)
-        except checkpoints.CheckpointError as e:
-            raise gr.Error(f"{e} Start from scratch instead.") from None
+        G, D, G_ema, _ = load_checkpoint(lambda p: dcgan.load(p, with_ema=True), "dcgan-mnist",
+                                         "Start from scratch instead.")
         networks = (G, D, G_ema)
     else:
         raise gr.Error(f"Mode must be 'from scratch', 'continue my run' or 'continue the checkpoint'; got {mode!r}.")

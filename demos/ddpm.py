@@ -16,11 +16,11 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from genmodels import checkpoints, data, ddpm, toy_diffusion
+from genmodels import data, ddpm, toy_diffusion
 from genmodels.common import grid, seeded, to_model, to_unit
 from genmodels.imaging import ImageInputError, sketch_to_domain, upscale
 
-from .common import cards, number
+from .common import cards, load_checkpoint, number
 
 MAX_IMAGES = 16
 MAX_FRAMES = 120
@@ -39,11 +39,8 @@ watch it sharpen long before $x_t$ does. DDIM takes the same model and skips ste
 
 @functools.lru_cache(maxsize=1)
 def load_model() -> ddpm.UNet:
-    try:
-        ema, _, _ = ddpm.load(checkpoints.CHECKPOINT_DIR / "ddpm-mnist")
-    except checkpoints.CheckpointError as e:
-        raise gr.Error(f"{e} The toy diffusion at the bottom of this tab trains live without it.") from None
-    return ema.eval()
+    return load_checkpoint(ddpm.load, "ddpm-mnist",
+                           "The toy diffusion at the bottom of this tab trains live without it.")[0].eval()
 
 
 def _sheet(x: torch.Tensor) -> np.ndarray:

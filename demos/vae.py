@@ -13,12 +13,12 @@ import pandas as pd
 import torch
 from PIL import Image
 
-from genmodels import checkpoints, data, vae
+from genmodels import data, vae
 from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 from genmodels.plotting import legend_html, pixel_to_point, scatter
 
-from .common import UploadImage, cards, number
+from .common import UploadImage, cards, load_checkpoint, number
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
 MAX_DIMS = 16
@@ -62,11 +62,7 @@ def _name(choice: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def load_model(name: str) -> vae.VAE:
-    try:
-        model, _ = vae.load(checkpoints.CHECKPOINT_DIR / name)
-    except checkpoints.CheckpointError as e:
-        raise gr.Error(f"{e} You can still train a VAE live below.") from None
-    return model.eval()
+    return load_checkpoint(vae.load, name, "You can still train a VAE live below.")[0].eval()
 
 
 @functools.lru_cache(maxsize=None)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import FAMILIES, checkpoints, family
+from . import checkpoints, family
 
 
 def _config_parser(mod) -> argparse.ArgumentParser:

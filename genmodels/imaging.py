@@ -147,8 +147,8 @@ def sketch_to_domain(value) -> np.ndarray:
     return to_domain(arr)
 
 
-def upscale(x: np.ndarray | "torch.Tensor", size: int = 168) -> np.ndarray:  # noqa: F821
-    """(28, 28) in [0, 1] -> (size, size) uint8 with crisp (nearest) pixels, for display."""
+def upscale(x, size: int = 168) -> np.ndarray:
+    """(28, 28) array or tensor in [0, 1] -> (size, size) uint8 with crisp (nearest) pixels, for display."""
     a = np.asarray(x.detach().cpu() if hasattr(x, "detach") else x, dtype=np.float32)
     img = Image.fromarray((np.clip(a, 0, 1) * 255).round().astype(np.uint8))
     return np.asarray(img.resize((size, size), Image.NEAREST))

@@ -29,8 +29,6 @@ def test_coin_reset(client):
 
 
 # -- CycleGAN ------------------------------------------------------------------
-import io  # noqa: E402
-
 import numpy as np  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -174,7 +172,7 @@ def test_ddpm_toy_trains_and_reaches_noise(client):
 # -- DCGAN -------------------------------------------------------------------------
 def test_dcgan_pick_compute_interpolate(client):
     for slot, idx in (("A", 0), ("A", 1), ("B", 2), ("C", 3), ("start", 4), ("end", 5)):
-        out = client.predict(slot, 0, idx, api_name="/dcgan_pick")
+        client.predict(slot, 0, idx, api_name="/dcgan_pick")
     means, result = client.predict(0.25, False, api_name="/dcgan_compute")
     assert _read(result).shape[1] > 4 * _read(result).shape[0]       # eight images in a row
     strip, gif = client.predict("spherical", 10, False, api_name="/dcgan_interpolate")

@@ -11,7 +11,6 @@ def test_coin_tab_trains_updates_and_stops(page):
     page.get_by_role("tab", name="Coin-flip GAN").click()
     assert _card_values(page)[2] == "–"
     # a long run so that Stop has something to stop
-    steps = page.locator("#coin-train").locator("xpath=ancestor::div[contains(@class,'column')][1]")
     page.get_by_label("Steps (one D + one G update each)").first.fill("5000")
     page.get_by_label("Steps (one D + one G update each)").first.press("Enter")
     page.click("#coin-train")
