@@ -46,6 +46,9 @@ def launch(**kwargs):
     """Queue and launch ``demo``; keyword arguments go to ``Blocks.launch``."""
     kwargs.setdefault("server_name", os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     kwargs.setdefault("server_port", int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    # Pass every error's message to the browser and API callers: a wrong type sent through the
+    # API then reads "Expected a float, but the value passed ... was []" instead of a bare "Error".
+    kwargs.setdefault("show_error", True)
     return demo.queue(default_concurrency_limit=2).launch(css=CSS, **kwargs)
 
 
