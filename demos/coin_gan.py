@@ -11,7 +11,7 @@ import pandas as pd
 
 from genmodels import coin_gan
 
-from .common import cards, number
+from .common import HEAVY, cards, number
 
 LIMITS = {  # server-side caps, enforced for API callers too
     "p_heads": (0.01, 0.99),
@@ -170,7 +170,6 @@ def build() -> None:
 
     outputs = [card_html, status, bars, raw, losses, p_curve, gz, dx, strip]
     inputs = [p, real_flips, steps, lr_d, lr_g, batch, seed, fixed, minibatch]
-    run = train_btn.click(train_stream, inputs, outputs, api_name="coin_train", concurrency_limit=4,
-                          concurrency_id="coin_train")
+    run = train_btn.click(train_stream, inputs, outputs, api_name="coin_train", **HEAVY)
     stop_btn.click(None, None, None, cancels=[run], api_name=False)
     reset_btn.click(reset, [p], outputs, cancels=[run], api_name="coin_reset")

@@ -25,6 +25,11 @@ def number(name: str, value, lo: float, hi: float, integer: bool = False):
     return v
 
 
+# Every long job (live training, diffusion sampling) of every tab shares one queue of HEAVY_LIMIT
+# workers, so that on a 2-core machine quick calls (a slider, a translation) still find a free core.
+HEAVY = {"concurrency_id": "heavy", "concurrency_limit": 2}
+
+
 def load_checkpoint(load, name: str, hint: str):
     """``load(checkpoints/NAME)``, or a gr.Error saying what is wrong and what still works (``hint``)."""
     try:

@@ -15,7 +15,7 @@ import torch
 from genmodels import cyclegan, data
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
-from .common import UploadImage, cards, load_checkpoint, number
+from .common import HEAVY, UploadImage, cards, load_checkpoint, number
 
 CHECKPOINT = "cyclegan-horse2zebra"
 GALLERY_SIZE = 12
@@ -238,5 +238,5 @@ def build() -> None:
     sketch_btn.click(translate_sketch, [direction, sketch, use_live, live_model], outs, api_name="cyclegan_sketch",
                      concurrency_id="cyclegan_light", concurrency_limit=8)
     run = train_btn.click(train_stream, [mode, steps, batch, seed], [table, curves, preview, status, live_model],
-                          api_name="cyclegan_train", concurrency_id="cyclegan_train", concurrency_limit=2)
+                          api_name="cyclegan_train", **HEAVY)
     stop_btn.click(None, None, None, cancels=[run], api_name=False)

@@ -18,7 +18,7 @@ from PIL import Image
 from genmodels import dcgan
 from genmodels.common import grid, seeded
 
-from .common import cards, load_checkpoint, number
+from .common import HEAVY, cards, load_checkpoint, number
 
 GRID = 32
 SLOTS = ("A", "B", "C", "start", "end")
@@ -234,5 +234,5 @@ def build() -> None:
                      **light)
     go = t_btn.click(train_stream, [t_mode, t_steps, t_batch, t_seed, run],
                      [t_loss, t_prob, t_grid, t_alarm, t_status, run], api_name="dcgan_train",
-                     concurrency_id="dcgan_train", concurrency_limit=2)
+                     **HEAVY)
     t_stop.click(None, None, None, cancels=[go], api_name=False)

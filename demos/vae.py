@@ -18,7 +18,7 @@ from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 from genmodels.plotting import legend_html, pixel_to_point, scatter
 
-from .common import UploadImage, cards, load_checkpoint, number
+from .common import HEAVY, UploadImage, cards, load_checkpoint, number
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
 MAX_DIMS = 16
@@ -406,5 +406,5 @@ def build() -> None:
                   api_name="vae_likelihood", **light)
     run = t_btn.click(train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
                       [t_curves, t_elbo, t_recon, t_status], api_name="vae_train",
-                      concurrency_id="vae_train", concurrency_limit=2)
+                      **HEAVY)
     t_stop.click(None, None, None, cancels=[run], api_name=False)

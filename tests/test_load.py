@@ -1,0 +1,17 @@
+"""A 10-second version of benchmarks/load.py: simulated users on every tab at once, no errors."""
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+
+@pytest.mark.slow
+def test_sixteen_users_for_ten_seconds_get_no_errors(app_url):
+    from load import run_load
+
+    r = run_load(app_url, users=16, seconds=10)
+    assert r["errors"] == []
+    assert r["light_calls"] > 0 and r["heavy_calls"] > 0
