@@ -13,6 +13,7 @@ import pandas as pd
 import torch
 
 from genmodels import cyclegan, data
+from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
 from .common import HEAVY, UploadImage, cards, load_checkpoint, number
@@ -156,8 +157,7 @@ def train_stream(mode: str, steps, batch_size, seed):
         strip = gr.skip()
         if r.preview:
             pv = r.preview["panels"]
-            rows = [np.concatenate([pv[k][i].numpy() for i in range(4)], 1) for k in PREVIEW_ROWS]
-            strip = (np.concatenate(rows, 0).clip(0, 1) * 255).astype(np.uint8).repeat(4, 0).repeat(4, 1)
+            strip = grid(torch.cat([pv[k][:4] for k in PREVIEW_ROWS]), nrow=4, pad=0, scale=4)
         status = f"step {r.step} / {steps}" + (" · done: choose “my live-trained model” above to use it" if r.done else "")
         yield (_loss_table(r.losses), pd.DataFrame(history), strip, status,
                r.preview["model"] if r.done else gr.skip())

@@ -49,7 +49,7 @@ def _generator(use_live: bool, run: dict | None) -> dcgan.Generator:
 
 
 def _big(x: torch.Tensor, nrow: int, scale: int = 3) -> np.ndarray:
-    return grid(x, nrow=nrow, pad=2).repeat(scale, 0).repeat(scale, 1)
+    return grid(x, nrow=nrow, pad=2, scale=scale)
 
 
 def _thumbs(x: torch.Tensor) -> list[np.ndarray]:

@@ -119,9 +119,8 @@ def on_model_change(choice: str):
     z = vae.encode_mean(model, test_set()[0][:1])[0].tolist()
     sliders = [gr.update(visible=i < model.latent, value=round(z[i], 2) if i < model.latent else 0.0)
                for i in range(MAX_DIMS)]
-    is2d = model.latent == 2
-    map_name = name if is2d else "vae2d-mnist"
-    note = ("" if is2d else "The map below shows the **2-D VAE** (a 16-D space cannot be drawn); the sliders drive "
+    map_name = _map_name(choice)
+    note = ("" if model.latent == 2 else "The map below shows the **2-D VAE** (a 16-D space cannot be drawn); the sliders drive "
             "the 16-D model.")
     return (*sliders, decode_sliders(choice, *z), gr.update(maximum=model.latent - 1, value=0),
             map_image(map_name), decoded_grid(map_name), note)
@@ -182,7 +181,7 @@ def traverse(choice: str, dim, *z):
     dim = number("Dimension", dim, 0, model.latent - 1, integer=True)
     vals = [number(f"z[{i}]", v, -5.0, 5.0) for i, v in enumerate(z[: model.latent])]
     strip = vae.traversal(model, torch.tensor(vals), dim, torch.linspace(-3, 3, 9))
-    return grid(strip, nrow=9, pad=2).repeat(3, 0).repeat(3, 1)
+    return grid(strip, nrow=9, pad=2, scale=3)
 
 
 def ae_vs_vae(seed):
@@ -199,7 +198,7 @@ def ae_vs_vae(seed):
         stats += [(f"{title}: codes span (1-99%)", f"z1 {lo[0]:.0f}…{hi[0]:.0f}, z2 {lo[1]:.0f}…{hi[1]:.0f}", ""),
                   (f"{title}: classes among N(0, I) decodes", f"{sum(c >= 20 for c in counts)} of 10 · KL {kl:.2f}",
                    "good" if kl < 0.1 else "bad")]
-        out += [map_image(name), grid(samples[:16], nrow=8, pad=2).repeat(3, 0).repeat(3, 1)]
+        out += [map_image(name), grid(samples[:16], nrow=8, pad=2, scale=3)]
     return (*out, cards(stats))
 
 
@@ -273,7 +272,7 @@ def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: st
             live = r.preview["model"]
             rec = vae.decode(live, vae.encode_mean(live, x_show))
             live.train()                                   # training goes on after this record
-            recon = grid(torch.cat([x_show, rec]), nrow=8, pad=2).repeat(3, 0).repeat(3, 1)
+            recon = grid(torch.cat([x_show, rec]), nrow=8, pad=2, scale=3)
         status = f"step {r.step} / {steps}" + (f" · test −ELBO {elbo[-1]['test −ELBO']:.1f} nats" if elbo else "")
         yield pd.DataFrame(history), pd.DataFrame(elbo), recon, status
 

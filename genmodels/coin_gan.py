@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -226,7 +226,7 @@ def train(cfg: Config, log_every: int = 25, preview_every: int | None = None, ev
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     if cfg.lr_decay:
-        decay = lambda s: 1.0 - cfg.lr_decay_to * 0 - (1.0 - cfg.lr_decay_to) * s / max(1, cfg.steps)  # noqa: E731
+        decay = lambda s: 1.0 - (1.0 - cfg.lr_decay_to) * s / max(1, cfg.steps)  # noqa: E731
         sched = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (opt_d, opt_g)]
     else:
         sched = []
@@ -301,19 +301,9 @@ def evaluate(G: Generator, p_heads: float, n: int = 100_000, seed: int = 0) -> d
 
 
 def save(path, G: Generator, D: Discriminator, cfg: Config, command: str = "", train_seconds: float | None = None) -> dict:
-    card = {
-        "family": FAMILY,
-        "config": asdict(cfg),
-        "dataset": f"fresh Bernoulli({cfg.p_heads}) flips" if not cfg.dataset_size else f"{cfg.dataset_size} fixed Bernoulli({cfg.p_heads}) flips",
-        "steps": cfg.steps,
-        "seed": cfg.seed,
-        "device": "cpu",
-        "torch": torch.__version__,
-        "train_seconds": train_seconds,
-        "metrics": evaluate(G, cfg.p_heads),
-        "command": command,
-        "created": time.strftime("%Y-%m-%d"),
-    }
+    dataset = (f"fresh Bernoulli({cfg.p_heads}) flips" if not cfg.dataset_size
+               else f"{cfg.dataset_size} fixed Bernoulli({cfg.p_heads}) flips")
+    card = checkpoints.card(FAMILY, cfg, dataset, cfg.steps, "cpu", evaluate(G, cfg.p_heads), command, train_seconds)
     return checkpoints.save(path, {"G": G, "D": D}, card)
 
 

@@ -85,8 +85,9 @@ def to_model(x: torch.Tensor) -> torch.Tensor:
     return x * 2 - 1
 
 
-def grid(images: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, value: float = 1.0) -> np.ndarray:
-    """(N, H, W) or (N, 1, H, W) in [0, 1] -> one (rows*H, nrow*W) uint8 image."""
+def grid(images: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, value: float = 1.0,
+         scale: int = 1) -> np.ndarray:
+    """(N, H, W) or (N, 1, H, W) in [0, 1] -> one (rows*H, nrow*W) uint8 image, pixels × ``scale``."""
     x = torch.as_tensor(images).detach().float().cpu()
     if x.dim() == 4:
         x = x[:, 0]
@@ -96,4 +97,5 @@ def grid(images: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, value: 
     for i in range(n):
         r, c = divmod(i, nrow)
         out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = x[i]
-    return (out.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    out = (out.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
+    return out.repeat(scale, 0).repeat(scale, 1) if scale > 1 else out

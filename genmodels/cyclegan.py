@@ -17,7 +17,7 @@ Networks (this file's first half) are kept apart from the model (second half).
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -266,13 +266,8 @@ def evaluate(model: CycleGAN) -> dict:
 
 def save(path, model: CycleGAN, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
     cfg = model.cfg
-    card = {
-        "family": FAMILY, "config": asdict(cfg),
-        "dataset": "Animal-MNIST horses (7) and zebras (9), unpaired; held-out split excluded",
-        "steps": steps, "seed": cfg.seed, "device": device_description(next(model.parameters()).device),
-        "torch": torch.__version__, "train_seconds": seconds, "metrics": metrics, "command": command,
-        "created": time.strftime("%Y-%m-%d"),
-    }
+    card = checkpoints.card(FAMILY, cfg, "Animal-MNIST horses (7) and zebras (9), unpaired; held-out split excluded",
+                            steps, device_description(next(model.parameters()).device), metrics, command, seconds)
     return checkpoints.save(path, model.networks(), card)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -205,12 +205,8 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
 
 # -- checkpoints and CLI -----------------------------------------------------
 def save(path, G, D, G_ema, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    card = {
-        "family": FAMILY, "config": asdict(cfg),
-        "dataset": f"{cfg.dataset} train (60k)", "steps": steps, "seed": cfg.seed,
-        "device": device_description(next(G.parameters()).device), "torch": torch.__version__,
-        "train_seconds": seconds, "metrics": metrics, "command": command, "created": time.strftime("%Y-%m-%d"),
-    }
+    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", steps,
+                            device_description(next(G.parameters()).device), metrics, command, seconds)
     if cfg.init:
         prev = checkpoints.read_card(cfg.init)
         card["continued_from"] = {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")}

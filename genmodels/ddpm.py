@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -342,13 +342,10 @@ def train(cfg: Config, networks=None, log_every: int = 100, preview_every: int =
 # Checkpoints and CLI
 # ===========================================================================
 def save(path, model: UNet, ema: UNet, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None):
-    card = {
-        "family": FAMILY, "config": asdict(cfg), "dataset": f"{cfg.dataset} train (60k)", "steps": steps,
-        "seed": cfg.seed, "device": device_description(next(model.parameters()).device), "torch": torch.__version__,
-        "train_seconds": seconds, "metrics": metrics, "command": command, "created": time.strftime("%Y-%m-%d"),
-        "params": sum(p.numel() for p in model.parameters()),
-        "note": "eps_model = EMA weights (used for sampling); eps_model_raw = raw weights (to continue training)",
-    }
+    card = checkpoints.card(
+        FAMILY, cfg, f"{cfg.dataset} train (60k)", steps, device_description(next(model.parameters()).device),
+        metrics, command, seconds, params=sum(p.numel() for p in model.parameters()),
+        note="eps_model = EMA weights (used for sampling); eps_model_raw = raw weights (to continue training)")
     return checkpoints.save(path, {"eps_model": ema, "eps_model_raw": model}, card)
 
 

@@ -13,7 +13,7 @@ nothing pulls the codes towards N(0, I) ("without regularization (AE)").
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -162,12 +162,9 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
 
 
 def save(path, model: VAE, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    card = {
-        "family": FAMILY, "config": asdict(cfg), "dataset": f"{cfg.dataset} train (60k)", "steps": steps,
-        "seed": cfg.seed, "device": device_description(next(model.parameters()).device), "torch": torch.__version__,
-        "train_seconds": seconds, "metrics": metrics, "command": command, "created": time.strftime("%Y-%m-%d"),
-        "kind": "VAE" if cfg.kl else "plain autoencoder (no KL term)",
-    }
+    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", steps,
+                            device_description(next(model.parameters()).device), metrics, command, seconds,
+                            kind="VAE" if cfg.kl else "plain autoencoder (no KL term)")
     return checkpoints.save(path, {"vae": model}, card)
 
 
