@@ -24,7 +24,7 @@ from torch import nn
 
 from . import checkpoints, data
 from .common import Deadline, device, device_description, init_normal, seeded, to_model, to_unit
-from .progress import Record
+from .progress import Cadence, Record
 
 FAMILY = "cyclegan"
 DIRECTIONS = ("horse2zebra", "zebra2horse")
@@ -166,7 +166,8 @@ def discriminator_loss(D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> 
     return 0.5 * (lsgan(D(real), True) + lsgan(D(fake.detach()), False))
 
 
-def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, preview_every: int = 250):
+def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, preview_every: int = 250,
+          log_seconds: float = 0.0):
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
@@ -184,6 +185,7 @@ def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, previ
     scheds = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (opt_g, opt_d)]
     pool_x, pool_y = ImagePool(cfg.pool_size, g), ImagePool(cfg.pool_size, g)
     deadline = Deadline(cfg.max_seconds)
+    log = Cadence(log_every, log_seconds)      # records every log_every steps, or log_seconds
     for step in range(1, cfg.steps + 1):
         # unpaired: an independent random batch from each domain
         x = horses[torch.randint(len(horses), (cfg.batch_size,), generator=g)].to(dev)
@@ -203,7 +205,7 @@ def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, previ
             s.step()
 
         last = step == cfg.steps or deadline.passed()
-        if step % log_every == 0 or last:
+        if log.due(step) or last:
             pv = None
             if step % preview_every == 0 or last:
                 pv = {"panels": panels(model, th.to(dev), tz.to(dev))}

@@ -21,7 +21,7 @@ from torch import nn
 from . import checkpoints, data
 from .common import (Deadline, batches, device, device_description, grid, init_normal, seeded, to_model,
                      to_unit)
-from .progress import Record
+from .progress import Cadence, Record
 
 FAMILY = "dcgan"
 
@@ -140,7 +140,7 @@ def update_ema(G_ema: Generator, G: Generator, decay: float) -> None:
     torch._foreach_copy_(list(G_ema.buffers()), list(G.buffers()))
 
 
-def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200):
+def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200, log_seconds: float = 0.0):
     """Yields Records: Loss_D, Loss_G, D(x), D(G(z)), and a fixed-noise grid as preview.
 
     ``networks`` = (G, D) continues training from them. The last record has
@@ -168,6 +168,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
     fixed_z = noise(64, cfg.nz, cfg.seed + 1).to(dev)
     stream = batches(x_train, cfg.batch_size, g)
     deadline = Deadline(cfg.max_seconds)
+    log = Cadence(log_every, log_seconds)      # records every log_every steps, or log_seconds
     for step in range(1, cfg.steps + 1):
         x_real = to_model(next(stream)).to(dev, non_blocking=True)
         z = torch.randn(cfg.batch_size, cfg.nz, generator=g).to(dev, non_blocking=True)
@@ -185,7 +186,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
         update_ema(G_ema, G, cfg.ema)
 
         last = step == cfg.steps or deadline.passed()
-        if step % log_every == 0 or last:
+        if log.due(step) or last:
             with torch.no_grad():
                 d_x = float(torch.sigmoid(D(x_real)).mean())
                 d_gz = float(torch.sigmoid(D(x_fake)).mean())

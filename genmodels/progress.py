@@ -6,6 +6,7 @@ iteration) stops training at once; nothing runs in the background.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,3 +22,23 @@ class Record:
     def as_row(self) -> dict[str, float]:
         """Flat {'step', loss..., metric...} row for a table or CSV."""
         return {"step": self.step, **self.losses, **self.metrics}
+
+
+class Cadence:
+    """When a training loop hands out a record: every ``every`` steps, and also as soon as
+    ``seconds`` have passed since the last one (0 = steps only).
+
+    A UI can stop a generator only between two records, so the time bound is what lets
+    Stop free its worker within a fraction of a second, however slow a step is.
+    """
+
+    def __init__(self, every: int, seconds: float = 0.0):
+        self.every, self.seconds = max(1, every), seconds
+        self.last = time.perf_counter()
+
+    def due(self, step: int) -> bool:
+        now = time.perf_counter()
+        if step % self.every == 0 or (self.seconds > 0 and now - self.last >= self.seconds):
+            self.last = now
+            return True
+        return False

@@ -20,7 +20,7 @@ from torch import nn
 
 from . import checkpoints, data
 from .common import Deadline, batches, device, device_description, init_default, seeded
-from .progress import Record
+from .progress import Cadence, Record
 
 FAMILY = "vae"
 
@@ -127,7 +127,8 @@ def build(cfg: Config, g: torch.Generator) -> VAE:
     return m
 
 
-def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_every: int = 500):
+def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_every: int = 500,
+          log_seconds: float = 0.0):
     """Yields Records with reconstruction and KL (nats per image) and, every ``preview_every``
     steps and at the end, test −ELBO and preview['model']."""
     cfg.validate()
@@ -140,6 +141,7 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     stream = batches(x_train, cfg.batch_size, g)
     deadline = Deadline(cfg.max_seconds)
+    log = Cadence(log_every, log_seconds)      # records every log_every steps, or log_seconds
     for step in range(1, cfg.steps + 1):
         x = next(stream).to(dev, non_blocking=True)
         rec, kld = loss_terms(model, x, cfg.kl, g)
@@ -148,7 +150,7 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
         loss.backward()
         opt.step()
         last = step == cfg.steps or deadline.passed()
-        if step % log_every == 0 or last:
+        if log.due(step) or last:
             metrics = {}
             pv = None
             if step % preview_every == 0 or last:
