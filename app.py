@@ -6,6 +6,7 @@ Each tab lives in demos/ and calls into the genmodels package.
 """
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -49,6 +50,11 @@ def launch(**kwargs):
     # Pass every error's message to the browser and API callers: a wrong type sent through the
     # API then reads "Expected a float, but the value passed ... was []" instead of a bare "Error".
     kwargs.setdefault("show_error", True)
+    # Everything built at start-up (the Blocks, loaded models) lives as long as the app: keep it
+    # out of the garbage collector's full scans, which otherwise pause every request for up to
+    # a quarter of a second once many sessions hold state.
+    gc.collect()
+    gc.freeze()
     return demo.queue(default_concurrency_limit=2).launch(css=CSS, **kwargs)
 
 

@@ -5,13 +5,14 @@ A thin adapter: widgets -> genmodels.coin_gan.train(...) -> plots and cards.
 from __future__ import annotations
 
 import html
+import time
 
 import gradio as gr
 import pandas as pd
 
 from genmodels import coin_gan
 
-from .common import HEAVY, cards, number
+from .common import FRAMES_PER_SECOND, HEAVY, cards, heavy, number
 
 LIMITS = {  # server-side caps, enforced for API callers too
     "p_heads": (0.01, 0.99),
@@ -117,10 +118,15 @@ def train_stream(p, real_flips, steps, lr_d, lr_g, batch_size, seed, fixed_sampl
     cfg = _cfg(p, real_flips, steps, lr_d, lr_g, batch_size, seed, fixed_sample, minibatch)
     history: list[dict] = []
     log_every = max(5, cfg.steps // 100)
+    shown = 0.0
     for r in coin_gan.train(cfg, log_every=log_every):
         history.append({"step": r.step, **r.losses, **r.metrics})
-        yield (_cards(r.metrics, cfg.p_heads), _status(r.preview, r.step, cfg.steps),
-               *_frames(history, r.preview, cfg.p_heads))
+        # A run can make 100 records a second; redraw at most FRAMES_PER_SECOND times (every
+        # record still lands in the curves), which spares the server and the browser.
+        if r.done or time.perf_counter() - shown >= 1 / FRAMES_PER_SECOND:
+            shown = time.perf_counter()
+            yield (_cards(r.metrics, cfg.p_heads), _status(r.preview, r.step, cfg.steps),
+                   *_frames(history, r.preview, cfg.p_heads))
 
 
 def reset(p):
@@ -170,6 +176,6 @@ def build() -> None:
 
     outputs = [card_html, status, bars, raw, losses, p_curve, gz, dx, strip]
     inputs = [p, real_flips, steps, lr_d, lr_g, batch, seed, fixed, minibatch]
-    run = train_btn.click(train_stream, inputs, outputs, api_name="coin_train", **HEAVY)
+    run = train_btn.click(heavy(train_stream), inputs, outputs, api_name="coin_train", **HEAVY)
     stop_btn.click(None, None, None, cancels=[run], api_name=False)
     reset_btn.click(reset, [p], outputs, cancels=[run], api_name="coin_reset")

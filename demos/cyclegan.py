@@ -16,11 +16,12 @@ from genmodels import cyclegan, data
 from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
-from .common import HEAVY, UploadImage, cards, load_checkpoint, number
+from .common import HEAVY, heavy, RECORD_SECONDS, UploadImage, cards, load_checkpoint, number
 
 CHECKPOINT = "cyclegan-horse2zebra"
 GALLERY_SIZE = 12
 MAX_TRAIN_STEPS = 2000
+MAX_BATCH = 16          # one step at batch 16 takes about half a second here: Stop stays prompt
 PREVIEW_ROWS = ["horse", "horse2zebra", "horse_reconstructed", "zebra", "zebra2horse", "zebra_reconstructed"]
 LABELS = {"horse2zebra": "Horse → zebra", "zebra2horse": "Zebra → horse"}
 
@@ -139,7 +140,7 @@ def _loss_table(losses: dict | None) -> str:
 def train_stream(mode: str, steps, batch_size, seed):
     """Stream a live run: yields (loss table, curves, preview strip, status, model state)."""
     steps = number("Steps", steps, 10, MAX_TRAIN_STEPS, integer=True)
-    batch_size = number("Batch size", batch_size, 1, 64, integer=True)
+    batch_size = number("Batch size", batch_size, 1, MAX_BATCH, integer=True)
     seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
     if mode not in ("fine-tune the checkpoint", "from scratch"):
         raise gr.Error(f"Mode must be 'fine-tune the checkpoint' or 'from scratch'; got {mode!r}.")
@@ -152,7 +153,7 @@ def train_stream(mode: str, steps, batch_size, seed):
         cfg = cyclegan.Config(steps=steps, batch_size=batch_size, seed=seed, device="cpu")
     history = []
     every = max(5, steps // 50)
-    for r in cyclegan.train(cfg, model=model, log_every=every, preview_every=every * 5):
+    for r in cyclegan.train(cfg, model=model, log_every=every, preview_every=every * 5, log_seconds=RECORD_SECONDS):
         history += [{"step": r.step, "loss": v, "term": k} for k, v in r.losses.items() if k != "G_total"]
         strip = gr.skip()
         if r.preview:
@@ -204,7 +205,7 @@ def build() -> None:
                 mode = gr.Radio(["fine-tune the checkpoint", "from scratch"], value="fine-tune the checkpoint",
                                 label="Start from", elem_id="cg-mode")
                 steps = gr.Slider(10, MAX_TRAIN_STEPS, value=200, step=10, label="Steps", elem_id="cg-steps")
-                batch = gr.Slider(1, 64, value=8, step=1, label="Batch size (each domain)")
+                batch = gr.Slider(1, MAX_BATCH, value=8, step=1, label="Batch size (each domain)")
                 seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
                 with gr.Row():
                     train_btn = gr.Button("Train", variant="primary", elem_id="cg-train")
@@ -237,6 +238,6 @@ def build() -> None:
                      concurrency_id="cyclegan_light", concurrency_limit=8)
     sketch_btn.click(translate_sketch, [direction, sketch, use_live, live_model], outs, api_name="cyclegan_sketch",
                      concurrency_id="cyclegan_light", concurrency_limit=8)
-    run = train_btn.click(train_stream, [mode, steps, batch, seed], [table, curves, preview, status, live_model],
+    run = train_btn.click(heavy(train_stream), [mode, steps, batch, seed], [table, curves, preview, status, live_model],
                           api_name="cyclegan_train", **HEAVY)
     stop_btn.click(None, None, None, cancels=[run], api_name=False)

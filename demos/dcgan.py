@@ -18,7 +18,7 @@ from PIL import Image
 from genmodels import dcgan
 from genmodels.common import grid, seeded
 
-from .common import HEAVY, cards, load_checkpoint, number
+from .common import HEAVY, heavy, RECORD_SECONDS, cards, load_checkpoint, number
 
 GRID = 32
 SLOTS = ("A", "B", "C", "start", "end")
@@ -148,7 +148,7 @@ def train_stream(mode: str, steps, batch_size, seed, run: dict | None):
         losses.clear()
         probs.clear()
     every = max(5, steps // 60)
-    for r in dcgan.train(cfg, networks=networks, log_every=every, preview_every=every * 3):
+    for r in dcgan.train(cfg, networks=networks, log_every=every, preview_every=every * 3, log_seconds=RECORD_SECONDS):
         s = offset + r.step
         losses += [{"step": s, "loss": r.losses["Loss_D"], "curve": "Loss_D"},
                    {"step": s, "loss": r.losses["Loss_G"], "curve": "Loss_G"}]
@@ -232,7 +232,7 @@ def build() -> None:
     compute_btn.click(compute, [slots, sigma, use_live, run], [means, result], api_name="dcgan_compute", **light)
     interp_btn.click(interpolation, [slots, mode, frames, use_live, run], [strip, gif], api_name="dcgan_interpolate",
                      **light)
-    go = t_btn.click(train_stream, [t_mode, t_steps, t_batch, t_seed, run],
+    go = t_btn.click(heavy(train_stream), [t_mode, t_steps, t_batch, t_seed, run],
                      [t_loss, t_prob, t_grid, t_alarm, t_status, run], api_name="dcgan_train",
                      **HEAVY)
     t_stop.click(None, None, None, cancels=[go], api_name=False)

@@ -18,7 +18,7 @@ from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 from genmodels.plotting import legend_html, pixel_to_point, scatter
 
-from .common import HEAVY, UploadImage, cards, load_checkpoint, number
+from .common import HEAVY, heavy, RECORD_SECONDS, UploadImage, cards, load_checkpoint, number
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
 MAX_DIMS = 16
@@ -262,7 +262,7 @@ def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: st
     history, elbo = [], []
     every = max(5, steps // 60)
     x_show = data.load(dataset, "test")[0][:8]
-    for r in vae.train(cfg, model=model, log_every=every, preview_every=every * 5):
+    for r in vae.train(cfg, model=model, log_every=every, preview_every=every * 5, log_seconds=RECORD_SECONDS):
         history += [{"step": r.step, "nats per image": r.losses["reconstruction"], "term": "reconstruction"},
                     {"step": r.step, "nats per image": r.losses["KL"], "term": "KL"}]
         if "test_neg_elbo" in r.metrics:
@@ -403,7 +403,7 @@ def build() -> None:
                   **light)
     lik_btn.click(likelihood, [source, index, sketch, upload], [lik_plot, lik_img, lik_text],
                   api_name="vae_likelihood", **light)
-    run = t_btn.click(train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
+    run = t_btn.click(heavy(train_stream), [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
                       [t_curves, t_elbo, t_recon, t_status], api_name="vae_train",
                       **HEAVY)
     t_stop.click(None, None, None, cancels=[run], api_name=False)
