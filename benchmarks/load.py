@@ -1,24 +1,32 @@
 """Load: simulated users mixing every tab against a running app, through gradio_client.
 
-    python benchmarks/load.py [--users 16] [--seconds 60] [--url http://127.0.0.1:7860/]
+    python benchmarks/load.py [--users 16] [--seconds 60] [--url http://127.0.0.1:7860/] [--no-stop]
 
-Without --url it launches the app in this process on a free local port. Each user has its own
-client (its own session) and loops over a random mix of light calls (a slider decode, a forward
-noising, a translation, a pick, ...) and heavy ones (short training runs, DDIM sampling). Reports
-calls served, errors, and p50 / p95 latency of the light calls, which run while heavy ones do.
+Without --url it starts the app as its own process (`python app.py`) on a free local port, as a
+server runs it. Each user has its own client (its own session) and loops over a random mix of
+light calls (a slider decode, a forward noising, a translation, a pick, ...) and heavy ones (short
+training runs, DDIM sampling). Reports calls served, errors, and p50 / p95 latency of the light
+calls, which run while heavy ones do.
+
+Then, for every long job, how long Stop takes to free its worker: two long jobs hold both heavy
+workers, a short probe waits in the queue, one job is cancelled (what the Stop button sends) and
+the clock runs until the probe gets the worker.
 """
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
 
 LIGHT = [
     ("/vae_decode", lambda r: ("VAE, 16-D latent", *[round(r.uniform(-2, 2), 2) for _ in range(16)])),
@@ -34,18 +42,41 @@ HEAVY = [
 ]
 
 
-def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, seed: int = 0) -> dict:
+def _client(url: str):
+    """A gradio_client Client for one simulated user.
+
+    gradio_client opens a new httpx connection for every request, and by default builds a TLS
+    context for each (loading every CA certificate) even for a plain http:// URL, where TLS is
+    never used: that alone cost the simulated users more CPU than the server spent answering
+    them. For http:// we switch that unused verification setup off; https:// keeps it.
+    """
     from gradio_client import Client
 
+    return Client(url, verbose=False, ssl_verify=not url.startswith("http://"))
+
+
+def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, seed: int = 0) -> dict:
+    """All users connect first (each its own session); then for ``seconds`` each loops over calls.
+
+    Connecting is timed apart: 16 clients fetching the app's config in the same instant is a
+    burst of its own, not the steady state of light calls next to heavy jobs.
+    """
     results: list[tuple[str, str, float, bool]] = []      # (kind, endpoint, seconds, ok)
     errors: list[str] = []
     lock = threading.Lock()
-    deadline = time.time() + seconds
+    deadline = [0.0]
+    connected = threading.Barrier(users + 1, action=lambda: deadline.__setitem__(0, time.time() + seconds))
 
     def user(i: int) -> None:
         r = random.Random(seed * 1000 + i)
-        c = Client(url, verbose=False)
-        while time.time() < deadline:
+        try:
+            c = _client(url)
+        except Exception as e:  # noqa: BLE001 - counted and reported
+            c = None
+            with lock:
+                errors.append(f"connect: {str(e)[:200]}")
+        connected.wait()
+        while c is not None and time.time() < deadline[0]:
             kind, (name, args) = ("heavy", r.choice(HEAVY)) if r.random() < heavy_share else ("light", r.choice(LIGHT))
             t0 = time.perf_counter()
             try:
@@ -62,15 +93,101 @@ def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, se
                 results.append((kind, name, time.perf_counter() - t0, ok))
 
     threads = [threading.Thread(target=user, args=(i,), daemon=True) for i in range(users)]
+    t_connect = time.perf_counter()
     for t in threads:
         t.start()
+    connected.wait(timeout=120)                           # the last one in starts the clock
+    t_connect = time.perf_counter() - t_connect
     for t in threads:
         t.join(timeout=seconds + 120)
     light = sorted(s for k, _, s, ok in results if k == "light" and ok)
-    q = lambda p: light[min(len(light) - 1, int(p * len(light)))] if light else float("nan")  # noqa: E731
+    per_endpoint = {name: _quantiles(sorted(s for _, n, s, ok in results if n == name and ok))
+                    for name in sorted({n for _, n, *_ in results})}
     return {"calls": len(results), "light_calls": len(light), "heavy_calls": sum(k == "heavy" for k, *_ in results),
-            "errors": errors, "light_p50": q(0.5), "light_p95": q(0.95),
-            "light_median": statistics.median(light) if light else float("nan")}
+            "errors": errors, "connect_seconds": t_connect,
+            **{f"light_{k}": v for k, v in _quantiles(light).items()}, "per_endpoint": per_endpoint}
+
+
+def _quantiles(xs: list[float]) -> dict:
+    q = lambda p: xs[min(len(xs) - 1, int(p * len(xs)))] if xs else float("nan")  # noqa: E731
+    return {"n": len(xs), "p50": q(0.5), "p95": q(0.95), "max": xs[-1] if xs else float("nan")}
+
+
+# Long runs of every heavy endpoint, at the tabs' caps: each is stopped mid-run.
+LONG = {
+    "coin GAN training": ("/coin_train", (0.3, 1024, 5000, 2e-3, 2e-3, 4096, 1, False, True)),
+    "VAE training": ("/vae_train", (16, True, 1.0, 5000, 1, "from scratch", "mnist")),
+    "DCGAN training": ("/dcgan_train", ("from scratch", 3000, 256, 1)),
+    "CycleGAN training": ("/cyclegan_train", ("from scratch", 2000, 16, 1)),
+    "DDPM sampling (1000 steps)": ("/ddpm_generate", ("DDPM", 1000, 1.0, 1, 16, False)),
+    "toy diffusion training": ("/ddpm_toy", (-2.0, 2.0, 0.3, "cosine (reaches noise)", 5000, 1)),
+}
+PROBE = ("/ddpm_generate", ("DDIM", 10, 0.0, 0, 1, True))      # a short heavy job, first frame at once
+BLOCKER = ("/dcgan_train", ("from scratch", 3000, 8, 1))       # holds the other heavy worker, lightly
+
+
+def _started(job) -> bool:
+    from gradio_client.utils import Status
+
+    return job.status().code in (Status.PROCESSING, Status.PROGRESS, Status.ITERATING, Status.FINISHED)
+
+
+def _wait(pred, timeout: float, poll: float = 0.005) -> bool:
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        if pred():
+            return True
+        time.sleep(poll)
+    return False
+
+
+def measure_stop(url: str, runs: int = 3, jobs=tuple(LONG)) -> dict[str, list[float]]:
+    """Seconds from Stop (a cancel) to the queued probe getting the freed worker, per long job."""
+    out: dict[str, list[float]] = {}
+    blocker_client, job_client, probe_client = (_client(url) for _ in range(3))
+    for label in jobs:
+        name, args = LONG[label]
+        out[label] = []
+        for _ in range(runs):
+            blocker = blocker_client.submit(*BLOCKER[1], api_name=BLOCKER[0])
+            job = job_client.submit(*args, api_name=name)
+            if not (_wait(lambda: len(blocker.outputs()) > 0, 60) and _wait(lambda: len(job.outputs()) > 0, 60)):
+                raise RuntimeError(f"{label}: the long jobs did not start")
+            time.sleep(1.0)                                    # mid-run
+            probe = probe_client.submit(*PROBE[1], api_name=PROBE[0])
+            time.sleep(0.5)
+            if _started(probe):
+                raise RuntimeError("the probe started while both heavy workers were busy")
+            t0 = time.perf_counter()
+            job.cancel()
+            if not _wait(lambda: _started(probe), 60):
+                raise RuntimeError(f"{label}: the probe never got a worker")
+            out[label].append(time.perf_counter() - t0)
+            blocker.cancel()
+            probe.result(timeout=60)
+            _wait(lambda: blocker.done() and job.done(), 30)
+    return out
+
+
+def start_app() -> tuple[str, subprocess.Popen]:
+    """`python app.py` on a free local port, as its own process; returns (url, process)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    for _ in range(600):
+        try:
+            urllib.request.urlopen(url, timeout=1)
+            return url, proc
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError("the app exited during start-up; run `python app.py` to see why") from None
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError("the app did not answer within 60 s")
 
 
 def main() -> None:
@@ -78,21 +195,32 @@ def main() -> None:
     ap.add_argument("--users", type=int, default=16)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--url", default=None)
+    ap.add_argument("--no-stop", action="store_true", help="skip the Stop measurement")
+    ap.add_argument("--stop-runs", type=int, default=3)
     a = ap.parse_args()
-    url = a.url
-    if url is None:
-        import app
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
-        app.launch(server_port=port, prevent_thread_lock=True, quiet=True)
-        url = f"http://127.0.0.1:{port}/"
-    r = run_load(url, a.users, a.seconds)
-    print(f"{a.users} users for {a.seconds:.0f} s: {r['calls']} calls served ({r['light_calls']} light, "
-          f"{r['heavy_calls']} heavy), {len(r['errors'])} errors")
-    print(f"light calls while heavy ones run: p50 {r['light_p50'] * 1000:.0f} ms, p95 {r['light_p95'] * 1000:.0f} ms")
-    for e in r["errors"][:10]:
-        print("  error:", e)
+    url, proc = (a.url, None) if a.url else start_app()
+    try:
+        if a.users > 0 and a.seconds > 0:
+            r = run_load(url, a.users, a.seconds)
+            print(f"{a.users} users connected in {r['connect_seconds']:.1f} s")
+            print(f"{a.users} users for {a.seconds:.0f} s: {r['calls']} calls served ({r['light_calls']} light, "
+                  f"{r['heavy_calls']} heavy), {len(r['errors'])} errors")
+            print(f"light calls while heavy ones run: p50 {r['light_p50'] * 1000:.0f} ms, "
+                  f"p95 {r['light_p95'] * 1000:.0f} ms")
+            for name, v in r["per_endpoint"].items():
+                print(f"  {name:20s} {v['n']:4d} calls  p50 {v['p50'] * 1000:6.0f} ms  p95 {v['p95'] * 1000:6.0f} ms  "
+                      f"max {v['max'] * 1000:6.0f} ms")
+            for e in r["errors"][:10]:
+                print("  error:", e)
+        if not a.no_stop:
+            print("Stop → the freed worker picks up the next queued job (median, max of "
+                  f"{a.stop_runs} runs):")
+            for label, secs in measure_stop(url, a.stop_runs).items():
+                print(f"  {label:28s} {statistics.median(secs) * 1000:6.0f} ms   max {max(secs) * 1000:6.0f} ms")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
 
 
 if __name__ == "__main__":
