@@ -1,14 +1,14 @@
-"""Small UI helpers shared by the tabs: input checks and metric cards."""
+"""Small UI helpers shared by the tabs: input checks, metric cards, and how long jobs run
+next to quick ones when many people use the app at once."""
 from __future__ import annotations
 
 import functools
 import math
 import os
 import sys
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-
-import tempfile
 from pathlib import Path
 
 import gradio as gr
