@@ -45,7 +45,7 @@ def init_normal(module: nn.Module, g: torch.Generator, std: float = 0.02) -> Non
             nn.init.normal_(m.weight, 0.0, std, generator=g)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm)) and m.weight is not None:
+        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d, nn.InstanceNorm2d, nn.GroupNorm)) and m.weight is not None:
             nn.init.normal_(m.weight, 1.0, std, generator=g)
             nn.init.zeros_(m.bias)
 
