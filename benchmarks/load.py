@@ -117,7 +117,7 @@ def _quantiles(xs: list[float]) -> dict:
 LONG = {
     "coin GAN training": ("/coin_train", (0.3, 1024, 5000, 2e-3, 2e-3, 4096, 1, False, True)),
     "VAE training": ("/vae_train", (16, True, 1.0, 5000, 1, "from scratch", "mnist")),
-    "DCGAN training": ("/dcgan_train", ("from scratch", 3000, 256, 1)),
+    "DCGAN training": ("/dcgan_train", ("from scratch", 3000, 128, 1)),
     "CycleGAN training": ("/cyclegan_train", ("from scratch", 2000, 16, 1)),
     "DDPM sampling (1000 steps)": ("/ddpm_generate", ("DDPM", 1000, 1.0, 1, 16, False)),
     "toy diffusion training": ("/ddpm_toy", (-2.0, 2.0, 0.3, "cosine (reaches noise)", 5000, 1)),

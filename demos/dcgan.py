@@ -24,6 +24,7 @@ GRID = 32
 SLOTS = ("A", "B", "C", "start", "end")
 MAX_PER_SLOT = {"A": 3, "B": 3, "C": 3, "start": 1, "end": 1}
 MAX_TRAIN_STEPS = 3000
+MAX_BATCH = 128         # one step at batch 128 takes about half a second on 2 cores: Stop stays prompt
 LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 INTRO = r"""
@@ -121,7 +122,7 @@ def interpolation(slots: dict | None, mode: str, frames, use_live: bool = False,
 def train_stream(mode: str, steps, batch_size, seed, run: dict | None):
     """Live DCGAN training on the CPU: curves, the fixed-noise grid and a collapse alarm."""
     steps = number("Steps", steps, 10, MAX_TRAIN_STEPS, integer=True)
-    batch_size = number("Batch size", batch_size, 8, 256, integer=True)
+    batch_size = number("Batch size", batch_size, 8, MAX_BATCH, integer=True)
     seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
     run = run if isinstance(run, dict) else {}
     if mode == "from scratch":
@@ -204,7 +205,7 @@ def build() -> None:
                 t_mode = gr.Radio(["from scratch", "continue my run", "continue the checkpoint"], value="from scratch",
                                   label="Start")
                 t_steps = gr.Slider(10, MAX_TRAIN_STEPS, value=300, step=10, label="Steps")
-                t_batch = gr.Slider(8, 256, value=64, step=8, label="Batch size")
+                t_batch = gr.Slider(8, MAX_BATCH, value=64, step=8, label="Batch size")
                 t_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
                 with gr.Row():
                     t_btn = gr.Button("Train", variant="primary", elem_id="dc-train")
