@@ -22,7 +22,7 @@ run vae-mnist vae --latent 16 --steps 40000 --max_seconds 150 > /tmp/gm-vae-mnis
 run vae2d-mnist vae --latent 2 --steps 40000 --max_seconds 150 > /tmp/gm-vae2d-mnist.log 2>&1 &
 run ae2d-mnist vae --latent 2 --kl false --steps 40000 --max_seconds 150 > /tmp/gm-ae2d-mnist.log 2>&1 &
 # DCGAN: the shipped checkpoint ran on a 2-core CPU for 2,400 s = 10,499 steps (its card's command);
-# a fixed step count makes the run the same on any machine.
+# a fixed step count does not depend on how fast the machine is.
 run dcgan-mnist dcgan --steps 10499 --batch_size 64 > /tmp/gm-dcgan-mnist.log 2>&1 &
 run cyclegan-horse2zebra cyclegan --steps 8000 --batch_size 16 --max_seconds 200 > /tmp/gm-cyclegan.log 2>&1 &
 (run ddpm-mnist ddpm --steps 60000 --batch_size 256 --lr 4e-4 --max_seconds 280 \
