@@ -16,7 +16,7 @@ from genmodels import cyclegan, data
 from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
-from .common import HEAVY, heavy, RECORD_SECONDS, UploadImage, cards, load_checkpoint, number
+from .common import HEAVY, RECORD_SECONDS, UploadImage, cards, heavy, load_checkpoint, number
 
 CHECKPOINT = "cyclegan-horse2zebra"
 GALLERY_SIZE = 12

@@ -18,7 +18,7 @@ from PIL import Image
 from genmodels import dcgan
 from genmodels.common import grid, seeded
 
-from .common import HEAVY, heavy, RECORD_SECONDS, cards, load_checkpoint, number
+from .common import HEAVY, RECORD_SECONDS, cards, heavy, load_checkpoint, number
 
 GRID = 32
 SLOTS = ("A", "B", "C", "start", "end")

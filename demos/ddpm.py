@@ -20,7 +20,7 @@ from genmodels import data, ddpm, toy_diffusion
 from genmodels.common import grid, seeded, to_model, to_unit
 from genmodels.imaging import ImageInputError, sketch_to_domain, upscale
 
-from .common import HEAVY, heavy, cards, load_checkpoint, number
+from .common import HEAVY, cards, heavy, load_checkpoint, number
 
 MAX_IMAGES = 16
 MAX_FRAMES = 120

@@ -18,7 +18,7 @@ from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 from genmodels.plotting import legend_html, pixel_to_point, scatter
 
-from .common import HEAVY, heavy, RECORD_SECONDS, UploadImage, cards, load_checkpoint, number
+from .common import HEAVY, RECORD_SECONDS, UploadImage, cards, heavy, load_checkpoint, number
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
 MAX_DIMS = 16

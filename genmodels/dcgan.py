@@ -7,7 +7,9 @@
 The paper's recipe, sized for 28×28: strided (transposed) convolutions and no
 pooling; BatchNorm everywhere except G's output and D's input; ReLU in G with a
 tanh output; LeakyReLU(0.2) in D; weights ~ N(0, 0.02); Adam(2e-4, β1 = 0.5),
-batch 128. Images live in [-1, 1] inside the model, [0, 1] outside.
+batch 128. One change: D ends in a dense layer (``Config.d_dense``, as InfoGAN's
+MNIST D), which reached the quality bar where the all-convolutional D plateaued.
+Images live in [-1, 1] inside the model, [0, 1] outside.
 """
 from __future__ import annotations
 
