@@ -12,7 +12,7 @@ import pandas as pd
 
 from genmodels import coin_gan
 
-from .common import FRAMES_PER_SECOND, HEAVY, cards, heavy, number
+from .common import FRAMES_PER_SECOND, cards, long_job, number
 
 LIMITS = {  # server-side caps, enforced for API callers too
     "p_heads": (0.01, 0.99),
@@ -176,6 +176,6 @@ def build() -> None:
 
     outputs = [card_html, status, bars, raw, losses, p_curve, gz, dx, strip]
     inputs = [p, real_flips, steps, lr_d, lr_g, batch, seed, fixed, minibatch]
-    run = train_btn.click(heavy(train_stream), inputs, outputs, api_name="coin_train", **HEAVY)
+    run = long_job(train_btn, train_stream, inputs, outputs, "coin_train")
     stop_btn.click(None, None, None, cancels=[run], api_name=False)
     reset_btn.click(reset, [p], outputs, cancels=[run], api_name="coin_reset")

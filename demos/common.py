@@ -70,6 +70,11 @@ def heavy(stream):
     return run
 
 
+def long_job(button: gr.Button, fn, inputs, outputs, api_name: str):
+    """``button.click`` for a long streaming job: the shared HEAVY queue, steps run by ``heavy``."""
+    return button.click(heavy(fn), inputs, outputs, api_name=api_name, **HEAVY)
+
+
 # A live run hands the UI a record at least this often (seconds): Stop can only act between two
 # records, so this bounds how long a stopped run keeps its worker.
 RECORD_SECONDS = 0.25

@@ -16,7 +16,7 @@ from genmodels import cyclegan, data
 from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
-from .common import HEAVY, RECORD_SECONDS, UploadImage, cards, heavy, load_checkpoint, number
+from .common import RECORD_SECONDS, UploadImage, cards, load_checkpoint, long_job, number
 
 CHECKPOINT = "cyclegan-horse2zebra"
 GALLERY_SIZE = 12
@@ -238,6 +238,6 @@ def build() -> None:
                      concurrency_id="cyclegan_light", concurrency_limit=8)
     sketch_btn.click(translate_sketch, [direction, sketch, use_live, live_model], outs, api_name="cyclegan_sketch",
                      concurrency_id="cyclegan_light", concurrency_limit=8)
-    run = train_btn.click(heavy(train_stream), [mode, steps, batch, seed], [table, curves, preview, status, live_model],
-                          api_name="cyclegan_train", **HEAVY)
+    run = long_job(train_btn, train_stream, [mode, steps, batch, seed],
+                   [table, curves, preview, status, live_model], "cyclegan_train")
     stop_btn.click(None, None, None, cancels=[run], api_name=False)

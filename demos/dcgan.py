@@ -18,7 +18,7 @@ from PIL import Image
 from genmodels import dcgan
 from genmodels.common import grid, seeded
 
-from .common import HEAVY, RECORD_SECONDS, cards, heavy, load_checkpoint, number
+from .common import RECORD_SECONDS, cards, load_checkpoint, long_job, number
 
 GRID = 32
 SLOTS = ("A", "B", "C", "start", "end")
@@ -233,7 +233,6 @@ def build() -> None:
     compute_btn.click(compute, [slots, sigma, use_live, run], [means, result], api_name="dcgan_compute", **light)
     interp_btn.click(interpolation, [slots, mode, frames, use_live, run], [strip, gif], api_name="dcgan_interpolate",
                      **light)
-    go = t_btn.click(heavy(train_stream), [t_mode, t_steps, t_batch, t_seed, run],
-                     [t_loss, t_prob, t_grid, t_alarm, t_status, run], api_name="dcgan_train",
-                     **HEAVY)
+    go = long_job(t_btn, train_stream, [t_mode, t_steps, t_batch, t_seed, run],
+                  [t_loss, t_prob, t_grid, t_alarm, t_status, run], "dcgan_train")
     t_stop.click(None, None, None, cancels=[go], api_name=False)

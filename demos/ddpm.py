@@ -20,7 +20,7 @@ from genmodels import data, ddpm, toy_diffusion
 from genmodels.common import grid, seeded, to_model, to_unit
 from genmodels.imaging import ImageInputError, sketch_to_domain, upscale
 
-from .common import HEAVY, cards, heavy, load_checkpoint, number
+from .common import cards, load_checkpoint, long_job, number
 
 MAX_IMAGES = 16
 MAX_FRAMES = 120
@@ -296,8 +296,8 @@ def build() -> None:
                                      x_lim=[50, 0])
 
     outs = [x_t, x_0, caption, scrubber, gif, frames]
-    run = gen_btn.click(heavy(generate), [sampler, steps, eta, seed, n, bf16], outs, api_name="ddpm_generate", **HEAVY)
-    run2 = s_btn.click(heavy(sdedit), [sketch, t0, s_steps, s_seed], outs, api_name="ddpm_sdedit", **HEAVY)
+    run = long_job(gen_btn, generate, [sampler, steps, eta, seed, n, bf16], outs, "ddpm_generate")
+    run2 = long_job(s_btn, sdedit, [sketch, t0, s_steps, s_seed], outs, "ddpm_sdedit")
     stop_btn.click(None, None, None, cancels=[run, run2], api_name=False)
     scrubber.change(scrub, [frames, scrubber], [x_t, x_0, caption], api_name=False, show_progress="hidden",
                     trigger_mode="always_last")
@@ -310,6 +310,6 @@ def build() -> None:
     gr.Button(visible=False).click(forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name="ddpm_forward")
     f_sched.change(lambda s: gr.update(maximum=_scheduler_for(s).T, value=min(250, _scheduler_for(s).T)),
                    [f_sched], [f_t], api_name=False)
-    toy = t_btn.click(heavy(toy_train), [ma, mb, wa, tsched, tsteps, tseed], [t_loss, t_dens, t_traj, t_info],
-                      api_name="ddpm_toy", **HEAVY)
+    toy = long_job(t_btn, toy_train, [ma, mb, wa, tsched, tsteps, tseed],
+                   [t_loss, t_dens, t_traj, t_info], "ddpm_toy")
     t_stop.click(None, None, None, cancels=[toy], api_name=False)

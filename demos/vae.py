@@ -18,7 +18,7 @@ from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 from genmodels.plotting import legend_html, pixel_to_point, scatter
 
-from .common import HEAVY, RECORD_SECONDS, UploadImage, cards, heavy, load_checkpoint, number
+from .common import RECORD_SECONDS, UploadImage, cards, load_checkpoint, long_job, number
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
 MAX_DIMS = 16
@@ -403,7 +403,6 @@ def build() -> None:
                   **light)
     lik_btn.click(likelihood, [source, index, sketch, upload], [lik_plot, lik_img, lik_text],
                   api_name="vae_likelihood", **light)
-    run = t_btn.click(heavy(train_stream), [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
-                      [t_curves, t_elbo, t_recon, t_status], api_name="vae_train",
-                      **HEAVY)
+    run = long_job(t_btn, train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
+                   [t_curves, t_elbo, t_recon, t_status], "vae_train")
     t_stop.click(None, None, None, cancels=[run], api_name=False)
