@@ -172,6 +172,36 @@ def load(name: str, split: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
     return DATASETS[name]()[split]
 
 
+# --------------------------------------------------------------------------
+# Binarized MNIST (for likelihoods comparable with published numbers)
+# --------------------------------------------------------------------------
+# A Bernoulli likelihood is a normalised density only over binary pixels, so every likelihood
+# the app reports (VAE -ELBO, PixelCNN NLL) is on binarized MNIST, as in the papers:
+# training uses *dynamic* binarization (a fresh Bernoulli draw of each grey level every time an
+# image is used), the test set one *fixed* stochastic draw with this seed.
+BINARIZE_TEST_SEED = 20261126
+
+
+def binarize(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Stochastic binarization: each pixel is 1 with probability equal to its grey level."""
+    return torch.bernoulli(x.clamp(0, 1), generator=generator)
+
+
+@functools.lru_cache(maxsize=None)
+def _binarized_mnist_test() -> tuple[torch.Tensor, torch.Tensor]:
+    x, y = load("mnist", "test")
+    g = torch.Generator().manual_seed(BINARIZE_TEST_SEED)
+    return binarize(x, g), y
+
+
+def binarized_mnist_test() -> tuple[torch.Tensor, torch.Tensor]:
+    """The fixed, stochastically binarized MNIST test set: (10000, 28, 28) of 0/1 floats, labels.
+
+    The same draw on every machine (seeded CPU generator), so test NLLs are comparable.
+    """
+    return _binarized_mnist_test()
+
+
 def available(name: str) -> bool:
     """True when the dataset can be loaded on this machine."""
     try:
