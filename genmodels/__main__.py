@@ -40,6 +40,16 @@ def _config_parser(mod) -> argparse.ArgumentParser:
     return p
 
 
+def _add_options(p: argparse.ArgumentParser, options) -> None:
+    """A family's own ``sample`` / ``eval`` options, declared in the module as
+    ``SAMPLE_OPTIONS`` / ``EVAL_OPTIONS``: a sequence of (name, type, default, help), e.g.
+    ``("sampler", str, "ddim", "ddim | ddpm")``. Each arrives at ``cli_sample`` / ``cli_eval``
+    as a keyword argument of that name (a default of None means "not given")."""
+    for name, typ, default, help_ in options:
+        flags = dict.fromkeys([f"--{name.replace('_', '-')}", f"--{name}"])   # --known-rows, --known_rows
+        p.add_argument(*flags, dest=name, type=typ, default=default, help=f"{help_} (default {default})")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     top = argparse.ArgumentParser(prog="python -m genmodels", description=__doc__,
@@ -61,26 +71,29 @@ def main(argv: list[str] | None = None) -> int:
             card = mod.cli_train(cfg, out, command=command)
             print(json.dumps({"checkpoint": str(out), "metrics": card["metrics"]}, indent=2))
         elif verb == "sample":
+            mod = family(checkpoints.read_card(target).get("family", "?"))
             p = argparse.ArgumentParser(prog="python -m genmodels sample CHECKPOINT")
             p.add_argument("--n", type=int, default=16)
             p.add_argument("--seed", type=int, default=0)
             p.add_argument("--out", required=True)
-            a = p.parse_args(rest)
-            if not 1 <= a.n <= 1_000_000:
-                raise ValueError(f"--n must be in 1..1000000, got {a.n}")
-            mod = family(checkpoints.read_card(target).get("family", "?"))
-            x = np.asarray(mod.cli_sample(target, a.n, a.seed), dtype=np.float32)
-            Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-            np.save(a.out, x)
-            print(f"wrote {a.out}: {x.shape} float32 in [{x.min():.3f}, {x.max():.3f}]")
+            _add_options(p, getattr(mod, "SAMPLE_OPTIONS", ()))
+            a = vars(p.parse_args(rest))
+            n, seed, out = a.pop("n"), a.pop("seed"), a.pop("out")
+            if not 1 <= n <= 1_000_000:
+                raise ValueError(f"--n must be in 1..1000000, got {n}")
+            x = np.asarray(mod.cli_sample(target, n, seed, **a), dtype=np.float32)
+            Path(out).parent.mkdir(parents=True, exist_ok=True)
+            np.save(out, x)
+            print(f"wrote {out}: {x.shape} float32 in [{x.min():.3f}, {x.max():.3f}]")
         elif verb == "eval":
+            card = checkpoints.read_card(target)
+            mod = family(card.get("family", "?"))
             p = argparse.ArgumentParser(prog="python -m genmodels eval CHECKPOINT")
             p.add_argument("--n", type=int, default=None, help="samples to evaluate on (family default)")
             p.add_argument("--seed", type=int, default=0)
-            a = p.parse_args(rest)
-            card = checkpoints.read_card(target)
-            mod = family(card.get("family", "?"))
-            metrics = mod.cli_eval(target, n=a.n, seed=a.seed)
+            _add_options(p, getattr(mod, "EVAL_OPTIONS", ()))
+            a = vars(p.parse_args(rest))
+            metrics = mod.cli_eval(target, n=a.pop("n"), seed=a.pop("seed"), **a)
             card["metrics"] = {**card.get("metrics", {}), **metrics}  # keep extra tables (e.g. DDPM's FLD by steps)
             checkpoints.write_card(target, card)
             print(json.dumps(metrics, indent=2))
