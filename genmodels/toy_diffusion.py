@@ -9,9 +9,14 @@ with the same loss as the image DDPM,
 and sampled with the same reverse step (``genmodels.ddpm.DDPMScheduler.step``).
 
 **The seed's schedule bug, fixed.** The notebook uses T = 50 with linear β from
-1e-4 to 0.02, the numbers made for T = 1000. Then ᾱ_T = 0.603: x_T is still 78%
-signal, yet sampling starts from pure N(0, 1). Scaling the betas by 1000/T (or a
-cosine schedule) makes ᾱ_T ≈ 0, so the forward process really reaches noise.
+1e-4 to 0.02, the numbers made for T = 1000. Then ᾱ_T = 0.603:
+x_T = 0.776·x_0 + 0.630·ε keeps the signal's amplitude √ᾱ_T = 78% and, for
+unit-variance data, 60% of its variance (ᾱ_T), yet sampling starts from pure N(0, 1).
+Scaling the betas by 1000/T (or a cosine schedule) makes ᾱ_T ≈ 0 (below the T = 1000
+schedule's 4.0e-5 for T ≥ 20, as Σβ stays 10.05), so the forward process really reaches noise.
+
+Time counts t = 1 … T as in the decks (code timestep k = t − 1); a trajectory runs
+from x_T (t = T) to the sample x_0 (t = 0).
 """
 from __future__ import annotations
 
@@ -34,6 +39,7 @@ SCHEDULES = {  # name -> T -> scheduler (x̂_0 unclipped: 1-D data is not confin
         lambda T: DDPMScheduler(T, "cosine", clip_sample=False),
 }
 DEFAULT_SCHEDULE = "linear scaled by 1000/T (reaches noise)"
+SEED_SCHEDULE = "seed notebook (linear 1e-4..0.02: never reaches noise)"
 
 
 @dataclass
@@ -113,7 +119,8 @@ def train(cfg: Config, log_every: int = 50):
 
 @torch.no_grad()
 def sample(model: EpsMLP, sched: DDPMScheduler, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
-    """(final samples (n,), trajectories (T+1, n)) starting from x_T ~ N(0, 1), as the seed does."""
+    """(final samples x_0 (n,), trajectories (T+1, n)): row k is x at t = T − k, from x_T ~ N(0, 1)
+    (as the seed does) to x_0."""
     g = seeded(seed)
     x = torch.randn(n, 1, generator=g)
     path = [x[:, 0].clone()]
@@ -121,6 +128,34 @@ def sample(model: EpsMLP, sched: DDPMScheduler, n: int, seed: int = 0) -> tuple[
         x, _ = sched.step(model(x, torch.full((n,), t)), t, x, generator=g)
         path.append(x[:, 0].clone())
     return x[:, 0], torch.stack(path)
+
+
+def end_of_forward(sched: DDPMScheduler) -> dict:
+    """How much of x_0 is left in x_T = √ᾱ_T x_0 + √(1−ᾱ_T) ε: ᾱ_T, the signal's amplitude √ᾱ_T,
+    and its share of x_T's variance for unit-variance data (ᾱ_T; the noise has 1 − ᾱ_T)."""
+    ab = float(sched.alphas_cumprod[-1])
+    return {"alpha_bar_T": ab, "amplitude": math.sqrt(ab), "noise_amplitude": math.sqrt(1 - ab), "variance_share": ab}
+
+
+def trajectory_rows(path: torch.Tensor, n: int = 10) -> list[dict]:
+    """Rows (t, x_t, sample) for the first n trajectories of ``sample``'s path: row k of path is
+    x at t = T − k, so every line has T + 1 points, from t = T down to t = 0."""
+    T = path.shape[0] - 1
+    return [{"t": T - k, "x_t": float(path[k, j]), "sample": f"#{j}"}
+            for j in range(min(n, path.shape[1])) for k in range(T + 1)]
+
+
+def density_rows(cfg: Config, x: torch.Tensor, lo: float = -5.0, hi: float = 5.0, bins: int = 80) -> list[dict]:
+    """Rows (x, density, distribution): p_data(x) of the mixture at the bin centres, and the
+    histogram density of the generated samples x (samples outside [lo, hi] go to the end bins)."""
+    edges = torch.linspace(lo, hi, bins + 1, dtype=torch.float64)
+    centres = (edges[:-1] + edges[1:]) / 2
+    width = (hi - lo) / bins
+    counts = torch.histc(x.double().clamp(lo, hi - 1e-9), bins, lo, hi)
+    return ([{"x": float(c), "density": float(v), "distribution": "p_data(x), the target"}
+             for c, v in zip(centres, density(cfg, centres))]
+            + [{"x": float(c), "density": float(k) / len(x) / width, "distribution": "p_model(x), generated"}
+               for c, k in zip(centres, counts)])
 
 
 def density(cfg: Config, xs: torch.Tensor) -> torch.Tensor:
