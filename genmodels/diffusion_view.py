@@ -14,7 +14,8 @@ time for a caption, and writes the update that ``step()`` computes with its numb
 
 with x̂_0 = (x_t − √(1 − ᾱ_t) ε_θ(x_t, t)) / √ᾱ_t clipped to the data range [−1, 1].
 Plain functions over a scheduler's public attributes (``alphas_cumprod``, ``betas``,
-``timesteps``, ``posterior_variance``, DDIM's ``eta`` and ``step_ratio``).
+``timesteps``, ``posterior_variance``, DDIM's ``eta`` and its ``prev_timestep`` map or
+``step_ratio``). A scheduler it does not know gets captions but no update formula.
 """
 from __future__ import annotations
 
@@ -36,12 +37,15 @@ def alpha_bar(sched: DDPMScheduler, k: int) -> float:
 
 def previous_timestep(sched: DDPMScheduler, k: int) -> int:
     """Code timestep of the sample that ``sched.step(ε, k, x)`` returns (−1: the clean x_0)."""
-    prev = getattr(sched, "previous_timestep", None)
-    if callable(prev):                           # a scheduler that says it itself (diffusers' name)
-        k_out = int(prev(k))
-    elif isinstance(sched, DDIMScheduler):
+    says = getattr(sched, "previous_timestep", None)   # diffusers' name for it
+    table = getattr(sched, "prev_timestep", None)      # a scheduler's map t -> the next t it visits
+    if callable(says):
+        k_out = int(says(k))
+    elif isinstance(table, dict):
+        k_out = int(table[k])
+    elif hasattr(sched, "step_ratio"):                 # DDIM with evenly spaced steps
         k_out = k - int(sched.step_ratio)
-    else:
+    else:                                              # DDPM visits every t
         k_out = k - 1
     return max(-1, k_out)                        # any time before the first is the clean x_0 (ᾱ = 1)
 
@@ -95,7 +99,7 @@ def update(sched: DDPMScheduler, k: int) -> Update | None:
     """The coefficients ``sched.step(ε, k, x)`` uses; None for a scheduler this module does not know."""
     prev = previous_timestep(sched, k)
     ab, ab_prev = alpha_bar(sched, k), alpha_bar(sched, prev)
-    if isinstance(sched, DDIMScheduler):
+    if type(sched) is DDIMScheduler:                    # not its subclasses (a multistep solver has state)
         sigma = float(sched.eta) * math.sqrt((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev))
         return Update("DDIM", deck_t(k), deck_t(prev), math.sqrt(ab_prev), 0.0,
                       math.sqrt(max(0.0, 1 - ab_prev - sigma ** 2)), sigma)
