@@ -171,3 +171,30 @@ def test_toy_trajectories_draw_every_step(laptop, client):
     assert len(long_lines) >= 10, points                 # ten lines of more than two points each
     assert min(long_lines) == 51                         # (the reversed x_lim drew each with two)
     _no_error(page)
+
+
+def test_formulas_fit_a_phone_screen(browser, app_url):
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(app_url)
+        tab = page.get_by_role("tab", name="DDPM")
+        if tab.count() and tab.first.is_visible():
+            tab.first.click()
+        else:                                            # on a phone the tab sits behind "More tabs"
+            page.click("button[aria-label='More tabs']")
+            page.locator("button:not([role=tab]):not([tabindex])", has_text=re.compile(r"^DDPM$")).first.click()
+        page.wait_for_selector("#dd-what-runs .katex-display")
+        clipped = page.evaluate(
+            "() => [...document.querySelectorAll('#dd-intro .katex-display, #dd-what-runs .katex-display, "
+            "#dd-f-text .katex-display')].filter(e => e.scrollWidth > e.clientWidth + 1)"
+            ".map(e => e.textContent.slice(0, 40))")
+        assert clipped == []                             # every display formula fits without scrolling
+        outside = page.evaluate(
+            "() => [...document.querySelectorAll('#dd-intro .katex, #dd-what-runs .katex, #dd-f-text .katex')]"
+            ".filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().right > innerWidth + 1)"
+            ".map(e => e.textContent.slice(0, 40))")
+        assert outside == []                             # and no inline formula runs off the screen
+    finally:
+        ctx.close()
