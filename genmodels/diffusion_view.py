@@ -64,7 +64,8 @@ def sdedit_start(sched: DDPMScheduler, t0: int) -> int:
 def levels(sched: DDPMScheduler, k: int) -> str:
     """'t = …, ᾱ_t = …, signal √ᾱ_t = …, noise √(1−ᾱ_t) = …' for the sample at code timestep k."""
     ab = alpha_bar(sched, k)
-    return (f"t = {deck_t(k)} · ᾱ_t = {ab:.4f} · signal √ᾱ_t = {math.sqrt(ab):.3f} · "
+    shown = f"{ab:.4f}" if ab >= 1e-3 else f"{ab:.2e}"          # near t = T: 4.04e-05, not 0.0000
+    return (f"t = {deck_t(k)} · ᾱ_t = {shown} · signal √ᾱ_t = {math.sqrt(ab):.3f} · "
             f"noise √(1−ᾱ_t) = {math.sqrt(max(0.0, 1 - ab)):.3f}")
 
 
