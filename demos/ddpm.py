@@ -101,7 +101,7 @@ def load_model() -> ddpm.UNet:
 
 
 def _sheet(x: torch.Tensor) -> np.ndarray:
-    """(n, 1, 28, 28) in model space -> a 4-wide uint8 grid (stored small; shown ×4 by _big)."""
+    """(n, 1, 28, 28) in model space -> a 4-wide uint8 grid (stored small; enlarged by _big)."""
     return grid(to_unit(x).cpu(), nrow=min(4, len(x)), pad=2)
 
 
@@ -131,9 +131,9 @@ def _run(sched, x_T: torch.Tensor, seed: int, t_start: int | None = None, bf16: 
     frames = [{"x_t": _sheet(x_T), "x0": np.zeros_like(_sheet(x_T)),
                "caption": diffusion_view.frame_caption(sched, ks[0], None, 0, len(ks))}]
     yield frames[0], None
-    for k, (t, x, x0) in enumerate(ddpm.denoise(model, sched, x_T, seed=seed, every=every, t_start=t_start,
+    for i, (t, x, x0) in enumerate(ddpm.denoise(model, sched, x_T, seed=seed, every=every, t_start=t_start,
                                                 bf16=bf16), 1):
-        done = min(k * every, len(ks))
+        done = min(i * every, len(ks))                     # t: the code timestep of the step just taken
         caption = diffusion_view.frame_caption(sched, diffusion_view.previous_timestep(sched, t), t, done, len(ks))
         formula = diffusion_view.update_text(diffusion_view.update(sched, t))
         frames.append({"x_t": _sheet(x), "x0": _sheet(x0),
