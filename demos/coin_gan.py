@@ -68,14 +68,15 @@ which stops the generator collapsing to all heads or all tails: without it, all 
 REAL, GENERATED = "real flips (p_data)", "generated flips (p_model)"
 TARGET = "target p"
 LOSS_D, LOSS_G = "L_D", "L_G"
-REF_LOSS_D, REF_D = "2 ln 2: L_D at equilibrium", "D = ½: equilibrium"
-REF_LOSS_G = {"non-saturating": "ln 2: L_G at equilibrium", "saturating": "−ln 2: L_G at equilibrium"}
+REF_LOSS_D, REF_D = "L_D = 2 ln 2", "D = ½"
+REF_LOSS_G = {"non-saturating": "L_G = ln 2", "saturating": "L_G = −ln 2"}
 THRESHOLD = "0.5: above is H"
 BLUE, ORANGE, GREEN = "#0072B2", "#E69F00", "#009E73"
 COLOURS = {REAL: BLUE, TARGET: BLUE, GENERATED: ORANGE, LOSS_G: ORANGE, LOSS_D: GREEN, "D(x, h̄ = p)": GREEN,
            "D(x)": GREEN, "G(z)": ORANGE, REF_LOSS_D: "#8fd9c0", REF_D: "#8fd9c0", THRESHOLD: "#999999",
            **{name: "#f3cf85" for name in REF_LOSS_G.values()}}
 
+EQUILIBRIUM_CAPTION = "Pale lines: the values at the equilibrium p_model = p_data, where D says ½ to every flip."
 BAR_ORDER = ["H real", "H generated", "T real", "T generated"]
 G_LOSS_CHOICES = [("non-saturating: min −log D(G(z))", "non-saturating"),
                   ("saturating: min log(1 − D(G(z)))", "saturating")]
@@ -273,7 +274,7 @@ def build() -> None:
                                  sort=_bin_labels([-0.2 + 0.1 * i for i in range(15)]), color_map=COLOURS)
             with gr.Row():
                 losses = gr.LinePlot(shown[4], x="step", y="loss", color="series", title="Losses of D and G",
-                                     elem_id="coin-losses", color_map=COLOURS)
+                                     elem_id="coin-losses", color_map=COLOURS, caption=EQUILIBRIUM_CAPTION)
                 p_curve = gr.LinePlot(shown[5], x="step", y="P(H)", color="series",
                                       title="Generated P(H) during training", y_lim=[0, 1], elem_id="coin-pcurve",
                                       color_map=COLOURS)
