@@ -39,8 +39,9 @@ fraction of heads in batch $B$, which D sees beside each flip while the *batch f
 
 $$L_D = \tfrac{1}{|R|}\textstyle\sum_{x_i\in R} l(D(x_i,\bar h_R),1) + \tfrac{1}{|N|}\sum_{z_j\in N} l(D(G(z_j),\bar h_G),0) \;=\; -V$$
 
-$$\text{non-saturating: } L_G = \tfrac{1}{|N|}\textstyle\sum_{z_j} l(D(G(z_j),\bar h_G),1) = -\overline{\log D(G(z))}
-\qquad \text{saturating: } L_G = \tfrac{1}{|N|}\sum_{z_j} \log(1 - D(G(z_j),\bar h_G))$$
+$$\text{non-saturating: } L_G = \tfrac{1}{|N|}\textstyle\sum_{z_j} l(D(G(z_j),\bar h_G),1) = -\overline{\log D(G(z))}$$
+
+$$\text{saturating: } L_G = \tfrac{1}{|N|}\textstyle\sum_{z_j} \log(1 - D(G(z_j),\bar h_G))$$
 """
 
 EXPLAIN = r"""
