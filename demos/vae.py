@@ -15,7 +15,7 @@ from PIL import Image
 
 from genmodels import data, vae
 from genmodels.common import grid
-from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
+from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscale
 from genmodels.plotting import legend_html, pixel_to_point, scatter
 
 from .common import RECORD_SECONDS, UploadImage, cards, load_checkpoint, long_job, number
@@ -151,9 +151,9 @@ def _input_image(source: str, index, sketch, upload) -> np.ndarray:
             i = number("Test digit index", index, 0, 9999, integer=True)
             return test_set()[0][i].numpy()
         if source == "drawing":
-            return sketch_to_domain(sketch)
+            return sketch_to_mnist(sketch)
         if source == "upload":
-            return to_domain(upload)
+            return to_mnist(upload)
     except ImageInputError as e:
         raise gr.Error(str(e)) from None
     raise gr.Error(f"Source must be 'test digit', 'drawing' or 'upload'; got {source!r}.")

@@ -184,6 +184,13 @@ def iwae_bound(model: VAE, x: torch.Tensor, k: int, seed: int = 0, max_decodes: 
     return torch.cat(out)
 
 
+def binarize_input(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """How a user's picture is binarized before a binarized model scores it: the same
+    stochastic binarization as the test set (each pixel 1 with probability its grey level),
+    drawn with a fixed seed so the same picture always gets the same score."""
+    return data.binarize(x, seeded(seed))
+
+
 def build(cfg: Config, g: torch.Generator) -> VAE:
     m = VAE(cfg.latent, cfg.hidden)
     init_default(m, g)
