@@ -199,8 +199,9 @@ def build(cfg: Config, g: torch.Generator) -> VAE:
 
 def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_every: int = 500,
           log_seconds: float = 0.0):
-    """Yields Records with reconstruction and KL (nats per image) and, every ``preview_every``
-    steps and at the end, test −ELBO and preview['model']."""
+    """Yields Records with reconstruction and KL (nats per image; no KL for a plain AE) and, every
+    ``preview_every`` steps and at the end, test −ELBO (AE: test reconstruction at z = μ) and
+    preview['model']."""
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
@@ -240,8 +241,10 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
                     metrics["test_reconstruction"] = float(reconstruction_at_mean(model, x_test[:2000]).mean())
                 model.train()
                 pv = {"model": model}  # a live reference: the caller may decode with it between steps
-            yield Record(step, {"reconstruction": rec.mean().item(), "KL": kld.mean().item(), "loss": loss.item()},
-                         metrics, pv, done=last)
+            losses = {"reconstruction": rec.mean().item(), "loss": loss.item()}
+            if cfg.kl:                          # an AE's log σ² gets no gradient: its "KL" means nothing
+                losses["KL"] = kld.mean().item()
+            yield Record(step, losses, metrics, pv, done=last)
         if last:
             return
 
@@ -320,7 +323,8 @@ def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
     for r in train(cfg, log_every=every, preview_every=every, log_seconds=10.0 if cfg.max_seconds else 0.0):
         test = (f"test -ELBO {r.metrics['test_neg_elbo']:.2f}" if "test_neg_elbo" in r.metrics else
                 f"test rec at mu {r.metrics['test_reconstruction']:.2f}" if "test_reconstruction" in r.metrics else "")
-        echo(f"step {r.step:6d}  rec {r.losses['reconstruction']:.2f}  KL {r.losses['KL']:.2f}  {test}")
+        kl = f"KL {r.losses['KL']:.2f}" if "KL" in r.losses else "KL n/a (no prior)"
+        echo(f"step {r.step:6d}  rec {r.losses['reconstruction']:.2f}  {kl}  {test}")
     model = r.preview["model"]
     return save(out, model, cfg, r.step, {}, command, round(time.perf_counter() - t0, 1))
 
