@@ -328,8 +328,11 @@ def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: st
 # On a phone the columns stack: keep the decoded digit in view while the sliders below it move.
 # And start the sketchpad with its brush picked (Gradio starts it with no tool).
 PAGE_EXTRAS = """<style>
-@media (max-width: 640px) { #vae-decoded-col { position: sticky; top: 0; z-index: 20;
-  background: var(--background-fill-primary); } }
+@media (max-width: 640px) {
+  #vae-decoded-col { position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary); }
+  #vae-decoded { height: 130px !important; }
+  .gradio-container:has(#vae-decoded-col) { overflow: clip; }  /* "hidden" would stop sticky from sticking */
+}
 .vae-caption p { margin: 0 0 2px 0 !important; font-size: 0.9em; opacity: 0.85; }
 </style>"""
 PICK_BRUSH_JS = """() => {
@@ -342,11 +345,12 @@ PICK_BRUSH_JS = """() => {
 }"""
 
 
-def _captioned_image(caption: str, **kwargs) -> gr.Image:
+def _captioned_image(caption: str, min_width: int = 160, **kwargs) -> gr.Image:
     """An image with its caption above it, not drawn over its top-left corner (where a digit grid's
     first row is) and never cut short."""
-    gr.Markdown(caption, elem_classes="vae-caption")
-    return gr.Image(label=caption, show_label=False, **kwargs)
+    with gr.Column(min_width=min_width):
+        gr.Markdown(caption, elem_classes="vae-caption")
+        return gr.Image(label=caption, show_label=False, **kwargs)
 
 
 def build() -> None:
@@ -381,12 +385,10 @@ def build() -> None:
     note = gr.Markdown(init_note, elem_id="vae-map-note")
     gr.HTML(legend_html())
     with gr.Row():
-        with gr.Column(min_width=300):
-            map_img = _captioned_image("encoded test digits μ(x), axes z₁, z₂", value=init_map, elem_id="vae-map",
-                                       height=MAP_SIZE, interactive=False)
-        with gr.Column(min_width=300):
-            grid_img = _captioned_image("decoded grid x̂(z) over the same area", value=init_grid, elem_id="vae-grid",
-                                        height=MAP_SIZE, interactive=False)
+        map_img = _captioned_image("encoded test digits μ(x), axes z₁, z₂", 300, value=init_map, elem_id="vae-map",
+                                   height=MAP_SIZE, interactive=False)
+        grid_img = _captioned_image("decoded grid x̂(z) over the same area", 300, value=init_grid, elem_id="vae-grid",
+                                    height=MAP_SIZE, interactive=False)
         with gr.Column(min_width=200):
             point_img = _captioned_image("decoded at the click", elem_id="vae-point", height=200)
             point_info = gr.Markdown("", elem_id="vae-point-info")
@@ -409,27 +411,24 @@ def build() -> None:
                                      elem_id="vae-upload")
         with gr.Column():
             with gr.Row():
-                rec_in = _captioned_image("x: what the model received", elem_id="vae-rec-in", height=180,
-                                          min_width=150)
-                rec_out = _captioned_image("reconstruction x̂", elem_id="vae-rec-out", height=180, min_width=150)
+                rec_in = _captioned_image("x: what the model received", elem_id="vae-rec-in", height=160)
+                rec_out = _captioned_image("reconstruction x̂", elem_id="vae-rec-out", height=160)
             rec_info = gr.HTML("", elem_id="vae-rec-info")
-            rec_map = _captioned_image("where x lands on the 2-D map", elem_id="vae-rec-map", height=300)
+            rec_map = _captioned_image("where x lands on the 2-D map", elem_id="vae-rec-map", height=260)
 
     gr.Markdown("### AE vs VAE")
     gr.Markdown(AE_VS_VAE, latex_delimiters=LATEX)
-    with gr.Row(equal_height=True):
-        seed_cmp = gr.Number(value=0, precision=0, minimum=0, label="Seed for z ~ N(0, I)", scale=1, min_width=120)
-        cmp_btn = gr.Button("Compare", elem_id="vae-cmp-btn", scale=1, min_width=120)
-        cmp_cards = gr.HTML("", elem_id="vae-cmp-cards", scale=4)
     with gr.Row():
-        with gr.Column(min_width=200):
-            ae_map = _captioned_image("AE: encoded test digits", height=260, elem_id="vae-ae-map")
-        with gr.Column(min_width=200):
-            ae_samples = _captioned_image("AE: decodes of z ~ N(0, I)", height=130, elem_id="vae-ae-samples")
-        with gr.Column(min_width=200):
-            vae_map = _captioned_image("VAE: encoded test digits", height=260, elem_id="vae-vae-map")
-        with gr.Column(min_width=200):
-            vae_samples = _captioned_image("VAE: decodes of z ~ N(0, I)", height=130, elem_id="vae-vae-samples")
+        with gr.Column(scale=1, min_width=160):
+            seed_cmp = gr.Number(value=0, precision=0, minimum=0, label="Seed for z ~ N(0, I)")
+            cmp_btn = gr.Button("Compare", elem_id="vae-cmp-btn", variant="primary")
+        with gr.Column(scale=4):
+            cmp_cards = gr.HTML("", elem_id="vae-cmp-cards")
+    with gr.Row():
+        ae_map = _captioned_image("AE: encoded test digits", 200, height=260, elem_id="vae-ae-map")
+        ae_samples = _captioned_image("AE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-ae-samples")
+        vae_map = _captioned_image("VAE: encoded test digits", 200, height=260, elem_id="vae-vae-map")
+        vae_samples = _captioned_image("VAE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-vae-samples")
 
     gr.Markdown("### Likelihood: is this image an outlier? (seed 003)\nTypical digits score a low −ELBO; clothes, "
                 "animals or scribbles a high one. Scores the input chosen above (test digit, drawing or upload).")
