@@ -131,3 +131,18 @@ def test_thin_and_thick_pens_get_mnist_stroke_width(pen):
 def test_framing_is_checked():
     with pytest.raises(ValueError, match="framing"):
         imaging.to_domain(np.ones((30, 30)), framing="digits")
+
+
+def test_a_sketch_of_a_digit_gets_the_mnist_framing():
+    """A Sketchpad composite (black brush on a transparent 280×280 canvas), as the VAE tab and
+    SDEdit receive it: framed as an MNIST digit (20-px box, strokes of MNIST's width)."""
+    from PIL import ImageDraw
+
+    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    ImageDraw.Draw(canvas).line([(140, 40), (140, 240)], fill=(0, 0, 0, 255), width=16)     # a "1"
+    y = imaging.sketch_to_mnist({"composite": np.asarray(canvas)})
+    ys, xs = np.nonzero(y > 0)
+    assert ys.max() - ys.min() + 1 == 20 and xs.max() - xs.min() + 1 <= 6
+    assert imaging.sketch_to_domain({"composite": np.asarray(canvas)}, framing="mnist").tolist() == y.tolist()
+    lo, _, hi = imaging.MNIST_STROKE
+    assert lo - 0.3 <= imaging.mnist_stroke_widths(y[None])[0] <= hi + 0.3
