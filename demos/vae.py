@@ -347,7 +347,8 @@ PICK_BRUSH_JS = """() => {
 
 def _captioned_image(caption: str, min_width: int = 160, **kwargs) -> gr.Image:
     """An image with its caption above it, not drawn over its top-left corner (where a digit grid's
-    first row is) and never cut short."""
+    first row is) and never cut short. Digit grids also pass ``buttons=[]``: the image toolbar
+    would cover the top row's right end."""
     with gr.Column(min_width=min_width):
         gr.Markdown(caption, elem_classes="vae-caption")
         return gr.Image(label=caption, show_label=False, **kwargs)
@@ -378,7 +379,7 @@ def build() -> None:
         dim = gr.Slider(0, 15, value=0, step=1, label="Traverse dimension", elem_id="vae-dim", scale=2)
         trav_btn = gr.Button("Show traversal", elem_id="vae-trav-btn", scale=1)
     traversal = _captioned_image("Traversal: the chosen dimension from −3 to 3, the others as on the sliders",
-                                 elem_id="vae-traversal", height=120)
+                                 elem_id="vae-traversal", height=120, buttons=[])
 
     gr.Markdown("### The 2-D latent map\nTest digits where the encoder puts them (μ, coloured by class), beside what "
                 "the decoder makes of the same area. **Click either picture** to decode that point.")
@@ -388,7 +389,7 @@ def build() -> None:
         map_img = _captioned_image("encoded test digits μ(x), axes z₁, z₂", 300, value=init_map, elem_id="vae-map",
                                    height=MAP_SIZE, interactive=False)
         grid_img = _captioned_image("decoded grid x̂(z) over the same area", 300, value=init_grid, elem_id="vae-grid",
-                                    height=MAP_SIZE, interactive=False)
+                                    height=MAP_SIZE, interactive=False, buttons=[])
         with gr.Column(min_width=200):
             point_img = _captioned_image("decoded at the click", elem_id="vae-point", height=200)
             point_info = gr.Markdown("", elem_id="vae-point-info")
@@ -426,9 +427,11 @@ def build() -> None:
             cmp_cards = gr.HTML("", elem_id="vae-cmp-cards")
     with gr.Row():
         ae_map = _captioned_image("AE: encoded test digits", 200, height=260, elem_id="vae-ae-map")
-        ae_samples = _captioned_image("AE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-ae-samples")
+        ae_samples = _captioned_image("AE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-ae-samples",
+                                      buttons=[])
         vae_map = _captioned_image("VAE: encoded test digits", 200, height=260, elem_id="vae-vae-map")
-        vae_samples = _captioned_image("VAE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-vae-samples")
+        vae_samples = _captioned_image("VAE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-vae-samples",
+                                       buttons=[])
 
     gr.Markdown("### Likelihood: is this image an outlier? (seed 003)\nTypical digits score a low −ELBO; clothes, "
                 "animals or scribbles a high one. Scores the input chosen above (test digit, drawing or upload).")
@@ -467,7 +470,7 @@ def build() -> None:
                                      title="Test −ELBO on grey levels (AE: reconstruction at z = μ), 2,000 test images",
                                      elem_id="vae-t-elbo")
                 t_recon = _captioned_image("test digits (top) and their reconstructions (bottom)",
-                                           elem_id="vae-t-recon")
+                                           elem_id="vae-t-recon", buttons=[])
 
     light = {"concurrency_id": "vae_light", "concurrency_limit": 8}
     on_model_outputs = [*sliders, decoded, dim, map_img, grid_img, note]
