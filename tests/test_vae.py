@@ -107,3 +107,19 @@ def test_shipped_binarized_vae_reports_bounds_it_can_back():
     assert abs(float(vae.neg_elbo(m, x).mean()) - met["test_neg_elbo"]) < 0.5     # CPU vs GPU float noise
     # the same bound on 1,000 test digits lands near the card's figure for all 10,000
     assert abs(-float(vae.iwae_bound(m, x[:1000], 10).mean()) - met["test_iwae_nll_k10"]) < 3.0
+
+
+def test_latent_maps_have_axes_and_clicks_map_back_through_them():
+    import numpy as np
+    from genmodels import plotting
+
+    extent = (-3.0, 25.0, -5.0, 53.0)
+    img = plotting.scatter(np.array([[0.0, 0.0], [20.0, 40.0]]), np.array([1, 2]), extent, 420, axes=True)
+    left, top, w, h = plotting.plot_box(420, axes=True)
+    assert img.shape == (420, 420, 3) and left > 30 and 420 - (top + h) > 30          # room for ticks and z1, z2
+    assert (img[top + h + 5:, left:left + w] < 128).any() and (img[top:top + h, :left - 2] < 128).any()  # tick labels
+    for p in [(0.0, 0.0), (20.0, 40.0), (-3.0, 53.0)]:
+        assert np.allclose(plotting.pixel_to_point(*plotting.point_to_pixel(p, extent, 420, True), extent, 420, True), p)
+    assert plotting.nice_ticks(-3, 25) == [0, 10, 20] and plotting.nice_ticks(-2.6, 2.6) == [-2, 0, 2]
+    framed = plotting.framed(np.zeros((60, 60), np.uint8), extent, 420)
+    assert framed.shape == (420, 420, 3) and framed[top + h // 2, left + w // 2].max() == 0   # the picture fills the box
