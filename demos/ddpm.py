@@ -235,7 +235,7 @@ def schedule_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
 def sdedit(sketch, t0, steps, seed):
     """SDEdit: noise your drawing to t₀ (1 … T) with q(x_t₀ | x_0), then denoise it with DDIM."""
     try:
-        x = torch.from_numpy(sketch_to_domain(sketch))
+        x = torch.from_numpy(sketch_to_domain(sketch, framing="mnist"))   # drawn digits framed as MNIST
     except ImageInputError as e:
         raise gr.Error(str(e)) from None
     model = load_model()

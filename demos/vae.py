@@ -15,12 +15,14 @@ from PIL import Image
 
 from genmodels import data, vae
 from genmodels.common import grid
-from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
-from genmodels.plotting import legend_html, pixel_to_point, scatter
+from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscale
+from genmodels.plotting import framed, legend_html, pixel_to_point, scatter
 
 from .common import RECORD_SECONDS, UploadImage, cards, load_checkpoint, long_job, number
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
+LIKELIHOOD_MODEL = "vae-bin-mnist"     # the 16-D VAE trained on binarized MNIST: its −ELBO bounds −log p(x)
+CLASS_MIN = 20                         # a digit class "appears" among 1,000 decodes when ≥ 20 are classified as it
 MAX_DIMS = 16
 MAP_SIZE = 420
 GRID_N = 15
@@ -47,8 +49,18 @@ circle where $z \sim \mathcal N(0, I)$ falls. So sampling $z \sim \mathcal N(0, 
 codes and its decodes show a few kinds of digit (or smudges between clusters). The VAE packs its codes around the
 origin, inside the circle and without holes, so $\mathcal N(0, I)$ covers every digit: that is what makes it a
 *generative* model. The cards count the digit classes among 1,000 decodes of $z \sim \mathcal N(0, I)$, as judged
-by our MNIST classifier.
+by our MNIST classifier: a class counts when at least 20 of the 1,000 decodes are that digit (a uniform
+share would be 100). **KL** is $\mathrm{KL}(\hat p(y)\,\|\,\text{uniform}) = \sum_y \hat p(y) \log(10\,\hat p(y))$ in nats
+over the classifier's labels $y$ of the decodes: 0 when the ten digits are equally common, $\ln 10 = 2.30$ when
+every decode is the same digit.
 """
+
+LIKELIHOOD_NOTE = """A Bernoulli decoder is a normalised density only over **binary** pixels, so the likelihood view
+uses the 16-D VAE trained on binarized MNIST (`vae-bin-mnist`) and binarizes your input the way the test set was
+binarized: each pixel is 1 with probability equal to its grey level (one draw with a fixed seed, so the same picture
+always gets the same score). The histograms are the same model on 1,000 images of each set, binarized the same way.
+The −ELBO is then an upper bound on −log p(x) of that binary image, in nats; −L₁₀₀, the importance-weighted
+bound with k = 100 samples (Burda et al.), is tighter."""
 
 
 # ---------------------------------------------------------------------------
@@ -90,13 +102,13 @@ def decoded_grid(name: str) -> np.ndarray:
     model = load_model(name)
     _, _, extent = latent_map(name)
     imgs = vae.decode(model, vae.latent_grid(extent, GRID_N))
-    return np.asarray(Image.fromarray(grid(imgs, nrow=GRID_N, pad=0)).resize((MAP_SIZE, MAP_SIZE)))
+    return framed(grid(imgs, nrow=GRID_N, pad=0), extent, MAP_SIZE)
 
 
 def map_image(name: str, marker=None) -> np.ndarray:
     """Encoded test digits; the grey circle is radius 2 around 0, where z ~ N(0, I) lands 86% of the time."""
     mu, labels, extent = latent_map(name)
-    return scatter(mu, labels, extent, size=MAP_SIZE, marker=marker, circle=2.0)
+    return scatter(mu, labels, extent, size=MAP_SIZE, marker=marker, circle=2.0, axes=True)
 
 
 # ---------------------------------------------------------------------------
@@ -135,7 +147,7 @@ def click_map(choice: str, evt: gr.SelectData):
     """A click on the map or the decoded grid: decode that point of latent space."""
     name = _map_name(choice)
     px, py = evt.index
-    return decode_point(choice, *pixel_to_point(px, py, latent_map(name)[2], MAP_SIZE))
+    return decode_point(choice, *pixel_to_point(px, py, latent_map(name)[2], MAP_SIZE, axes=True))
 
 
 def decode_point(choice: str, z1, z2):
@@ -151,9 +163,9 @@ def _input_image(source: str, index, sketch, upload) -> np.ndarray:
             i = number("Test digit index", index, 0, 9999, integer=True)
             return test_set()[0][i].numpy()
         if source == "drawing":
-            return sketch_to_domain(sketch)
+            return sketch_to_mnist(sketch)
         if source == "upload":
-            return to_domain(upload)
+            return to_mnist(upload)
     except ImageInputError as e:
         raise gr.Error(str(e)) from None
     raise gr.Error(f"Source must be 'test digit', 'drawing' or 'upload'; got {source!r}.")
@@ -169,9 +181,14 @@ def reconstruct(choice: str, source: str, index, sketch, upload):
     map_name = _map_name(choice)
     z2 = vae.encode_mean(load_model(map_name), x[None])[0].tolist()
     sliders = [gr.update(value=round(float(z[i]), 2)) if i < model.latent else gr.skip() for i in range(MAX_DIMS)]
-    elbo = float(vae.neg_elbo(load_model("vae-mnist"), x[None])[0])
-    info = cards([("lands at (2-D map)", f"({z2[0]:.2f}, {z2[1]:.2f})", ""),
-                  ("−ELBO under the 16-D VAE", f"{elbo:.1f} nats", "")])
+    items = [("lands at (2-D map)", f"({z2[0]:.2f}, {z2[1]:.2f})", "")]
+    if model.config.kl:
+        elbo = float(vae.neg_elbo(model, x[None])[0])
+        items.append(("−ELBO on grey levels: a loss, not −log p(x) (see Likelihood)", f"{elbo:.1f} nats", ""))
+    else:
+        rec = float(vae.reconstruction_at_mean(model, x[None])[0])
+        items += [("−ELBO", vae.NO_ELBO, ""), ("reconstruction error at z = μ (BCE)", f"{rec:.1f} nats", "")]
+    info = cards(items)
     return (upscale(x, 196), upscale(recon, 196), map_image(map_name, marker=tuple(z2)), info, *sliders)
 
 
@@ -195,18 +212,31 @@ def ae_vs_vae(seed):
         counts, kl = class_histogram(samples, load_classifier("mnist"))
         mu, _, _ = latent_map(name)
         lo, hi = np.percentile(mu, 1, axis=0), np.percentile(mu, 99, axis=0)
-        stats += [(f"{title}: codes span (1-99%)", f"z1 {lo[0]:.0f}…{hi[0]:.0f}, z2 {lo[1]:.0f}…{hi[1]:.0f}", ""),
-                  (f"{title}: classes among N(0, I) decodes", f"{sum(c >= 20 for c in counts)} of 10 · KL {kl:.2f}",
-                   "good" if kl < 0.1 else "bad")]
+        stats += [(f"{title}: codes span (1-99%)", f"z₁ {lo[0]:.0f}…{hi[0]:.0f}, z₂ {lo[1]:.0f}…{hi[1]:.0f}", ""),
+                  (f"{title}: classes among N(0, I) decodes (≥ {CLASS_MIN} of 1,000 each)",
+                   f"{sum(c >= CLASS_MIN for c in counts)} of 10 · KL {kl:.2f}", "good" if kl < 0.1 else "bad")]
         out += [map_image(name), grid(samples[:16], nrow=8, pad=2, scale=3)]
     return (*out, cards(stats))
 
 
 @functools.lru_cache(maxsize=1)
+def likelihood_model() -> tuple[vae.VAE, bool]:
+    """(model, binarized): vae-bin-mnist, or the grey-level 16-D VAE while that one is missing."""
+    try:
+        return load_model(LIKELIHOOD_MODEL), True
+    except gr.Error:
+        return load_model("vae-mnist"), False
+
+
+def _likelihood_input(x: torch.Tensor, binarized: bool) -> torch.Tensor:
+    return vae.binarize_input(x) if binarized else x
+
+
+@functools.lru_cache(maxsize=1)
 def elbo_reference() -> pd.DataFrame:
-    """Histograms of −ELBO under the 16-D VAE: MNIST test digits vs other images."""
-    model = load_model("vae-mnist")
-    sets = {"MNIST test digits": test_set()[0][:1000]}
+    """Histograms of −ELBO under the likelihood model: MNIST test digits vs other images."""
+    model, binarized = likelihood_model()
+    sets = {"MNIST test digits": data.binarized_mnist_test()[0][:1000] if binarized else test_set()[0][:1000]}
     if data.available("fashion"):
         sets["Fashion-MNIST"] = data.load("fashion", "test")[0][:1000]
     try:
@@ -216,7 +246,7 @@ def elbo_reference() -> pd.DataFrame:
     edges = np.linspace(0, ELBO_MAX, 61)
     rows = []
     for label, x in sets.items():
-        v = vae.neg_elbo(model, x).numpy()
+        v = vae.neg_elbo(model, x if label.startswith("MNIST") else _likelihood_input(x, binarized)).numpy()
         counts, _ = np.histogram(np.clip(v, 0, ELBO_MAX - 1), edges)
         rows += [{"−ELBO (nats)": float(c), "share": float(n) / len(v), "images": label}
                  for c, n in zip((edges[:-1] + edges[1:]) / 2, counts)]
@@ -224,8 +254,14 @@ def elbo_reference() -> pd.DataFrame:
 
 
 def likelihood(source: str, index, sketch, upload):
-    x = torch.from_numpy(_input_image(source, index, sketch, upload)).float()
-    v = float(vae.neg_elbo(load_model("vae-mnist"), x[None])[0])
+    model, binarized = likelihood_model()
+    if source == "test digit" and binarized:      # the test digit exactly as in the reference histogram
+        i = number("Test digit index", index, 0, 9999, integer=True)
+        x = data.binarized_mnist_test()[0][i]
+    else:
+        x = _likelihood_input(torch.from_numpy(_input_image(source, index, sketch, upload)).float(), binarized)
+    v = float(vae.neg_elbo(model, x[None])[0])
+    iwae = -float(vae.iwae_bound(model, x[None], 100)[0])
     ref = elbo_reference()
     mnist = ref[ref["images"] == "MNIST test digits"]
     share_below = float(mnist[mnist["−ELBO (nats)"] < v]["share"].sum())
@@ -234,8 +270,13 @@ def likelihood(source: str, index, sketch, upload):
                          {"−ELBO (nats)": min(v, ELBO_MAX - 1.0), "share": peak, "images": "your image"}])
     verdict = ("looks like a typical digit" if share_below < 0.95 else
                "is less likely than 95% of test digits: an outlier for this model")
-    return (pd.concat([ref, mark], ignore_index=True), upscale(x, 140),
-            f"−ELBO = **{v:.1f} nats** (a bound on −log p(x)); it {verdict}.")
+    if binarized:
+        text = (f"−ELBO = **{v:.1f} nats**, −L₁₀₀ = {iwae:.1f} nats: upper bounds on −log p(x) of the binarized "
+                f"image shown; it {verdict}.")
+    else:
+        text = (f"−ELBO = **{v:.1f} nats** under the grey-level VAE (the binarized model `{LIKELIHOOD_MODEL}` is "
+                f"missing): a loss, not a bound on −log p(x); it {verdict}.")
+    return pd.concat([ref, mark], ignore_index=True), upscale(x, 140), text
 
 
 def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: str = "mnist"):
@@ -260,28 +301,62 @@ def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: st
         raise gr.Error(f"Mode must be 'from scratch' or 'continue from the checkpoint'; got {mode!r}.")
     cfg = vae.Config(dataset=dataset, latent=latent, kl=bool(use_kl), beta=beta, steps=steps, seed=seed, device="cpu")
     history, elbo = [], []
+    metric = "test_neg_elbo" if use_kl else "test_reconstruction"
+    metric_label = "test −ELBO" if use_kl else "test reconstruction at z = μ"
     every = max(5, steps // 60)
     x_show = data.load(dataset, "test")[0][:8]
     for r in vae.train(cfg, model=model, log_every=every, preview_every=every * 5, log_seconds=RECORD_SECONDS):
-        history += [{"step": r.step, "nats per image": r.losses["reconstruction"], "term": "reconstruction"},
-                    {"step": r.step, "nats per image": r.losses["KL"], "term": "KL"}]
-        if "test_neg_elbo" in r.metrics:
-            elbo.append({"step": r.step, "test −ELBO": r.metrics["test_neg_elbo"]})
+        history.append({"step": r.step, "nats per image": r.losses["reconstruction"], "term": "reconstruction"})
+        if "KL" in r.losses:                           # a plain AE has no KL term (no prior)
+            history.append({"step": r.step, "nats per image": r.losses["KL"], "term": "KL"})
+        if metric in r.metrics:
+            elbo.append({"step": r.step, "test −ELBO": r.metrics[metric]})
         recon = gr.skip()
         if r.preview:
             live = r.preview["model"]
             rec = vae.decode(live, vae.encode_mean(live, x_show))
             live.train()                                   # training goes on after this record
             recon = grid(torch.cat([x_show, rec]), nrow=8, pad=2, scale=3)
-        status = f"step {r.step} / {steps}" + (f" · test −ELBO {elbo[-1]['test −ELBO']:.1f} nats" if elbo else "")
+        status = (f"step {r.step} / {steps}" + (f" · {metric_label} {elbo[-1]['test −ELBO']:.1f} nats" if elbo else "")
+                  + ("" if use_kl else " · −ELBO n/a (no prior)"))
         yield pd.DataFrame(history), pd.DataFrame(elbo), recon, status
 
 
 # ---------------------------------------------------------------------------
 # Layout
 # ---------------------------------------------------------------------------
+# On a phone the columns stack: keep the decoded digit in view while the sliders below it move.
+# And start the sketchpad with its brush picked (Gradio starts it with no tool).
+PAGE_EXTRAS = """<style>
+@media (max-width: 640px) {
+  #vae-decoded-col { position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary); }
+  #vae-decoded { height: 130px !important; }
+  .gradio-container:has(#vae-decoded-col) { overflow: clip; }  /* "hidden" would stop sticky from sticking */
+}
+.vae-caption p { margin: 0 0 2px 0 !important; font-size: 0.9em; opacity: 0.85; }
+</style>"""
+PICK_BRUSH_JS = """() => {
+  const pick = () => {
+    const b = document.querySelector('#vae-sketch button[aria-label="Brush"]');
+    if (b && !b.dataset.gmPicked) { b.dataset.gmPicked = '1'; b.click(); }
+  };
+  new MutationObserver(pick).observe(document.body, {childList: true, subtree: true});
+  pick();
+}"""
+
+
+def _captioned_image(caption: str, min_width: int = 160, **kwargs) -> gr.Image:
+    """An image with its caption above it, not drawn over its top-left corner (where a digit grid's
+    first row is) and never cut short. Digit grids also pass ``buttons=[]``: the image toolbar
+    would cover the top row's right end."""
+    with gr.Column(min_width=min_width):
+        gr.Markdown(caption, elem_classes="vae-caption")
+        return gr.Image(label=caption, show_label=False, **kwargs)
+
+
 def build() -> None:
     gr.Markdown(INTRO, latex_delimiters=LATEX)
+    gr.HTML(PAGE_EXTRAS, padding=False)
     try:
         init = on_model_change("VAE, 16-D latent")
         init_z = [u.get("value", 0.0) for u in init[:MAX_DIMS]]
@@ -291,74 +366,85 @@ def build() -> None:
         init_note = f"⚠ {e.message}"
     choice = gr.Radio(list(MODELS), value="VAE, 16-D latent", label="Model", elem_id="vae-model")
     with gr.Row():
-        with gr.Column(scale=2):
+        with gr.Column(scale=1, min_width=220, elem_id="vae-decoded-col"):
+            decoded = _captioned_image("decoded x̂(z)", value=init_decoded, elem_id="vae-decoded", height=200)
+        with gr.Column(scale=3):
             gr.Markdown("**Slide through latent space**: the digit is decoded as you drag.")
             sliders = []
             for row in range(MAX_DIMS // 4):
                 with gr.Row():
                     sliders += [gr.Slider(-3, 3, value=init_z[i], step=0.05, label=f"z[{i}]", elem_id=f"vae-z{i}",
                                           min_width=120) for i in range(4 * row, 4 * row + 4)]
-        with gr.Column(scale=1, min_width=220):
-            decoded = gr.Image(init_decoded, label="decoded x̂(z)", elem_id="vae-decoded", height=220)
-            dim = gr.Slider(0, 15, value=0, step=1, label="Traverse dimension", elem_id="vae-dim")
-            trav_btn = gr.Button("Show traversal", elem_id="vae-trav-btn")
-    traversal = gr.Image(label="Traversal: the chosen dimension from −3 to 3, the others as on the sliders",
-                         elem_id="vae-traversal", height=120)
+    with gr.Row(equal_height=True):
+        dim = gr.Slider(0, 15, value=0, step=1, label="Traverse dimension", elem_id="vae-dim", scale=2)
+        trav_btn = gr.Button("Show traversal", elem_id="vae-trav-btn", scale=1)
+    traversal = _captioned_image("Traversal: the chosen dimension from −3 to 3, the others as on the sliders",
+                                 elem_id="vae-traversal", height=120, buttons=[])
 
     gr.Markdown("### The 2-D latent map\nTest digits where the encoder puts them (μ, coloured by class), beside what "
                 "the decoder makes of the same area. **Click either picture** to decode that point.")
     note = gr.Markdown(init_note, elem_id="vae-map-note")
     gr.HTML(legend_html())
     with gr.Row():
-        map_img = gr.Image(init_map, label="encoded test digits", elem_id="vae-map", height=MAP_SIZE,
-                           interactive=False)
-        grid_img = gr.Image(init_grid, label="decoded grid over the same area", elem_id="vae-grid", height=MAP_SIZE,
-                            interactive=False)
+        map_img = _captioned_image("encoded test digits μ(x), axes z₁, z₂", 300, value=init_map, elem_id="vae-map",
+                                   height=MAP_SIZE, interactive=False)
+        grid_img = _captioned_image("decoded grid x̂(z) over the same area", 300, value=init_grid, elem_id="vae-grid",
+                                    height=MAP_SIZE, interactive=False, buttons=[])
         with gr.Column(min_width=200):
-            point_img = gr.Image(label="decoded at the click", elem_id="vae-point", height=200)
+            point_img = _captioned_image("decoded at the click", elem_id="vae-point", height=200)
             point_info = gr.Markdown("", elem_id="vae-point-info")
 
-    gr.Markdown("### Reconstruct a digit: a test digit, your drawing or an upload")
+    gr.Markdown("### Reconstruct a digit: a test digit, your drawing or an upload\nDrawings and uploads reach the "
+                "model as MNIST's digits were made: strokes of MNIST's thickness, a 20×20 box, centred by centre of "
+                "mass on 28×28. The left picture is exactly what the model received.")
     with gr.Row():
         with gr.Column():
             source = gr.Radio(["test digit", "drawing", "upload"], value="test digit", label="Input",
                               elem_id="vae-source")
             index = gr.Slider(0, 9999, value=0, step=1, label="Test digit index", elem_id="vae-index")
-            sketch = gr.Sketchpad(label="Pick the brush (left), then draw a digit", type="numpy", height=300,
-                                  canvas_size=(280, 280), layers=False,
-                                  brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
-                                  elem_id="vae-sketch")
-            upload = UploadImage(type="filepath", label="…or upload a picture", height=160, elem_id="vae-upload")
             rec_btn = gr.Button("Reconstruct", variant="primary", elem_id="vae-rec-btn")
+            with gr.Row():
+                sketch = gr.Sketchpad(label="Draw a digit", type="numpy", height=260,
+                                      canvas_size=(280, 280), layers=False, min_width=200,
+                                      brush=gr.Brush(default_size=16, colors=["#000000"], color_mode="fixed"),
+                                      elem_id="vae-sketch")
+                upload = UploadImage(type="filepath", label="…or upload a picture", height=260, min_width=160,
+                                     elem_id="vae-upload")
         with gr.Column():
             with gr.Row():
-                rec_in = gr.Image(label="x (what the model received)", elem_id="vae-rec-in", height=200)
-                rec_out = gr.Image(label="reconstruction x̂", elem_id="vae-rec-out", height=200)
+                rec_in = _captioned_image("x: what the model received", elem_id="vae-rec-in", height=160)
+                rec_out = _captioned_image("reconstruction x̂", elem_id="vae-rec-out", height=160)
             rec_info = gr.HTML("", elem_id="vae-rec-info")
-            rec_map = gr.Image(label="where x lands on the 2-D map", elem_id="vae-rec-map", height=300)
+            rec_map = _captioned_image("where x lands on the 2-D map", elem_id="vae-rec-map", height=260)
 
     gr.Markdown("### AE vs VAE")
     gr.Markdown(AE_VS_VAE, latex_delimiters=LATEX)
     with gr.Row():
-        seed_cmp = gr.Number(value=0, precision=0, minimum=0, label="Seed for z ~ N(0, I)")
-        cmp_btn = gr.Button("Compare", elem_id="vae-cmp-btn")
+        with gr.Column(scale=1, min_width=160):
+            seed_cmp = gr.Number(value=0, precision=0, minimum=0, label="Seed for z ~ N(0, I)")
+            cmp_btn = gr.Button("Compare", elem_id="vae-cmp-btn", variant="primary")
+        with gr.Column(scale=4):
+            cmp_cards = gr.HTML("", elem_id="vae-cmp-cards")
     with gr.Row():
-        ae_map = gr.Image(label="AE: encoded test digits", height=300, elem_id="vae-ae-map")
-        ae_samples = gr.Image(label="AE: decodes of z ~ N(0, I)", height=150, elem_id="vae-ae-samples")
-        vae_map = gr.Image(label="VAE: encoded test digits", height=300, elem_id="vae-vae-map")
-        vae_samples = gr.Image(label="VAE: decodes of z ~ N(0, I)", height=150, elem_id="vae-vae-samples")
-    cmp_cards = gr.HTML("", elem_id="vae-cmp-cards")
+        ae_map = _captioned_image("AE: encoded test digits", 200, height=260, elem_id="vae-ae-map")
+        ae_samples = _captioned_image("AE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-ae-samples",
+                                      buttons=[])
+        vae_map = _captioned_image("VAE: encoded test digits", 200, height=260, elem_id="vae-vae-map")
+        vae_samples = _captioned_image("VAE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-vae-samples",
+                                       buttons=[])
 
-    gr.Markdown("### Likelihood: is this image an outlier? (seed 003)\nThe −ELBO bounds −log p(x). Typical digits "
-                "score low; clothes, animals or scribbles score high. Uses the input chosen above.")
+    gr.Markdown("### Likelihood: is this image an outlier? (seed 003)\nTypical digits score a low −ELBO; clothes, "
+                "animals or scribbles a high one. Scores the input chosen above (test digit, drawing or upload).")
+    gr.Markdown(LIKELIHOOD_NOTE)
     with gr.Row():
-        lik_btn = gr.Button("Score the input", elem_id="vae-lik-btn")
-    with gr.Row():
-        lik_plot = gr.LinePlot(x="−ELBO (nats)", y="share", color="images", title="−ELBO under the 16-D VAE",
-                               elem_id="vae-lik-plot")
-        with gr.Column(min_width=200):
-            lik_img = gr.Image(label="scored image", height=150, elem_id="vae-lik-img")
+        with gr.Column(min_width=200, scale=1):
+            lik_btn = gr.Button("Score the input", elem_id="vae-lik-btn", variant="primary")
+            lik_img = _captioned_image("scored image (binarized)", height=140, elem_id="vae-lik-img")
             lik_text = gr.Markdown("", elem_id="vae-lik-text")
+        with gr.Column(scale=3):
+            lik_plot = gr.LinePlot(x="−ELBO (nats)", y="share", color="images",
+                                   title="−ELBO under the binarized 16-D VAE, 1,000 images per set",
+                                   elem_id="vae-lik-plot")
 
     with gr.Accordion("Train a VAE live (reconstruction and KL stream; Stop works)", open=False):
         with gr.Row():
@@ -378,11 +464,13 @@ def build() -> None:
                 t_status = gr.Markdown("", elem_id="vae-t-status")
             with gr.Column(scale=2):
                 t_curves = gr.LinePlot(x="step", y="nats per image", color="term",
-                                       title="Reconstruction and KL (nats per image)", elem_id="vae-t-curves")
-                t_elbo = gr.LinePlot(x="step", y="test −ELBO", title="Test −ELBO (2,000 test images)",
+                                       title="Reconstruction and KL (nats per image; an AE has no KL)",
+                                       elem_id="vae-t-curves")
+                t_elbo = gr.LinePlot(x="step", y="test −ELBO",
+                                     title="Test −ELBO on grey levels (AE: reconstruction at z = μ), 2,000 test images",
                                      elem_id="vae-t-elbo")
-                t_recon = gr.Image(label="test digits (top) and their reconstructions (bottom)",
-                                   elem_id="vae-t-recon")
+                t_recon = _captioned_image("test digits (top) and their reconstructions (bottom)",
+                                           elem_id="vae-t-recon", buttons=[])
 
     light = {"concurrency_id": "vae_light", "concurrency_limit": 8}
     on_model_outputs = [*sliders, decoded, dim, map_img, grid_img, note]
@@ -403,6 +491,14 @@ def build() -> None:
                   **light)
     lik_btn.click(likelihood, [source, index, sketch, upload], [lik_plot, lik_img, lik_text],
                   api_name="vae_likelihood", **light)
+    # Drawing, uploading or picking a test digit selects that input, so Reconstruct uses what you just gave it
+    sketch.change(None, None, source, js="() => 'drawing'", api_name=False)
+    upload.upload(None, None, source, js="() => 'upload'", api_name=False)
+    index.release(None, None, source, js="() => 'test digit'", api_name=False)
+    gr.on(None, None, None, None, js=PICK_BRUSH_JS)
+    # on a phone the result column sits below the sketchpad and the upload: bring it into view
+    rec_btn.click(None, None, None, api_name=False, js="() => { if (window.innerWidth < 640) "
+                  "document.querySelector('#vae-rec-in')?.scrollIntoView({behavior: 'smooth', block: 'start'}); }")
     run = long_job(t_btn, train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
                    [t_curves, t_elbo, t_recon, t_status], "vae_train")
     t_stop.click(None, None, None, cancels=[run], api_name=False)

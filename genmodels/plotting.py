@@ -5,48 +5,120 @@ coordinates, which :func:`pixel_to_point` maps back to the plotted space.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 # Tableau 10: the usual class colours
 CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
 
 
-def point_to_pixel(p, extent, size: int) -> tuple[float, float]:
+# Room for the axes (tick labels and the names z1, z2) around the plotted square: left, top, right, bottom
+MARGINS = (44, 8, 10, 40)
+
+
+def plot_box(size: int, axes: bool = False) -> tuple[int, int, int, int]:
+    """(left, top, width, height) of the plotted area inside a size × size picture."""
+    if not axes:
+        return 0, 0, size, size
+    left, top, right, bottom = MARGINS
+    return left, top, size - left - right, size - top - bottom
+
+
+def point_to_pixel(p, extent, size: int, axes: bool = False) -> tuple[float, float]:
     x0, x1, y0, y1 = extent
-    return (p[0] - x0) / (x1 - x0) * (size - 1), (y1 - p[1]) / (y1 - y0) * (size - 1)
+    left, top, w, h = plot_box(size, axes)
+    return left + (p[0] - x0) / (x1 - x0) * (w - 1), top + (y1 - p[1]) / (y1 - y0) * (h - 1)
 
 
-def pixel_to_point(px: float, py: float, extent, size: int) -> tuple[float, float]:
+def pixel_to_point(px: float, py: float, extent, size: int, axes: bool = False) -> tuple[float, float]:
     """Inverse of :func:`point_to_pixel` (for clicks on a drawn map)."""
     x0, x1, y0, y1 = extent
-    return x0 + px / (size - 1) * (x1 - x0), y1 - py / (size - 1) * (y1 - y0)
+    left, top, w, h = plot_box(size, axes)
+    return x0 + (px - left) / (w - 1) * (x1 - x0), y1 - (py - top) / (h - 1) * (y1 - y0)
+
+
+def nice_ticks(lo: float, hi: float, target: int = 5) -> list[float]:
+    """Round tick values (steps of 1, 2 or 5 × 10^k) inside [lo, hi], about ``target`` of them."""
+    raw = (hi - lo) / max(1, target)
+    mag = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1.0
+    step = next(m * mag for m in (1, 2, 5, 10) if m * mag >= raw)
+    first = math.ceil(lo / step) * step
+    return [round(first + i * step, 10) for i in range(int((hi - first) / step + 1e-9) + 1)]
+
+
+def _font(size: int):
+    return ImageFont.load_default(size=size)
+
+
+def _draw_axes(d: ImageDraw.ImageDraw, extent, size: int, names=("z", "z")) -> None:
+    """Ticks with values on the left and bottom edges of the plot box, and the axis names
+    z1 (horizontal) and z2 (vertical), subscripts drawn small (the built-in font has no ₁ ₂)."""
+    x0, x1, y0, y1 = extent
+    left, top, w, h = plot_box(size, True)
+    font, small = _font(13), _font(10)
+    d.rectangle([left - 1, top - 1, left + w, top + h], outline="#999999")
+    for v in nice_ticks(x0, x1):
+        px, _ = point_to_pixel((v, 0), extent, size, True)
+        d.line([(px, top + h), (px, top + h + 4)], fill="#444444")
+        d.text((px, top + h + 6), f"{v:g}", fill="#222222", font=font, anchor="mt")
+    for v in nice_ticks(y0, y1):
+        _, py = point_to_pixel((0, v), extent, size, True)
+        d.line([(left - 5, py), (left - 1, py)], fill="#444444")
+        d.text((left - 7, py), f"{v:g}", fill="#222222", font=font, anchor="rm")
+    cx = left + w / 2                                    # "z1" under the horizontal axis
+    d.text((cx, size - 3), names[0], fill="black", font=_font(15), anchor="rs")
+    d.text((cx + 1, size - 2), "1", fill="black", font=small, anchor="ls")
+    cy = top + h / 2                                     # "z2" left of the vertical axis, upright
+    d.text((3, cy), names[1], fill="black", font=_font(15), anchor="lm")
+    d.text((12, cy + 5), "2", fill="black", font=small, anchor="lm")
+
+
+def framed(image: np.ndarray, extent, size: int = 420) -> np.ndarray:
+    """An image of the plotted area (e.g. the decoder's grid over ``extent``) with the same axes
+    as :func:`scatter` draws, so clicks map through :func:`pixel_to_point` with ``axes=True``."""
+    left, top, w, h = plot_box(size, True)
+    img = Image.new("RGB", (size, size), "white")
+    img.paste(Image.fromarray(np.asarray(image)).convert("RGB").resize((w, h), Image.NEAREST), (left, top))
+    _draw_axes(ImageDraw.Draw(img), extent, size)
+    return np.asarray(img)
 
 
 def scatter(points: np.ndarray, labels: np.ndarray, extent, size: int = 420, radius: float = 2.0,
-            marker=None, circle: float | None = None) -> np.ndarray:
+            marker=None, circle: float | None = None, axes: bool = False) -> np.ndarray:
     """Coloured dots (N, 2) by class label on a white square; optional black cross at ``marker``
-    and a dashed-looking grey circle of radius ``circle`` around the origin (e.g. 2σ of N(0, I))."""
+    and a dashed-looking grey circle of radius ``circle`` around the origin (e.g. 2σ of N(0, I));
+    with ``axes`` the square sits inside margins with ticks and the axis names z1, z2."""
     img = Image.new("RGB", (size, size), "white")
     d = ImageDraw.Draw(img)
+    p2p = lambda p: point_to_pixel(p, extent, size, axes)     # noqa: E731
+    left, top, w, h = plot_box(size, axes)
     if circle:
-        (ax, ay), (bx, by) = point_to_pixel((-circle, circle), extent, size), point_to_pixel((circle, -circle), extent, size)
+        (ax, ay), (bx, by) = p2p((-circle, circle)), p2p((circle, -circle))
         d.ellipse([ax, ay, bx, by], outline="#888888", width=2)
-    # axes through the origin, when in view
-    ox, oy = point_to_pixel((0.0, 0.0), extent, size)
-    if 0 <= ox < size:
-        d.line([(ox, 0), (ox, size)], fill="#dddddd")
-    if 0 <= oy < size:
-        d.line([(0, oy), (size, oy)], fill="#dddddd")
+    # lines z1 = 0 and z2 = 0, when in view
+    ox, oy = p2p((0.0, 0.0))
+    if left <= ox < left + w:
+        d.line([(ox, top), (ox, top + h - 1)], fill="#dddddd")
+    if top <= oy < top + h:
+        d.line([(left, oy), (left + w - 1, oy)], fill="#dddddd")
     for (x, y), c in zip(np.asarray(points), np.asarray(labels)):
-        px, py = point_to_pixel((x, y), extent, size)
+        px, py = p2p((x, y))
         d.ellipse([px - radius, py - radius, px + radius, py + radius], fill=CLASS_COLOURS[int(c) % 10])
     if marker is not None:
-        mx, my = point_to_pixel(marker, extent, size)
+        mx, my = p2p(marker)
         d.line([(mx - 9, my), (mx + 9, my)], fill="black", width=3)
         d.line([(mx, my - 9), (mx, my + 9)], fill="black", width=3)
-    d.rectangle([0, 0, size - 1, size - 1], outline="#999999")
+    if axes:                                    # dots that spill over the margins are cut at the box
+        d.rectangle([0, 0, size - 1, top - 1], fill="white")
+        d.rectangle([0, top + h, size - 1, size - 1], fill="white")
+        d.rectangle([0, 0, left - 1, size - 1], fill="white")
+        d.rectangle([left + w, 0, size - 1, size - 1], fill="white")
+        _draw_axes(d, extent, size)
+    else:
+        d.rectangle([0, 0, size - 1, size - 1], outline="#999999")
     return np.asarray(img)
 
 

@@ -8,10 +8,20 @@ Encoder q_φ(z|x) = N(μ_φ(x), diag σ_φ²(x)); decoder p_θ(x|z) = Bernoulli(
     reparameterization trick: z = μ + σ ⊙ ε,  ε ~ N(0, I)
 
 With ``kl=False`` the same network is a plain autoencoder: z = μ(x), no KL, so
-nothing pulls the codes towards N(0, I) ("without regularization (AE)").
+nothing pulls the codes towards N(0, I) ("without regularization (AE)"). An AE has no prior,
+so it has no ELBO either: its cards report the reconstruction error at z = μ instead.
+
+Likelihoods. A Bernoulli p_θ(x|z) is a normalised density only over *binary* pixels, so the
+−ELBO of a grey-level image is not a bound on any −log p(x). ``binarized=True`` trains on
+MNIST binarized afresh every time a batch is used (``data.binarize``) and reports, on the fixed
+binarized test set (``data.binarized_mnist_test``), the −ELBO and the importance-weighted bound
+(IWAE, Burda et al. 2016), for k samples z_i ~ q_φ(z|x):
+
+    log p(x) ≥ L_k = log (1/k) Σ_i p_θ(x, z_i) / q_φ(z_i|x),    L_1 ≤ L_10 ≤ L_100 ≤ log p(x)
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -38,10 +48,16 @@ class Config:
     seed: int = 0
     device: str = "auto"
     max_seconds: float = 0.0
+    binarized: bool = False  # dynamic binarization of every batch; likelihoods on binarized MNIST
+    lr_schedule: str = "constant"   # "cosine": lr decays to 0 over the run (steps or max_seconds)
 
     def validate(self) -> "Config":
         if self.dataset not in ("mnist", "fashion"):
             raise ValueError(f"dataset must be 'mnist' or 'fashion', got '{self.dataset}'")
+        if self.binarized and self.dataset != "mnist":
+            raise ValueError("binarized training is defined for MNIST only (the fixed binarized test set)")
+        if self.lr_schedule not in ("constant", "cosine"):
+            raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got '{self.lr_schedule}'")
         if not (1 <= self.latent <= 256 and 0 <= self.beta <= 100 and 1 <= self.steps <= 10_000_000):
             raise ValueError("latent must be in 1..256, beta in 0..100, steps ≥ 1")
         return self
@@ -80,7 +96,7 @@ class VAE(nn.Module):
 
 def reparameterize(mu: torch.Tensor, logvar: torch.Tensor, g: torch.Generator | None = None) -> torch.Tensor:
     """z = μ + σ ⊙ ε, ε ~ N(0, I): sampling as a differentiable function of (μ, σ)."""
-    eps = torch.randn(mu.shape, generator=g).to(mu.device) if g is not None else torch.randn_like(mu)
+    eps = torch.randn(mu.shape, generator=g, device=g.device).to(mu.device) if g is not None else torch.randn_like(mu)
     return mu + torch.exp(0.5 * logvar) * eps
 
 
@@ -121,6 +137,60 @@ def neg_elbo(model: VAE, x: torch.Tensor, batch: int = 2000, seed: int = 0) -> t
     return torch.cat(out)
 
 
+@torch.no_grad()
+def reconstruction_at_mean(model: VAE, x: torch.Tensor, batch: int = 2000) -> torch.Tensor:
+    """−log p_θ(x | z = μ_φ(x)) per image in nats: the plain autoencoder's reconstruction error."""
+    model.eval()
+    dev = next(model.parameters()).device
+    out = []
+    for i in range(0, len(x), batch):
+        xb = x[i:i + batch].to(dev)
+        out.append(reconstruction(model, model.encode(xb)[0], xb).cpu())
+    return torch.cat(out)
+
+
+def _log_normal(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """log N(z; μ, diag σ²), summed over the last dimension."""
+    return -0.5 * (math.log(2 * math.pi) + logvar + (z - mu).pow(2) / logvar.exp()).sum(-1)
+
+
+@torch.no_grad()
+def iwae_bound(model: VAE, x: torch.Tensor, k: int, seed: int = 0, max_decodes: int = 20_000) -> torch.Tensor:
+    """L_k = log (1/k) Σ_{i=1..k} p_θ(x|z_i) p(z_i) / q_φ(z_i|x), z_i ~ q_φ(z|x), per image in nats.
+
+    A lower bound on log p(x) (so −L_k bounds −log p(x) from above) that tightens as k grows
+    (Burda et al. 2016). L_1 is the ELBO estimated with one sample (KL sampled, not analytic).
+    ``x`` should be binary: only then is p_θ(x|z) a normalised Bernoulli likelihood.
+    """
+    if k < 1:
+        raise ValueError(f"k must be ≥ 1, got {k}")
+    model.eval()
+    dev = next(model.parameters()).device
+    g = seeded(seed)
+    batch = max(1, max_decodes // k)
+    out = []
+    for i in range(0, len(x), batch):
+        xb = x[i:i + batch].to(dev).reshape(-1, 28, 28)
+        mu, logvar = model.encode(xb)
+        eps = torch.randn((k, *mu.shape), generator=g).to(dev)
+        z = mu + torch.exp(0.5 * logvar) * eps                           # (k, B, latent)
+        logits = model.decode_logits(z.reshape(-1, model.latent)).reshape(k, *xb.shape)
+        log_px_z = -nn.functional.binary_cross_entropy_with_logits(
+            logits, xb.expand_as(logits), reduction="none").sum(dim=(2, 3))
+        log_pz = _log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
+        log_qz = _log_normal(z, mu, logvar)
+        log_w = (log_px_z + log_pz - log_qz).float()                     # (k, B)
+        out.append((torch.logsumexp(log_w, 0) - math.log(k)).cpu())
+    return torch.cat(out)
+
+
+def binarize_input(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """How a user's picture is binarized before a binarized model scores it: the same
+    stochastic binarization as the test set (each pixel 1 with probability its grey level),
+    drawn with a fixed seed so the same picture always gets the same score."""
+    return data.binarize(x, seeded(seed))
+
+
 def build(cfg: Config, g: torch.Generator) -> VAE:
     m = VAE(cfg.latent, cfg.hidden)
     init_default(m, g)
@@ -129,22 +199,33 @@ def build(cfg: Config, g: torch.Generator) -> VAE:
 
 def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_every: int = 500,
           log_seconds: float = 0.0):
-    """Yields Records with reconstruction and KL (nats per image) and, every ``preview_every``
-    steps and at the end, test −ELBO and preview['model']."""
+    """Yields Records with reconstruction and KL (nats per image; no KL for a plain AE) and, every
+    ``preview_every`` steps and at the end, test −ELBO (AE: test reconstruction at z = μ) and
+    preview['model']."""
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
     model = model if model is not None else build(cfg, g)
     model.to(dev).train()
     x_train, _ = data.load(cfg.dataset, "train")
-    x_test, _ = data.load(cfg.dataset, "test")
+    x_test = test_images(cfg)
+    g_dev = g                                   # on CPU one generator drives everything: repeatable runs
+    if dev.type == "cuda":                      # on a GPU: data stays there, noise is drawn there
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        x_train, g_dev = x_train.to(dev), seeded(cfg.seed, dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     stream = batches(x_train, cfg.batch_size, g)
     deadline = Deadline(cfg.max_seconds)
     log = Cadence(log_every, log_seconds)      # records every log_every steps, or log_seconds
     for step in range(1, cfg.steps + 1):
         x = next(stream).to(dev, non_blocking=True)
-        rec, kld = loss_terms(model, x, cfg.kl, g)
+        if cfg.binarized:
+            x = data.binarize(x, g_dev)         # dynamic binarization: a fresh draw every time
+        if cfg.lr_schedule == "cosine":         # the share of the budget used: steps or seconds
+            done = max(step / cfg.steps, deadline.elapsed() / cfg.max_seconds if cfg.max_seconds > 0 else 0.0)
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+        rec, kld = loss_terms(model, x, cfg.kl, g_dev)
         loss = (rec + cfg.beta * kld).mean() if cfg.kl else rec.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -154,17 +235,32 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
             metrics = {}
             pv = None
             if step % preview_every == 0 or last:
-                metrics["test_neg_elbo"] = float(neg_elbo(model, x_test[:2000]).mean())
+                if cfg.kl:
+                    metrics["test_neg_elbo"] = float(neg_elbo(model, x_test[:2000]).mean())
+                else:                           # an AE has no prior, hence no ELBO
+                    metrics["test_reconstruction"] = float(reconstruction_at_mean(model, x_test[:2000]).mean())
                 model.train()
                 pv = {"model": model}  # a live reference: the caller may decode with it between steps
-            yield Record(step, {"reconstruction": rec.mean().item(), "KL": kld.mean().item(), "loss": loss.item()},
-                         metrics, pv, done=last)
+            losses = {"reconstruction": rec.mean().item(), "loss": loss.item()}
+            if cfg.kl:                          # an AE's log σ² gets no gradient: its "KL" means nothing
+                losses["KL"] = kld.mean().item()
+            yield Record(step, losses, metrics, pv, done=last)
         if last:
             return
 
 
+def test_images(cfg: Config) -> torch.Tensor:
+    """The test images a model of this config is scored on: the fixed binarized MNIST test set
+    for a binarized model, else the grey-level test images."""
+    return data.binarized_mnist_test()[0] if cfg.binarized else data.load(cfg.dataset, "test")[0]
+
+
+def dataset_name(cfg: Config) -> str:
+    return f"{cfg.dataset} train (60k)" + (", dynamically binarized" if cfg.binarized else "")
+
+
 def save(path, model: VAE, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", steps,
+    card = checkpoints.card(FAMILY, cfg, dataset_name(cfg), steps,
                             device_description(next(model.parameters()).device), metrics, command, seconds,
                             kind="VAE" if cfg.kl else "plain autoencoder (no KL term)")
     return checkpoints.save(path, {"vae": model}, card)
@@ -187,22 +283,48 @@ def sample(model: VAE, n: int, seed: int = 0) -> torch.Tensor:
     return model.decode(z.to(next(model.parameters()).device)).cpu()
 
 
-def evaluate(model: VAE, cfg: Config, n: int = 10_000, seed: int = 0) -> dict:
-    x_test, _ = data.load(cfg.dataset, "test")
-    nelbo = neg_elbo(model, x_test, seed=seed)
-    out = {"test_neg_elbo": float(nelbo.mean()), "test_images": len(x_test)}
+NO_ELBO = "n/a (no prior)"
+IWAE_KS = (1, 10, 100)
+
+
+def evaluate(model: VAE, cfg: Config, n: int = 10_000, seed: int = 0, iwae_images: int | None = None) -> dict:
+    """Test −ELBO (nats per image; for a binarized model on the fixed binarized test set, with the
+    IWAE bounds −L_k for k = 1, 10, 100 on ``iwae_images`` of it), or, for a plain AE, "n/a" and
+    its reconstruction error at z = μ; then sample metrics (FLD, KID, IS, classes)."""
+    x_test = test_images(cfg)
+    out = {"test_set": ("mnist test, binarized (fixed draw, data.binarized_mnist_test)" if cfg.binarized
+                        else f"{cfg.dataset} test, grey levels" + ("" if not cfg.kl else
+                             " (a Bernoulli likelihood on grey levels is not a normalised density: "
+                             "the −ELBO is a loss, not a bound on −log p(x))"))}
+    if cfg.kl:
+        out["test_neg_elbo"] = float(neg_elbo(model, x_test, seed=seed).mean())
+    else:
+        out["test_neg_elbo"] = NO_ELBO
+        out["test_kl"] = NO_ELBO
+        out["test_reconstruction_at_mu"] = float(reconstruction_at_mean(model, x_test).mean())
+    out["test_images"] = len(x_test)
+    if cfg.kl and cfg.binarized:
+        xi = x_test[:iwae_images] if iwae_images else x_test
+        for k in IWAE_KS:
+            out[f"test_iwae_nll_k{k}"] = -float(iwae_bound(model, xi, k, seed=seed).mean())
+        out["iwae_images"] = len(xi)
     if cfg.dataset in ("mnist", "fashion"):
         from .metrics import image_metrics, default_classifier_available
         if default_classifier_available(cfg.dataset):
-            out |= image_metrics(sample(model, n, seed), x_test, data.load(cfg.dataset, "train")[0], task=cfg.dataset)
+            # decodes are Bernoulli means (grey levels): compare them with the grey-level images
+            out |= image_metrics(sample(model, n, seed), data.load(cfg.dataset, "test")[0],
+                                 data.load(cfg.dataset, "train")[0], task=cfg.dataset)
     return out
 
 
 def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
     t0 = time.perf_counter()
-    for r in train(cfg, log_every=max(1, min(1000, cfg.steps // 20)), preview_every=max(1, min(1000, cfg.steps // 20))):
-        echo(f"step {r.step:6d}  rec {r.losses['reconstruction']:.2f}  KL {r.losses['KL']:.2f}  "
-             f"test -ELBO {r.metrics.get('test_neg_elbo', float('nan')):.2f}")
+    every = max(1, min(1000, cfg.steps // 20))
+    for r in train(cfg, log_every=every, preview_every=every, log_seconds=10.0 if cfg.max_seconds else 0.0):
+        test = (f"test -ELBO {r.metrics['test_neg_elbo']:.2f}" if "test_neg_elbo" in r.metrics else
+                f"test rec at mu {r.metrics['test_reconstruction']:.2f}" if "test_reconstruction" in r.metrics else "")
+        kl = f"KL {r.losses['KL']:.2f}" if "KL" in r.losses else "KL n/a (no prior)"
+        echo(f"step {r.step:6d}  rec {r.losses['reconstruction']:.2f}  {kl}  {test}")
     model = r.preview["model"]
     return save(out, model, cfg, r.step, {}, command, round(time.perf_counter() - t0, 1))
 
@@ -212,9 +334,12 @@ def cli_sample(path, n: int, seed: int):
     return sample(model, n, seed).numpy()
 
 
-def cli_eval(path, n=None, seed=0) -> dict:
+EVAL_OPTIONS = (("iwae_images", int, None, "binarized models: test images for the IWAE bounds (all 10,000 if not given)"),)
+
+
+def cli_eval(path, n=None, seed=0, iwae_images=None) -> dict:
     model, card = load(path)
-    return evaluate(model.to(device("auto")), model.config, n or 10_000, seed)
+    return evaluate(model.to(device("auto")), model.config, n or 10_000, seed, iwae_images)
 
 
 # -- exploring the latent space (used by the VAE tab) --------------------------

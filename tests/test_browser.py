@@ -77,14 +77,17 @@ def test_vae_tab_slider_map_and_drawing(page):
     page.wait_for_selector("#vae-point img")
     page.wait_for_function("() => document.querySelector('#vae-point-info').innerText.includes('decoded z')")
 
-    page.get_by_label("drawing").check()
-    page.locator("#vae-sketch button[aria-label='Brush']").click()
+    page.locator("#vae-sketch").scroll_into_view_if_needed()   # the sketchpad starts with its brush picked
+    page.wait_for_function("() => document.querySelector(\"#vae-sketch button[aria-label='Brush']\")"
+                           "?.className.includes('highlight')")
     canvas = page.locator("#vae-sketch canvas").last
     cb = canvas.bounding_box()
     page.mouse.move(cb["x"] + cb["width"] * 0.5, cb["y"] + cb["height"] * 0.2)
     page.mouse.down()
     page.mouse.move(cb["x"] + cb["width"] * 0.5, cb["y"] + cb["height"] * 0.8, steps=10)
     page.mouse.up()
+    # the drawing, once it reaches the page's state, selects itself as the input
+    page.wait_for_function("() => document.querySelector('#vae-source input:checked').value === 'drawing'")
     page.click("#vae-rec-btn")
     page.wait_for_selector("#vae-rec-out img")
     page.wait_for_function("() => document.querySelector('#vae-rec-info').innerText.includes('nats')")

@@ -75,3 +75,74 @@ def test_sketch_values():
     canvas[40:60, 20:80] = (0, 0, 0, 255)           # a black stroke on a transparent canvas
     y = imaging.sketch_to_domain({"composite": canvas})
     assert y.max() == 1.0 and y[0, 0] == 0
+
+
+# -- MNIST framing: uploads and drawings of digits reach the models as MNIST digits were made ----
+def _scan(digit: np.ndarray, factor=10, resample=Image.BICUBIC) -> bytes:
+    """A real digit as a user's scan: dark on white, upscaled, a PNG file's bytes."""
+    img = Image.fromarray(((1 - digit) * 255).round().astype(np.uint8))
+    return _png(img.resize((28 * factor, 28 * factor), resample))
+
+
+def test_real_digits_survive_the_upload_round_trip_and_are_not_flagged():
+    import torch
+    from genmodels import vae
+
+    model, _ = vae.load("checkpoints/vae-mnist")
+    x = data.load("mnist", "test")[0]
+    threshold = float(np.quantile(vae.neg_elbo(model, x[:1000]).numpy(), 0.95))   # the tab's outlier rule
+    digits = x[1000:1024].numpy()
+    received = np.stack([imaging.to_mnist(_scan(d)) for d in digits])
+    assert np.abs(received - digits).mean() < 0.05
+    direct = vae.neg_elbo(model, torch.from_numpy(digits)).numpy()
+    via_upload = vae.neg_elbo(model, torch.from_numpy(received)).numpy()
+    assert (via_upload > threshold).sum() <= (direct > threshold).sum() + 1
+    assert abs(float(np.median(via_upload - direct))) < 8
+    # the old framing (a 24-px box, centred box) flags most of them: this is what the test guards
+    old = np.stack([imaging.to_domain(_scan(d)) for d in digits])
+    assert (vae.neg_elbo(model, torch.from_numpy(old)).numpy() > threshold).mean() > 0.5
+
+
+def test_mnist_framing_box_centre_of_mass_and_stroke_constants():
+    digit = data.load("mnist", "test")[0][7].numpy()
+    y = imaging.to_mnist(_scan(digit, 7, Image.NEAREST))
+    ys, xs = np.nonzero(y > 0)
+    assert max(ys.max() - ys.min() + 1, xs.max() - xs.min() + 1) == 20
+    com = [(y.sum(axis) * np.arange(28)).sum() / y.sum() for axis in (1, 0)]
+    assert np.allclose(com, 14.0, atol=0.6)
+    # MNIST_STROKE is what mnist_stroke_widths measures on MNIST (every 5th test digit here)
+    widths = imaging.mnist_stroke_widths(data.load("mnist", "test")[0][::5].numpy())
+    assert np.allclose(np.percentile(widths, [10, 50, 90]), imaging.MNIST_STROKE, atol=0.1)
+
+
+@pytest.mark.parametrize("pen", [3, 40])
+def test_thin_and_thick_pens_get_mnist_stroke_width(pen):
+    """A '7' drawn with a thin pen (or a marker) on a 400×400 canvas arrives with MNIST-like strokes."""
+    from PIL import ImageDraw
+
+    img = Image.new("L", (400, 400), 255)
+    ImageDraw.Draw(img).line([(80, 60), (320, 60), (170, 350)], fill=0, width=pen)
+    y = imaging.to_mnist(_png(img))
+    lo, _, hi = imaging.MNIST_STROKE
+    assert lo - 0.3 <= imaging.mnist_stroke_widths(y[None])[0] <= hi + 0.3
+    assert y.max() == 1.0 and y[0].max() == 0
+
+
+def test_framing_is_checked():
+    with pytest.raises(ValueError, match="framing"):
+        imaging.to_domain(np.ones((30, 30)), framing="digits")
+
+
+def test_a_sketch_of_a_digit_gets_the_mnist_framing():
+    """A Sketchpad composite (black brush on a transparent 280×280 canvas), as the VAE tab and
+    SDEdit receive it: framed as an MNIST digit (20-px box, strokes of MNIST's width)."""
+    from PIL import ImageDraw
+
+    canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+    ImageDraw.Draw(canvas).line([(140, 40), (140, 240)], fill=(0, 0, 0, 255), width=16)     # a "1"
+    y = imaging.sketch_to_mnist({"composite": np.asarray(canvas)})
+    ys, xs = np.nonzero(y > 0)
+    assert ys.max() - ys.min() + 1 == 20 and xs.max() - xs.min() + 1 <= 6
+    assert imaging.sketch_to_domain({"composite": np.asarray(canvas)}, framing="mnist").tolist() == y.tolist()
+    lo, _, hi = imaging.MNIST_STROKE
+    assert lo - 0.3 <= imaging.mnist_stroke_widths(y[None])[0] <= hi + 0.3
