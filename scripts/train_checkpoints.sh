@@ -27,4 +27,10 @@ run dcgan-mnist dcgan --steps 10499 --batch_size 64 > /tmp/gm-dcgan-mnist.log 2>
 run cyclegan-horse2zebra cyclegan --steps 8000 --batch_size 16 --max_seconds 200 > /tmp/gm-cyclegan.log 2>&1 &
 (run ddpm-mnist ddpm --steps 60000 --batch_size 256 --lr 4e-4 --max_seconds 280 \
   && python3 benchmarks/ddpm_fld_table.py checkpoints/ddpm-mnist --n 2000 --write-card) > /tmp/gm-ddpm.log 2>&1 &
+# Added 2026-11-26, trained together in one run on a lent H100 (the five shared the GPU, so a solo run
+# does more steps in the same --max_seconds): each card records the steps actually done.
+run vae-bin-mnist vae --latent 16 --binarized true --lr_schedule cosine --steps 1000000 --max_seconds 320 > /tmp/gm-vae-bin.log 2>&1 &
+run pixelcnn-mnist pixelcnn --arch gated --channels 64 --layers 10 --kernel 3 --first_kernel 7 --head 256 --batch_size 256 --lr 1e-3 --bf16 true --steps 1000000 --seed 0 --max_seconds 380 > /tmp/gm-pixelcnn.log 2>&1 &
+run cgan-mnist cgan --steps 1000000 --batch_size 128 --seed 0 --max_seconds 350 > /tmp/gm-cgan.log 2>&1 &
+run ddpm-cond-mnist ddpm --ch 48 --num_classes 10 --p_uncond 0.1 --steps 200000 --batch_size 256 --lr 4e-4 --cosine_decay true --max_seconds 300 > /tmp/gm-ddpm-cond.log 2>&1 &
 wait
