@@ -140,6 +140,27 @@ def diversity(x: torch.Tensor) -> float:
     return float(torch.pdist(f).mean())
 
 
+# The mode-collapse alarm. A fresh G draws nearly the same grey blur for every z, so the diversity
+# ratio starts low (about 0.2) for a reason that is not collapse: G has not learnt anything yet.
+# Collapse is a *trained* G whose samples look alike, so the alarm waits out a warm-up and then
+# needs the ratio low at several checks in a row (one low check can be a bad moment).
+COLLAPSE_RATIO = 0.5        # diversity of samples / diversity of real digits below this: "look alike"
+COLLAPSE_WARMUP = 500       # optimizer steps of G before the alarm may fire
+COLLAPSE_PATIENCE = 3       # that many checks in a row, all after the warm-up, must be low
+
+
+def collapse_alarm(steps: list[int], ratios: list[float], warmup: int = COLLAPSE_WARMUP,
+                   patience: int = COLLAPSE_PATIENCE, threshold: float = COLLAPSE_RATIO) -> bool:
+    """True when G has collapsed: the last ``patience`` diversity ratios (samples / real digits),
+    taken at ``steps`` (G's age in optimizer steps), are all under ``threshold`` and all come
+    after ``warmup`` steps."""
+    if len(steps) != len(ratios):
+        raise ValueError("steps and ratios must have the same length")
+    if len(ratios) < patience:
+        return False
+    return all(s >= warmup and r < threshold for s, r in zip(steps[-patience:], ratios[-patience:]))
+
+
 # -- training ----------------------------------------------------------------
 @torch.no_grad()
 def update_ema(G_ema: Generator, G: Generator, decay: float) -> None:
@@ -206,8 +227,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
             if step % preview_every == 0 or last:
                 imgs = generate(G_ema, fixed_z)
                 div = diversity(imgs)
-                pv = {"grid": grid(imgs), "diversity": div, "real_diversity": real_div,
-                      "collapse": div < 0.5 * real_div}
+                pv = {"grid": grid(imgs), "diversity": div, "real_diversity": real_div}
                 if last:
                     pv["networks"] = (G, D, G_ema)
             yield Record(step, {"Loss_D": loss_d.item(), "Loss_G": loss_g.item()},
