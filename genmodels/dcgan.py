@@ -1,8 +1,13 @@
 """DCGAN on 28×28 digits (Radford et al. 2016; seed deck 001).
 
-    x = G(z; θ_G),  z ~ N(0, I) of size nz = 100
-    train D:  min_θD  l(D(x), 1) + l(D(G(z)), 0)
-    train G:  min_θG  l(D(G(z)), 1)          (l = binary cross-entropy)
+    x = G(z; θ_G),  z ~ p_z = N(0, I) of size nz = 100;  p_model is the distribution of G(z)
+    min_G max_D V(G, D) = E_{x~p_data}[log D(x)] + E_{z~p_z}[log(1 − D(G(z)))]
+    train D:  min_θD  l(D(x), 1) + l(D(G(z)), 0) = −[log D(x) + log(1 − D(G(z)))]   (= −V on a batch)
+    train G:  min_θG  l(D(G(z)), 1) = −log D(G(z))          (l = binary cross-entropy)
+
+G's loss is the non-saturating one (Goodfellow et al. 2014), not min log(1 − D(G(z))):
+early on D rejects G's samples with confidence, D(G(z)) ≈ 0, where log(1 − D(G(z)))
+is flat and G would get almost no gradient; −log D(G(z)) is steep there.
 
 The paper's recipe, sized for 28×28: strided (transposed) convolutions and no
 pooling; BatchNorm everywhere except G's output and D's input; ReLU in G with a
@@ -174,10 +179,12 @@ def update_ema(G_ema: Generator, G: Generator, decay: float) -> None:
 
 
 def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200, log_seconds: float = 0.0):
-    """Yields Records: Loss_D, Loss_G, D(x), D(G(z)), and a fixed-noise grid as preview.
+    """Yields Records: Loss_D, Loss_G, D(x), D(G(z)); every ``preview_every`` steps a preview of
+    the fixed-noise samples (``grid``, ``samples``) and their ``diversity`` beside that of 64 real
+    digits (``real_diversity``; see ``collapse_alarm`` for what their ratio says).
 
-    ``networks`` = (G, D) continues training from them. The last record has
-    ``done=True`` and ``preview['networks'] = (G, D)``.
+    ``networks`` = (G, D[, G_ema]) continues training from them (trained in place). The last
+    record has ``done=True`` and ``preview['networks'] = (G, D, G_ema)``.
     """
     cfg.validate()
     dev = device(cfg.device)
@@ -227,7 +234,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
             if step % preview_every == 0 or last:
                 imgs = generate(G_ema, fixed_z)
                 div = diversity(imgs)
-                pv = {"grid": grid(imgs), "diversity": div, "real_diversity": real_div}
+                pv = {"grid": grid(imgs), "samples": imgs, "diversity": div, "real_diversity": real_div}
                 if last:
                     pv["networks"] = (G, D, G_ema)
             yield Record(step, {"Loss_D": loss_d.item(), "Loss_G": loss_g.item()},
