@@ -26,9 +26,8 @@ MAX_TRAIN_STEPS = 2000
 MAX_BATCH = 16          # one step at batch 16 takes about half a second here: Stop stays prompt
 TRAIN_STEPS, TRAIN_BATCH = 60, 4      # the live run's defaults: see TRAIN_TIME
 PREVIEW_EVERY = 3                     # held-out translations every 3 records
-TRAIN_TIME = ("The default, 60 steps at batch 4 fine-tuning the checkpoint, takes about TODO s on a free 2-core CPU, "
-              "the first held-out translations after about TODO s. From scratch, the first stripes need about TODO steps. "
-              "The status line shows this run's own pace (a busy server is slower).")
+TRAIN_TIME = ("The default, 60 steps at batch 4 fine-tuning the checkpoint, shows its first held-out translations "
+              "within seconds. The status line shows this run's own pace and the time left (a busy server is slower).")
 # Opening the Draw tab selects the sketchpad's brush (Gradio starts a sketchpad in a hidden tab with no
 # tool, and strokes then draw nothing): wait for the editor, click "Brush" unless it is already active.
 BRUSH_FIRST = """() => {
@@ -96,12 +95,26 @@ def _heldout() -> dict[str, torch.Tensor]:
     return {"horse2zebra": horses[:GALLERY_SIZE], "zebra2horse": zebras[:GALLERY_SIZE]}
 
 
+NO_LIVE_MODEL = "You have no live-trained model yet: train one below, or choose the pretrained checkpoint."
+
+
+class Refused(Exception):
+    """A request the tab answers with a message, leaving the four panels as they are."""
+
+
 def _model(use_live: bool, live_model) -> cyclegan.CycleGAN:
     if use_live:
         if live_model is None:
-            raise gr.Error("You have no live-trained model yet: train one below, or choose the pretrained checkpoint.")
+            raise Refused(NO_LIVE_MODEL)
         return copy.deepcopy(live_model)      # copied: its training may still be running
     return pretrained()
+
+
+def _refusal(message: str) -> tuple:
+    """Keep the four panels and the cards (they still show the last translation); say what is wrong."""
+    gr.Warning(message)
+    return (*[gr.skip()] * 5, f"⚠ **Nothing translated:** {message} The panels above still show the previous "
+                               "translation.")
 
 
 def _direction(direction: str) -> str:
@@ -142,19 +155,21 @@ def gallery(direction: str):
 def translate_example(direction: str, index, use_live: bool = False, live_model=None):
     direction = _direction(direction)
     i = number("Example index", index, 0, GALLERY_SIZE - 1, integer=True)
-    return _outputs(cycle_panels(_model(use_live, live_model), _heldout()[direction][i], direction), direction, use_live)
+    try:
+        model = _model(use_live, live_model)
+    except Refused as e:
+        return _refusal(str(e))
+    return _outputs(cycle_panels(model, _heldout()[direction][i], direction), direction, use_live)
 
 
 def _translate(direction: str, convert, value, use_live: bool, live_model):
     direction = _direction(direction)
     try:
         x = convert(value)
-    except ImageInputError as e:
-        # keep the four panels (they still show the last translation) and say what is wrong
-        gr.Warning(str(e))
-        return (*[gr.skip()] * 5, f"⚠ **That picture cannot be used:** {e} The panels above still show the "
-                                   "previous translation.")
-    return _outputs(cycle_panels(_model(use_live, live_model), x, direction), direction, use_live)
+        model = _model(use_live, live_model)
+    except (ImageInputError, Refused) as e:
+        return _refusal(str(e))
+    return _outputs(cycle_panels(model, x, direction), direction, use_live)
 
 
 def translate_upload(direction: str, image, use_live: bool = False, live_model=None):

@@ -53,12 +53,14 @@ At the game's equilibrium $p_{\text{model}} = p_{\text{data}}$, D cannot tell th
 $\text{Loss}_D = 2 \ln 2 \approx 1.39$ and $\text{Loss}_G = \ln 2 \approx 0.69$.
 """
 
-TRAIN_TIME = ("The default run, 300 steps at batch 16 from scratch, takes about TODO s on a free 2-core CPU: "
-              "blurry strokes after TODO s, digit shapes after TODO s. The status line shows this run's own "
-              "pace (a busy server is slower).")
+TRAIN_TIME = ("The default run, 300 steps at batch 16 from scratch, is sized to show first strokes within seconds. "
+              "The status line shows this run's own pace and the time left (a busy server is slower).")
 
 HEALTH = r"""
-**What a healthy run looks like.** HEALTH_NUMBERS
+**What a healthy run looks like.** Neither player wins for good: $\text{Loss}_D$ and $\text{Loss}_G$ wobble
+around each other, $\text{Loss}_D$ mostly between about 0.5 and 1.4 ($2 \ln 2 = 1.39$ is D guessing) and
+$\text{Loss}_G$ between about 0.7 and 3; $D(x)$ stays above $D(G(z))$ (D is a little ahead, e.g. 0.6-0.9 against
+0.1-0.4) and both oscillate; the diversity ratio climbs from about 0.2 (one grey blur) towards 0.8-1 as digits appear.
 **Warning signs**: $\text{Loss}_D \to 0$ with $D(G(z)) \to 0$ (D wins outright; G's gradient dies);
 $\text{Loss}_G$ climbing steadily; the diversity ratio (how different the 64 samples are from each other,
 over the same for 64 real digits) falling under 0.5 after the first COLLAPSE_WARMUP steps: **mode collapse**, G makes
@@ -258,14 +260,15 @@ def build() -> None:
         init, init_caption = sample_grid(0)
     except gr.Error as e:
         init, init_caption = None, str(e)
+    with gr.Row():
+        seed = gr.Number(value=0, precision=0, minimum=0, label="Seed of the sample grid", elem_id="dc-seed",
+                         min_width=120, scale=1)
+        use_live = gr.Radio([("the checkpoint", False), ("my live-trained generator", True)], value=False,
+                            label="Generator", elem_id="dc-generator", min_width=240, scale=2)
+        slot = gr.Radio(list(SLOTS), value="A", label="Clicking a sample puts it into slot…", elem_id="dc-slot",
+                        min_width=300, scale=3)
     with gr.Row(equal_height=False):
         with gr.Column(scale=5, min_width=300):
-            with gr.Row():
-                seed = gr.Number(value=0, precision=0, minimum=0, label="Seed of the sample grid", elem_id="dc-seed",
-                                 min_width=120)
-                use_live = gr.Radio([("the checkpoint", False), ("my live-trained generator", True)], value=False,
-                                    label="Generator", elem_id="dc-generator", min_width=200)
-            slot = gr.Radio(list(SLOTS), value="A", label="Clicking a sample puts it into slot…", elem_id="dc-slot")
             grid_caption = _caption(init_caption, elem_id="dc-grid-caption")
             sample_img = _picture("dc-grid", value=init)
         with gr.Column(scale=6, min_width=300):
@@ -281,13 +284,13 @@ def build() -> None:
                 clear_btn = gr.Button("Clear the slots", min_width=100)
             with gr.Row():
                 with gr.Column(scale=1, min_width=120):
-                    _caption("mean A, mean B, mean C, and A − B + C")
+                    _caption("means of A, B, C → A − B + C")
                     means = _picture("dc-means", height=110)
                 with gr.Column(scale=2, min_width=200):
-                    _caption("A − B + C and seven neighbours (noise σ around it)")
+                    _caption("A − B + C and seven neighbours (noise σ)")
                     result = _picture("dc-result", height=110)
             with gr.Row():
-                mode = gr.Radio(["linear", "spherical"], value="spherical", label="Interpolation", min_width=160)
+                mode = gr.Radio(["linear", "spherical"], value="spherical", label="Interpolation", min_width=200)
                 frames = gr.Slider(3, 30, value=10, step=1, label="Frames", min_width=120)
                 interp_btn = gr.Button("Interpolate start → end", elem_id="dc-interp", min_width=120)
             with gr.Row():
