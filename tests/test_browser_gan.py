@@ -35,11 +35,11 @@ def no_error(page):
     assert page.locator(".toast-body.error").count() == 0
 
 
-def in_view(page, selector) -> bool:
-    """The element lies wholly inside the viewport as the page is scrolled now."""
-    box = page.locator(selector).bounding_box()
-    vp = page.viewport_size
-    return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= vp["height"] + 1
+def wait_in_view(page, selector):
+    """Wait until the element lies wholly inside the viewport (the page may scroll to it)."""
+    page.wait_for_function(f"""() => {{
+        const r = document.querySelector({selector!r})?.getBoundingClientRect();
+        return r && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight + 1; }}""", timeout=5_000)
 
 
 def click_cell(page, selector, index, columns, rows):
@@ -71,12 +71,14 @@ def test_dcgan_grid_whole_click_slots_arithmetic_and_interpolation(open_page):
     page.click("#dc-compute")
     page.wait_for_selector("#dc-result img")
     page.wait_for_selector("#dc-means img")
-    assert in_view(page, "#dc-result img"), "the arithmetic's result is off screen from its button"
+    wait_in_view(page, "#dc-result img")           # the result is on screen after the click
     page.click("#dc-interp")
     page.wait_for_selector("#dc-strip img")
     page.wait_for_selector("#dc-gif img")
     assert src(page, "#dc-gif").split("?")[0].endswith(".gif")          # the GIF is shown, not only offered
-    assert in_view(page, "#dc-strip img") and in_view(page, "#dc-interp"), "interpolation result off screen"
+    wait_in_view(page, "#dc-strip img")
+    wait_in_view(page, "#dc-gif img")
+    wait_in_view(page, "#dc-interp")               # with its button
     no_error(page)
 
 
