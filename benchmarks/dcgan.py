@@ -91,7 +91,7 @@ def live(batch_sizes: list[int], steps: int, out: Path, every: int = 25) -> None
     clf = metrics.load_classifier("mnist").eval()
     out.mkdir(parents=True, exist_ok=True)
     runs = {b: dcgan.train(dcgan.Config(steps=steps, batch_size=b, seed=0, device="cpu"), log_every=every,
-                           preview_every=every) for b in batch_sizes}
+                           preview_every=every, ema_age=0) for b in batch_sizes}
     clock = {b: 0.0 for b in batch_sizes}
     cpu = {b: 0.0 for b in batch_sizes}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), load average {os.getloadavg()}")

@@ -228,7 +228,8 @@ def train_stream(mode: str, steps, batch_size, seed, run: dict | None):
         run["age"] = age
     every = max(5, steps // 60)
     t0 = time.perf_counter()
-    for r in dcgan.train(cfg, networks=networks, log_every=every, preview_every=every * 3, log_seconds=RECORD_SECONDS):
+    for r in dcgan.train(cfg, networks=networks, log_every=every, preview_every=every * 3, log_seconds=RECORD_SECONDS,
+                         ema_age=age + offset):
         s = offset + r.step
         losses += [{"step": s, "loss": r.losses["Loss_D"], "curve": "Loss_D"},
                    {"step": s, "loss": r.losses["Loss_G"], "curve": "Loss_G"}]

@@ -178,13 +178,24 @@ def update_ema(G_ema: Generator, G: Generator, decay: float) -> None:
     torch._foreach_copy_(list(G_ema.buffers()), list(G.buffers()))
 
 
-def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200, log_seconds: float = 0.0):
+def ema_decay(decay: float, age: int) -> float:
+    """The EMA's decay after ``age`` updates, warmed up as TensorFlow's ExponentialMovingAverage with
+    num_updates: min(decay, (1 + age) / (10 + age)). Without it G_ema = 0.999·G_ema + 0.001·G
+    still shows G's random initial weights for the first thousand steps (the monitor's grid stays
+    noise long after G draws strokes)."""
+    return min(decay, (1 + age) / (10 + age))
+
+
+def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200, log_seconds: float = 0.0,
+          ema_age: int | None = None):
     """Yields Records: Loss_D, Loss_G, D(x), D(G(z)); every ``preview_every`` steps a preview of
     the fixed-noise samples (``grid``, ``samples``) and their ``diversity`` beside that of 64 real
     digits (``real_diversity``; see ``collapse_alarm`` for what their ratio says).
 
     ``networks`` = (G, D[, G_ema]) continues training from them (trained in place). The last
-    record has ``done=True`` and ``preview['networks'] = (G, D, G_ema)``.
+    record has ``done=True`` and ``preview['networks'] = (G, D, G_ema)``. ``ema_age``: how many
+    updates G_ema has already averaged, to warm its decay up (``ema_decay``; 0 for a new G);
+    None keeps the decay at ``cfg.ema`` throughout, as the checkpoints were trained.
     """
     cfg.validate()
     dev = device(cfg.device)
@@ -223,7 +234,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        update_ema(G_ema, G, cfg.ema)
+        update_ema(G_ema, G, cfg.ema if ema_age is None else ema_decay(cfg.ema, ema_age + step - 1))
 
         last = step == cfg.steps or deadline.passed()
         if log.due(step) or last:

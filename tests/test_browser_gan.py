@@ -20,7 +20,10 @@ def open_page(browser, app_url):
         pg = ctx.new_page()
         pg.set_default_timeout(60_000)
         pg.goto(app_url)
-        pg.get_by_role("tab", name=tab).click()
+        pg.wait_for_selector("[role=tab]")
+        # on a phone most tab names sit behind the "•••" menu: press the tab's button wherever it is
+        pg.evaluate("""name => [...document.querySelectorAll('button, [role=tab]')]
+                        .find(b => b.textContent.trim() === name).click()""", tab)
         return pg
 
     yield open_at
@@ -53,6 +56,12 @@ def click_cell(page, selector, index, columns, rows):
 
 def src(page, selector):
     return page.get_attribute(f"{selector} img", "src")
+
+
+def wait_shown(page, selector):
+    """Wait until the element's image has loaded and has pixels."""
+    page.wait_for_function(f"() => {{ const i = document.querySelector('{selector} img');"
+                           " return i && i.complete && i.naturalWidth > 0; }")
 
 
 # -- DCGAN -------------------------------------------------------------------------
@@ -101,12 +110,13 @@ def test_dcgan_live_generator_draws_the_slots(open_page):
     page.wait_for_selector("#dc-slot-A img")
     by_checkpoint = src(page, "#dc-slot-A")
     page.click("#dc-train-acc")
-    steps = page.locator("#dc-t-steps input[type=number]")
-    steps.fill("10")
-    steps.press("Enter")
+    for box, value in (("#dc-t-steps", "10"), ("#dc-t-batch", "8")):
+        field = page.locator(f"{box} input[type=number]")
+        field.fill(value)
+        field.press("Enter")
     page.click("#dc-train")
     page.wait_for_function("() => /step 10 \\/ 10/.test(document.querySelector('#dc-status').innerText)",
-                           timeout=120_000)
+                           timeout=300_000)
     page.locator("#dc-generator").get_by_label("my live-trained generator").check()
     page.wait_for_function("() => document.querySelector('#dc-grid-caption').innerText.includes('live-trained')")
     page.wait_for_function(f"() => document.querySelector('#dc-slot-A img').src !== {by_checkpoint!r}")
@@ -126,7 +136,7 @@ def test_cyclegan_example_gives_four_panels(open_page):
     click_cell(page, "#cg-gallery", 7, 6, 2)
     page.wait_for_function(f"() => document.querySelector('#cg-translated img').src !== {before!r}")
     for panel in PANELS:
-        assert page.eval_on_selector(f"{panel} img", "e => e.complete && e.naturalWidth > 0")
+        wait_shown(page, panel)
     assert "by the pretrained checkpoint" in page.inner_text("#cg-caption")
     no_error(page)
 
@@ -174,7 +184,7 @@ def test_cyclegan_stopped_live_run_translates(open_page):
     steps.press("Enter")
     page.click("#cg-train")
     page.wait_for_function("() => /step [1-9]\\d* \\/ 2000/.test(document.querySelector('#cg-status').innerText)",
-                           timeout=120_000)
+                           timeout=300_000)
     page.click("#cg-stop")
     time.sleep(1.5)
     status = page.inner_text("#cg-status")
@@ -184,5 +194,5 @@ def test_cyclegan_stopped_live_run_translates(open_page):
     click_cell(page, "#cg-gallery", 4, 6, 2)
     page.wait_for_function("() => document.querySelector('#cg-caption').innerText.includes('your live-trained model')")
     for panel in PANELS:
-        assert page.eval_on_selector(f"{panel} img", "e => e.complete && e.naturalWidth > 0")
+        wait_shown(page, panel)
     no_error(page)
