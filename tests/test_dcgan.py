@@ -55,7 +55,7 @@ def test_alarm_needs_the_warmup_and_a_sustained_low_ratio():
 def test_a_fresh_run_is_not_called_collapsed():
     """The false alarm of issue 12.5: from scratch the samples are a grey blur for the first
     steps, with a low diversity ratio, and that is not mode collapse."""
-    cfg = dcgan.Config(ngf=16, ndf=16, d_dense=64, steps=60, batch_size=16, device="cpu", seed=0)
+    cfg = dcgan.Config(ngf=8, ndf=8, d_dense=32, steps=50, batch_size=8, device="cpu", seed=0)
     steps, ratios = [], []
     for r in dcgan.train(cfg, log_every=5, preview_every=5):
         steps.append(r.step)
