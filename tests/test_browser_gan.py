@@ -22,8 +22,9 @@ def open_page(browser, app_url):
         pg.goto(app_url)
         pg.wait_for_selector("[role=tab]")
         # on a phone most tab names sit behind the "•••" menu: press the tab's button wherever it is
-        pg.evaluate("""name => [...document.querySelectorAll('button, [role=tab]')]
-                        .find(b => b.textContent.trim() === name).click()""", tab)
+        pg.evaluate("""name => {
+            const named = [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === name);
+            (named.find(b => b.offsetParent !== null && b.tabIndex >= 0) || named.pop()).click(); }""", tab)
         return pg
 
     yield open_at

@@ -76,6 +76,6 @@ def test_ema_warm_up_lets_the_monitor_see_G_early():
     def gap(ema_age):
         *_, last = dcgan.train(cfg, log_every=20, preview_every=20, ema_age=ema_age)
         G, _, G_ema = last.preview["networks"]
-        return sum(float((a - b).abs().sum()) for a, b in zip(G.parameters(), G_ema.parameters()))
+        return sum(float((a - b).detach().abs().sum()) for a, b in zip(G.parameters(), G_ema.parameters()))
 
     assert gap(0) < 0.2 * gap(None)
