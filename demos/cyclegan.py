@@ -26,8 +26,9 @@ MAX_TRAIN_STEPS = 2000
 MAX_BATCH = 16          # one step at batch 16 takes about half a second here: Stop stays prompt
 TRAIN_STEPS, TRAIN_BATCH = 60, 4      # the live run's defaults: see TRAIN_TIME
 PREVIEW_EVERY = 3                     # held-out translations every 3 records
-TRAIN_TIME = ("The default, 60 steps at batch 4 fine-tuning the checkpoint, shows its first held-out translations "
-              "within seconds. The status line shows this run's own pace and the time left (a busy server is slower).")
+TRAIN_TIME = ("The default: 60 steps at batch 4 fine-tuning the checkpoint, held-out translations every 6 steps "
+              "(from the first record on, the model translates: it starts from the checkpoint). The status line shows "
+              "this run's own pace and the time left (a busy server is slower).")
 # Opening the Draw tab selects the sketchpad's brush (Gradio starts a sketchpad in a hidden tab with no
 # tool, and strokes then draw nothing): wait for the editor, click "Brush" unless it is already active.
 BRUSH_FIRST = """() => {
