@@ -79,3 +79,18 @@ def test_ema_warm_up_lets_the_monitor_see_G_early():
         return sum(float((a - b).detach().abs().sum()) for a, b in zip(G.parameters(), G_ema.parameters()))
 
     assert gap(0) < 0.2 * gap(None)
+
+
+def test_grid_cell_inverts_the_sample_grid():
+    """A click on the tab's sample grid (one picture of 8 × 4 digits) picks the digit under it."""
+    from genmodels.common import grid, grid_cell
+    n, nrow, pad, scale = 32, 8, 2, 3
+    img = grid(torch.zeros(n, 28, 28), nrow=nrow, pad=pad, scale=scale)
+    pitch = (28 + pad) * scale
+    for i in range(n):
+        r, c = divmod(i, nrow)
+        x, y = (pad + c * (28 + pad) + 14) * scale, (pad + r * (28 + pad) + 14) * scale     # a digit's centre
+        assert grid_cell(x, y, n, nrow, pad, scale) == i
+        assert grid_cell(x + pitch / 2 - 1, y - pitch / 2 + 1, n, nrow, pad, scale) == i   # near its corner
+    assert grid_cell(0, 0, n, nrow, pad, scale) == 0
+    assert grid_cell(img.shape[1] - 1, img.shape[0] - 1, n, nrow, pad, scale) == n - 1
