@@ -53,8 +53,8 @@ At the game's equilibrium $p_{\text{model}} = p_{\text{data}}$, D cannot tell th
 $\text{Loss}_D = 2 \ln 2 \approx 1.39$ and $\text{Loss}_G = \ln 2 \approx 0.69$.
 """
 
-TRAIN_TIME = ("The default run: 300 steps at batch 16 from scratch, a new grid of samples every 15 steps. One step costs "
-              "about as much at batch 16 as at 64 (D's dense layer and the Adam updates dominate). The status line "
+TRAIN_TIME = ("The default run: 300 steps at batch 16 from scratch, a new grid of samples every 15 steps. A step at "
+              "batch 16 costs half to three quarters of one at 64 (D's dense layer and the Adam updates dominate). The status line "
               "shows this run's own pace and the time left (a busy server is slower).")
 
 HEALTH = r"""
