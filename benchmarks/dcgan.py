@@ -1,6 +1,14 @@
 """Benchmark: DCGAN training steps/s at batch 64 and sampling 64 images, ours vs a plain reference.
 
     python benchmarks/dcgan.py [--steps 60] [--repeats 3]
+    python benchmarks/dcgan.py --live 16 32 [--live-steps 400] [--out DIR]
+    python benchmarks/dcgan.py --step-cost 16 64 [--steps 60] [--repeats 3]
+
+``--live B ...``: the tab's live run from scratch at each batch size B, as the tab streams it
+(a record every 0.25 s, the fixed-noise grid every few records): seconds to each grid, steps/s,
+and how recognisable the 64 fixed-noise samples are (mean top-class probability of the MNIST
+classifier, real test digits: 0.99; number of classes among them), the diversity ratio and the
+losses, with the grids saved as PNGs in DIR. Batch sizes alternate every round.
 
 The reference is the textbook loop (pytorch/examples' dcgan, sized for 28×28: the same
 networks, torch.randn noise, BCELoss on sigmoid outputs, no records, no EMA). Ours is
@@ -51,11 +59,80 @@ def our_steps(n: int, batch: int = 64) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def step_cost(batch_sizes: list[int], steps: int, repeats: int) -> None:
+    """Seconds per training step (wall and CPU of this process) at each batch size, set-up excluded
+    (timed from the first record to the last), rounds interleaved; medians."""
+    import os
+    wall = {b: [] for b in batch_sizes}
+    cpu = {b: [] for b in batch_sizes}
+    for _ in range(repeats):
+        for b in batch_sizes:
+            run = dcgan.train(dcgan.Config(steps=steps + 1, batch_size=b, device="cpu"), log_every=1,
+                              preview_every=10**9)
+            next(run)
+            t0, c0 = time.perf_counter(), time.process_time()
+            for _ in run:
+                pass
+            wall[b].append((time.perf_counter() - t0) / steps)
+            cpu[b].append((time.process_time() - c0) / steps)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), load average {os.getloadavg()}")
+    for b in batch_sizes:
+        print(f"batch {b:3d}: {statistics.median(wall[b]) * 1000:.0f} ms per step (wall), "
+              f"{statistics.median(cpu[b]) * 1000:.0f} ms CPU per step")
+
+
+def live(batch_sizes: list[int], steps: int, out: Path, every: int = 25) -> None:
+    """From scratch at each batch size, side by side: quality and seconds at every grid."""
+    import os
+
+    from PIL import Image
+
+    from genmodels import metrics
+    clf = metrics.load_classifier("mnist").eval()
+    out.mkdir(parents=True, exist_ok=True)
+    runs = {b: dcgan.train(dcgan.Config(steps=steps, batch_size=b, seed=0, device="cpu"), log_every=every,
+                           preview_every=every, ema_age=0) for b in batch_sizes}
+    clock = {b: 0.0 for b in batch_sizes}
+    cpu = {b: 0.0 for b in batch_sizes}
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), load average {os.getloadavg()}")
+    while runs:
+        for b in list(runs):                  # alternate: each run gets the machine in turn
+            t0, c0 = time.perf_counter(), time.process_time()
+            r = next(runs[b], None)
+            clock[b] += time.perf_counter() - t0
+            cpu[b] += time.process_time() - c0
+            if r is None:
+                del runs[b]
+                continue
+            print(f"batch {b:3d} step {r.step:4d} {clock[b]:6.1f} s ({cpu[b]:6.1f} CPU s)  {r.step / clock[b]:5.1f} steps/s  "
+                  f"ratio {r.preview['diversity'] / r.preview['real_diversity']:.2f}  "
+                  f"Loss_D {r.losses['Loss_D']:.2f} Loss_G {r.losses['Loss_G']:.2f} "
+                  f"D(x) {r.metrics['D(x)']:.2f} D(G(z)) {r.metrics['D(G(z))']:.2f}  "
+                  f"{recognisable(r.preview['samples'], clf)}", flush=True)
+            if r.step % 50 == 0:
+                Image.fromarray(r.preview["grid"]).save(out / f"dcgan-batch{b}-step{r.step}.png")
+
+
+def recognisable(x: torch.Tensor, clf) -> str:
+    with torch.no_grad():
+        p = torch.softmax(clf(x[:, None]), 1)
+    return f"top-class p {float(p.max(1).values.mean()):.2f}, {len(set(p.argmax(1).tolist()))} classes"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=60)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--live", type=int, nargs="*", default=None)
+    ap.add_argument("--live-steps", type=int, default=400)
+    ap.add_argument("--out", type=Path, default=Path("/tmp/genmodels-dcgan-live"))
+    ap.add_argument("--every", type=int, default=25, help="steps between two grids in --live")
+    ap.add_argument("--step-cost", type=int, nargs="*", default=None, help="seconds per step at these batch sizes")
     a = ap.parse_args()
+    if a.step_cost:
+        return step_cost(a.step_cost, a.steps, a.repeats)
+    if a.live:
+        return live(a.live, a.live_steps, a.out, a.every)
     data.load("mnist", "train")
     train = {"ours": [], "reference": []}
     for _ in range(a.repeats):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import time
 
 import gradio as gr
 import numpy as np
@@ -13,23 +14,45 @@ import pandas as pd
 import torch
 
 from genmodels import cyclegan, data
-from genmodels.common import grid
+from genmodels.common import grid, grid_cell
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
 from .common import RECORD_SECONDS, UploadImage, cards, load_checkpoint, long_job, number
 
 CHECKPOINT = "cyclegan-horse2zebra"
 GALLERY_SIZE = 12
+GALLERY_COLUMNS, GALLERY_PAD, GALLERY_SCALE = 6, 2, 4
 MAX_TRAIN_STEPS = 2000
 MAX_BATCH = 16          # one step at batch 16 takes about half a second here: Stop stays prompt
+TRAIN_STEPS, TRAIN_BATCH = 60, 4      # the live run's defaults: see TRAIN_TIME
+PREVIEW_EVERY = 3                     # held-out translations every 3 records
+TRAIN_TIME = ("The default: 60 steps at batch 4 fine-tuning the checkpoint, held-out translations every 6 steps "
+              "(from the first record on, the model translates: it starts from the checkpoint). The status line shows "
+              "this run's own pace and the time left (a busy server is slower).")
+# Opening the Draw tab selects the sketchpad's brush (Gradio starts a sketchpad in a hidden tab with no
+# tool, and strokes then draw nothing): wait for the editor, click "Brush" unless it is already active.
+BRUSH_FIRST = """() => {
+  let tries = 0;
+  const timer = setInterval(() => {
+    const brush = document.querySelector('#cg-sketch button[aria-label="Brush"]');
+    tries += 1;
+    if (brush && brush.classList.contains('highlight')) { clearInterval(timer); return; }
+    if (brush && tries > 2) brush.click();
+    if (tries > 60) clearInterval(timer);
+  }, 100);
+}"""
+PANELS = [("received", "**received** (28×28)"), ("translated", "**translated**"),
+          ("reconstructed", "**reconstructed**"), ("identity", "**identity**")]
 PREVIEW_ROWS = ["horse", "horse2zebra", "horse_reconstructed", "zebra", "zebra2horse", "zebra_reconstructed"]
 LABELS = {"horse2zebra": "Horse → zebra", "zebra2horse": "Zebra → horse"}
 
 INTRO = r"""
 ### CycleGAN: horse ↔ zebra without a single pair
-Two domains, horses $X$ and zebras $Y$ (Animal-MNIST), and **no paired examples**: nobody says which zebra a
-given horse should become. Two generators learn the two directions, $G: X \to Y$ and $F: Y \to X$, and two
-discriminators judge them, $D_Y$ (is this a real zebra?) and $D_X$ (a real horse?).
+Two domains, horses $X$ and zebras $Y$ (Animal-MNIST, 28×28 grey), and **no paired examples**: nobody says which
+zebra a given horse should become. **The data**: horses are flat white silhouettes on black, zebras the same kind of
+animal shape filled with dark stripes. Two generators learn the two directions, $G: X \to Y$ and $F: Y \to X$, and two
+discriminators judge them, $D_Y$ (is this a real zebra?) and $D_X$ (a real horse?): $D_Y$ pushes the distribution of
+$G(x)$, the model's $p_{\text{model}}(y)$, towards the real zebras' $p_{\text{data}}(y)$.
 """
 
 UNPAIRED = r"""
@@ -40,16 +63,26 @@ zebras would fool $D_Y$, so the **cycle** constraint $F(G(x)) \approx x$ forces 
 content (pose, outline) and change only the style (the stripes).
 """
 
+# (key in cyclegan.generator_losses, the name shown in the table and the plot's legend, what it is)
 LOSS_TERMS = [
-    ("GAN_G", "Adversarial, G", r"(D_Y(G(x)) − 1)²: G tries to make D_Y call its zebras real."),
-    ("GAN_F", "Adversarial, F", r"(D_X(F(y)) − 1)²: F tries to make D_X call its horses real."),
-    ("cycle_X", "Cycle, horses (×λ = 10)", r"|F(G(x)) − x|: a horse turned zebra and back must be the same horse."),
-    ("cycle_Y", "Cycle, zebras (×λ)", r"|G(F(y)) − y|: and a zebra there and back the same zebra."),
-    ("identity_X", "Identity, F (×0.5λ)", r"|F(x) − x|: F given a real horse should leave it alone (keeps tones)."),
-    ("identity_Y", "Identity, G (×0.5λ)", r"|G(y) − y|: G given a real zebra should leave it alone."),
-    ("D_X", "Discriminator D_X", r"½[(D_X(x) − 1)² + D_X(F(y))²]: tell real horses from F's (from a pool of 50)."),
-    ("D_Y", "Discriminator D_Y", r"½[(D_Y(y) − 1)² + D_Y(G(x))²]: tell real zebras from G's."),
+    ("GAN_G", "L_GAN(G, D_Y)", "(D_Y(G(x)) − 1)²: G tries to make D_Y call its zebras real (LSGAN)."),
+    ("GAN_F", "L_GAN(F, D_X)", "(D_X(F(y)) − 1)²: F tries to make D_X call its horses real (LSGAN)."),
+    ("cycle_X", "λ·L_cyc, horses", "10·|F(G(x)) − x|: a horse turned zebra and back must be the same horse."),
+    ("cycle_Y", "λ·L_cyc, zebras", "10·|G(F(y)) − y|: and a zebra there and back the same zebra."),
+    ("identity_X", "0.5λ·L_identity, F", "5·|F(x) − x|: F given a real horse should leave it alone (keeps tones)."),
+    ("identity_Y", "0.5λ·L_identity, G", "5·|G(y) − y|: G given a real zebra should leave it alone."),
+    ("D_X", "D_X's loss", "½[(D_X(x) − 1)² + D_X(F(y))²]: tell real horses from F's (from a pool of the last 50)."),
+    ("D_Y", "D_Y's loss", "½[(D_Y(y) − 1)² + D_Y(G(x))²]: tell real zebras from G's."),
 ]
+TERM_NAMES = {key: name for key, name, _ in LOSS_TERMS}
+
+LSGAN = r"""
+**Least squares, not logs (LSGAN, Mao et al. 2017).** The decks' GAN loss is binary cross-entropy,
+$\log D(x) + \log(1 - D(G(z)))$. CycleGAN, like its official code, uses squared errors instead: $D_Y$ minimises
+$½\big[(D_Y(y) - 1)^2 + D_Y(G(x))^2\big]$ and $G$ minimises $(D_Y(G(x)) - 1)^2$. Why: a sigmoid's log loss saturates,
+so a fake that $D_Y$ already calls fake with confidence gives $G$ almost no gradient, while the squared error keeps
+growing with the distance from "real" and keeps pulling; Zhu et al. found it more stable and the images better.
+"""
 
 
 @functools.lru_cache(maxsize=1)
@@ -63,12 +96,26 @@ def _heldout() -> dict[str, torch.Tensor]:
     return {"horse2zebra": horses[:GALLERY_SIZE], "zebra2horse": zebras[:GALLERY_SIZE]}
 
 
+NO_LIVE_MODEL = "You have no live-trained model yet: train one below, or choose the pretrained checkpoint."
+
+
+class Refused(Exception):
+    """A request the tab answers with a message, leaving the four panels as they are."""
+
+
 def _model(use_live: bool, live_model) -> cyclegan.CycleGAN:
     if use_live:
         if live_model is None:
-            raise gr.Error("You have no live-trained model yet: train one below, or choose the pretrained checkpoint.")
-        return live_model
+            raise Refused(NO_LIVE_MODEL)
+        return copy.deepcopy(live_model)      # copied: its training may still be running
     return pretrained()
+
+
+def _refusal(message: str) -> tuple:
+    """Keep the four panels and the cards (they still show the last translation); say what is wrong."""
+    gr.Warning(message)
+    return (*[gr.skip()] * 5, f"⚠ **Nothing translated:** {message} The panels above still show the previous "
+                               "translation.")
 
 
 def _direction(direction: str) -> str:
@@ -89,34 +136,41 @@ def cycle_panels(model: cyclegan.CycleGAN, x: np.ndarray | torch.Tensor, directi
             "cycle_l1": float((rec - x).abs().mean())}
 
 
-def _outputs(p: dict, direction: str):
+def _outputs(p: dict, direction: str, use_live: bool):
     src, dst = ("horse", "zebra") if direction == "horse2zebra" else ("zebra", "horse")
     gen, other = ("G", "F") if direction == "horse2zebra" else ("F", "G")
     info = cards([("direction", LABELS[direction], ""),
                   ("cycle L1 |reconstructed − received|", f"{p['cycle_l1']:.3f}", "good" if p["cycle_l1"] <= 0.08 else "bad")])
     return (upscale(p["received"]), upscale(p["translated"]), upscale(p["reconstructed"]), upscale(p["identity"]),
             info, f"**Received** ({src}, 28×28, what the model sees) → **{gen}(x)**, a {dst} → "
-                  f"**{other}({gen}(x))**, back to a {src} · identity: **{other}(x)** should equal x.")
+                  f"**{other}({gen}(x))**, back to a {src} · identity: **{other}(x)** should equal x · by "
+                  f"{'your live-trained model' if use_live else 'the pretrained checkpoint'}.")
 
 
 def gallery(direction: str):
+    """The held-out examples of a direction's source domain, as one clickable image (6 × 2)."""
     direction = _direction(direction)
-    return [upscale(img, 112) for img in _heldout()[direction]]
+    return grid(_heldout()[direction], nrow=GALLERY_COLUMNS, pad=GALLERY_PAD, scale=GALLERY_SCALE)
 
 
 def translate_example(direction: str, index, use_live: bool = False, live_model=None):
     direction = _direction(direction)
     i = number("Example index", index, 0, GALLERY_SIZE - 1, integer=True)
-    return _outputs(cycle_panels(_model(use_live, live_model), _heldout()[direction][i], direction), direction)
+    try:
+        model = _model(use_live, live_model)
+    except Refused as e:
+        return _refusal(str(e))
+    return _outputs(cycle_panels(model, _heldout()[direction][i], direction), direction, use_live)
 
 
 def _translate(direction: str, convert, value, use_live: bool, live_model):
     direction = _direction(direction)
     try:
         x = convert(value)
-    except ImageInputError as e:
-        raise gr.Error(str(e)) from None
-    return _outputs(cycle_panels(_model(use_live, live_model), x, direction), direction)
+        model = _model(use_live, live_model)
+    except (ImageInputError, Refused) as e:
+        return _refusal(str(e))
+    return _outputs(cycle_panels(model, x, direction), direction, use_live)
 
 
 def translate_upload(direction: str, image, use_live: bool = False, live_model=None):
@@ -129,10 +183,10 @@ def translate_sketch(direction: str, sketch, use_live: bool = False, live_model=
 
 def _loss_table(losses: dict | None) -> str:
     rows = "".join(
-        f"<tr><td><b>{title}</b><br><span style='opacity:.8'>{text}</span></td>"
+        f"<tr><td><b>{name}</b><br><span style='opacity:.8'>{text}</span></td>"
         f"<td style='text-align:right;font-variant-numeric:tabular-nums'>"
         f"{'–' if losses is None else f'{losses[key]:.3f}'}</td></tr>"
-        for key, title, text in LOSS_TERMS
+        for key, name, text in LOSS_TERMS
     )
     return f"<table class='gm-losses' style='width:100%'><tr><th>term</th><th>value</th></tr>{rows}</table>"
 
@@ -152,16 +206,24 @@ def train_stream(mode: str, steps, batch_size, seed):
     else:
         cfg = cyclegan.Config(steps=steps, batch_size=batch_size, seed=seed, device="cpu")
     history = []
-    every = max(5, steps // 50)
-    for r in cyclegan.train(cfg, model=model, log_every=every, preview_every=every * 5, log_seconds=RECORD_SECONDS):
-        history += [{"step": r.step, "loss": v, "term": k} for k, v in r.losses.items() if k != "G_total"]
+    every = max(2, steps // 50)
+    t0 = time.perf_counter()
+    for r in cyclegan.train(cfg, model=model, log_every=every, preview_every=every * PREVIEW_EVERY,
+                            log_seconds=RECORD_SECONDS):
+        history += [{"step": r.step, "loss": v, "term": TERM_NAMES[k]} for k, v in r.losses.items() if k in TERM_NAMES]
         strip = gr.skip()
-        if r.preview:
-            pv = r.preview["panels"]
-            strip = grid(torch.cat([pv[k][:4] for k in PREVIEW_ROWS]), nrow=4, pad=0, scale=4)
-        status = f"step {r.step} / {steps}" + (" · done: choose “my live-trained model” above to use it" if r.done else "")
-        yield (_loss_table(r.losses), pd.DataFrame(history), strip, status,
-               r.preview["model"] if r.done else gr.skip())
+        if "panels" in r.preview:
+            panels = r.preview["panels"]
+            strip = grid(torch.cat([panels[k][:4] for k in PREVIEW_ROWS]), nrow=4, pad=0, scale=4)
+        seconds = time.perf_counter() - t0
+        status = f"step {r.step} / {steps} · {seconds:.0f} s"
+        if r.done:
+            status += " · done: choose “my live-trained model” above to use it"
+        else:
+            status += (f", about {seconds / r.step * (steps - r.step):.0f} s to go at this pace · Stop keeps the "
+                       "model as it is, for “my live-trained model”")
+        # the model on every record: a run stopped at any moment leaves its latest model in the session
+        yield _loss_table(r.losses), pd.DataFrame(history), strip, status, r.preview["model"]
 
 
 def build() -> None:
@@ -175,28 +237,35 @@ def build() -> None:
                             label="Model", elem_id="cg-model")
     with gr.Row():
         with gr.Column(scale=2):
-            examples = gr.Gallery(value=gallery("horse2zebra"), label="Held-out examples (never seen in training): click one",
-                                  columns=6, height=260, allow_preview=False, object_fit="contain",
-                                  elem_id="cg-gallery")
+            gr.Markdown("**Held-out examples** (never seen in training): click one", elem_classes=["gm-caption"])
+            examples = gr.Image(gallery("horse2zebra"), show_label=False, interactive=False, buttons=[],
+                                elem_id="cg-gallery")
             with gr.Tabs():
                 with gr.Tab("Upload"):
                     upload = UploadImage(type="filepath", label="Upload a horse or zebra picture", height=220,
                                       sources=["upload", "clipboard"], elem_id="cg-upload")
                     upload_btn = gr.Button("Translate the upload", elem_id="cg-upload-btn")
-                with gr.Tab("Draw"):
-                    sketch = gr.Sketchpad(label="Pick the brush (left), then draw a horse or a zebra", type="numpy",
+                with gr.Tab("Draw") as draw_tab:
+                    sketch = gr.Sketchpad(label="Draw a horse or a zebra", type="numpy",
                                           height=300, canvas_size=(280, 280), layers=False,
                                           brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
                                           elem_id="cg-sketch")
                     sketch_btn = gr.Button("Translate the drawing", elem_id="cg-sketch-btn")
         with gr.Column(scale=3):
-            info = gr.HTML(cards([("direction", LABELS["horse2zebra"], ""), ("cycle L1", "–", "")]), elem_id="cg-info")
+            try:
+                first = translate_example("horse2zebra", 0)
+            except gr.Error as e:                     # no checkpoint: the tab still trains
+                first = [None] * 4 + [cards([("direction", LABELS["horse2zebra"], ""), ("cycle L1", "–", "")]), str(e)]
+            info = gr.HTML(first[4], elem_id="cg-info")
             with gr.Row():
-                received = gr.Image(label="received x (28×28)", elem_id="cg-received", show_label=True, height=180)
-                translated = gr.Image(label="translated", elem_id="cg-translated", height=180)
-                reconstructed = gr.Image(label="reconstructed", elem_id="cg-reconstructed", height=180)
-                identity = gr.Image(label="identity", elem_id="cg-identity", height=180)
-            caption = gr.Markdown("Pick an example, upload a picture or draw one.", elem_id="cg-caption")
+                panels = []
+                for key, text in PANELS:
+                    with gr.Column(min_width=80):
+                        gr.Markdown(text, elem_classes=["gm-caption"], elem_id=f"cg-{key}-caption")
+                        panels.append(gr.Image(first[len(panels)], show_label=False, interactive=False, buttons=[],
+                                               height=150, elem_id=f"cg-{key}"))
+                received, translated, reconstructed, identity = panels
+            caption = gr.Markdown(first[5], elem_id="cg-caption")
     gr.Markdown(UNPAIRED, latex_delimiters=latex)
 
     with gr.Accordion("Train live: every loss term, explained, with its value", open=False, elem_id="cg-train-acc"):
@@ -204,21 +273,27 @@ def build() -> None:
             with gr.Column(scale=1, min_width=260):
                 mode = gr.Radio(["fine-tune the checkpoint", "from scratch"], value="fine-tune the checkpoint",
                                 label="Start from", elem_id="cg-mode")
-                steps = gr.Slider(10, MAX_TRAIN_STEPS, value=200, step=10, label="Steps", elem_id="cg-steps")
-                batch = gr.Slider(1, MAX_BATCH, value=8, step=1, label="Batch size (each domain)")
+                steps = gr.Slider(10, MAX_TRAIN_STEPS, value=TRAIN_STEPS, step=10, label="Steps", elem_id="cg-steps")
+                batch = gr.Slider(1, MAX_BATCH, value=TRAIN_BATCH, step=1, label="Batch size (each domain)",
+                                  elem_id="cg-batch")
                 seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
+                gr.Markdown(TRAIN_TIME, elem_id="cg-train-time")
                 with gr.Row():
                     train_btn = gr.Button("Train", variant="primary", elem_id="cg-train")
                     stop_btn = gr.Button("Stop", variant="stop", elem_id="cg-stop")
                 status = gr.Markdown("", elem_id="cg-status")
             with gr.Column(scale=2):
+                gr.Markdown(LSGAN, latex_delimiters=latex)
                 table = gr.HTML(_loss_table(None), elem_id="cg-losses")
                 curves = gr.LinePlot(x="step", y="loss", color="term", title="Loss terms during training",
                                      elem_id="cg-curves")
-                preview = gr.Image(label="Held-out horses → zebras → back (rows 1-3), zebras → horses → back (rows 4-6)",
-                                   elem_id="cg-preview")
+                gr.Markdown("Four held-out horses → $G(x)$ → $F(G(x))$ (rows 1-3), four zebras → $F(y)$ → $G(F(y))$ "
+                            "(rows 4-6), by the model at the step the status line names when they arrive",
+                            latex_delimiters=latex, elem_classes=["gm-caption"])
+                preview = gr.Image(show_label=False, interactive=False, buttons=[], elem_id="cg-preview")
 
     outs = [received, translated, reconstructed, identity, info, caption]
+    draw_tab.select(None, None, None, js=BRUSH_FIRST, api_name=False)
     def on_direction(direction, use_live, live_model):
         return gallery(direction), *translate_example(direction, 0, use_live, live_model)
 
@@ -226,7 +301,8 @@ def build() -> None:
                      concurrency_id="cyclegan_light", concurrency_limit=8)
 
     def on_select(direction, use_live, live_model, evt: gr.SelectData):
-        return translate_example(direction, evt.index, use_live, live_model)
+        index = grid_cell(*evt.index, GALLERY_SIZE, GALLERY_COLUMNS, GALLERY_PAD, GALLERY_SCALE)
+        return translate_example(direction, index, use_live, live_model)
 
     examples.select(on_select, [direction, use_live, live_model], outs, api_name=False,
                     concurrency_id="cyclegan_light", concurrency_limit=8)

@@ -99,3 +99,12 @@ def grid(images: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, value: 
         out[pad + r * (h + pad): pad + r * (h + pad) + h, pad + c * (w + pad): pad + c * (w + pad) + w] = x[i]
     out = (out.clamp(0, 1) * 255).round().to(torch.uint8).numpy()
     return out.repeat(scale, 0).repeat(scale, 1) if scale > 1 else out
+
+
+def grid_cell(x: float, y: float, n: int, nrow: int = 8, pad: int = 2, scale: int = 1, size: int = 28) -> int:
+    """The inverse of ``grid``: which of its ``n`` images is under pixel (x, y) (the nearest, so a
+    click on a gap still picks one)."""
+    pitch = (size + pad) * scale
+    col = min(nrow - 1, max(0, int((x - pad * scale / 2) // pitch)))
+    row = min((n + nrow - 1) // nrow - 1, max(0, int((y - pad * scale / 2) // pitch)))
+    return min(n - 1, row * nrow + col)

@@ -3,7 +3,7 @@
 Two domains X (horses) and Y (zebras), no pairs. Two generators
 G: X → Y and F: Y → X, two discriminators D_Y (real zebra?) and D_X (real horse?).
 
-    L_GAN(G, D_Y)  = E_y[(D_Y(y) − 1)²] + E_x[D_Y(G(x))²]        least squares
+    L_GAN(G, D_Y)  = E_y[(D_Y(y) − 1)²] + E_x[D_Y(G(x))²]        least squares (LSGAN, Mao et al. 2017)
     L_cyc(G, F)    = E_x[‖F(G(x)) − x‖₁] + E_y[‖G(F(y)) − y‖₁]    go there and back
     L_identity     = E_y[‖G(y) − y‖₁] + E_x[‖F(x) − x‖₁]         leave the target domain alone
     L = L_GAN(G, D_Y) + L_GAN(F, D_X) + λ L_cyc + 0.5 λ L_identity,   λ = 10
@@ -12,6 +12,10 @@ As in the official repo: ResNet generators with instance norm, 70×70-style
 PatchGAN discriminators (here shrunk for 28×28), the discriminator loss halved,
 a history pool of 50 generated images, Adam(2e-4, β1 = 0.5), and the learning
 rate held for the first half of training then decayed linearly to 0.
+D_Y minimises ½[(D_Y(y) − 1)² + D_Y(G(x))²] and G minimises (D_Y(G(x)) − 1)²:
+the squared error replaces the decks' log loss because it grows with how far
+D's score of a fake is from "real", while the log loss of a sigmoid saturates
+and its gradient vanishes (Mao et al. 2017); Zhu et al. found it more stable.
 Networks (this file's first half) are kept apart from the model (second half).
 """
 from __future__ import annotations
@@ -168,6 +172,9 @@ def discriminator_loss(D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> 
 
 def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, preview_every: int = 250,
           log_seconds: float = 0.0):
+    """Yields Records: every loss term, D_X, D_Y and G_total. Every record's preview holds
+    ``"model"`` (the model being trained, itself, not a copy); every ``preview_every`` steps and
+    on the last record it also holds ``"panels"`` (held-out translations, see ``panels``)."""
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
@@ -206,12 +213,10 @@ def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, previ
 
         last = step == cfg.steps or deadline.passed()
         if log.due(step) or last:
-            pv = None
+            pv = {"model": model}          # on every record, so a run stopped at any record keeps its model
             if step % preview_every == 0 or last:
-                pv = {"panels": panels(model, th.to(dev), tz.to(dev))}
+                pv["panels"] = panels(model, th.to(dev), tz.to(dev))
                 model.train()
-                if last:
-                    pv["model"] = model
             losses = {k: v.item() for k, v in terms.items()} | {"D_X": loss_dx.item(), "D_Y": loss_dy.item(),
                                                                   "G_total": loss_g.item()}
             yield Record(step, losses, {}, pv, done=last)

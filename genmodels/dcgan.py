@@ -1,8 +1,13 @@
 """DCGAN on 28×28 digits (Radford et al. 2016; seed deck 001).
 
-    x = G(z; θ_G),  z ~ N(0, I) of size nz = 100
-    train D:  min_θD  l(D(x), 1) + l(D(G(z)), 0)
-    train G:  min_θG  l(D(G(z)), 1)          (l = binary cross-entropy)
+    x = G(z; θ_G),  z ~ p_z = N(0, I) of size nz = 100;  p_model is the distribution of G(z)
+    min_G max_D V(G, D) = E_{x~p_data}[log D(x)] + E_{z~p_z}[log(1 − D(G(z)))]
+    train D:  min_θD  l(D(x), 1) + l(D(G(z)), 0) = −[log D(x) + log(1 − D(G(z)))]   (= −V on a batch)
+    train G:  min_θG  l(D(G(z)), 1) = −log D(G(z))          (l = binary cross-entropy)
+
+G's loss is the non-saturating one (Goodfellow et al. 2014), not min log(1 − D(G(z))):
+early on D rejects G's samples with confidence, D(G(z)) ≈ 0, where log(1 − D(G(z)))
+is flat and G would get almost no gradient; −log D(G(z)) is steep there.
 
 The paper's recipe, sized for 28×28: strided (transposed) convolutions and no
 pooling; BatchNorm everywhere except G's output and D's input; ReLU in G with a
@@ -140,6 +145,27 @@ def diversity(x: torch.Tensor) -> float:
     return float(torch.pdist(f).mean())
 
 
+# The mode-collapse alarm. A fresh G draws nearly the same grey blur for every z, so the diversity
+# ratio starts low (about 0.2) for a reason that is not collapse: G has not learnt anything yet.
+# Collapse is a *trained* G whose samples look alike, so the alarm waits out a warm-up and then
+# needs the ratio low at several checks in a row (one low check can be a bad moment).
+COLLAPSE_RATIO = 0.5        # diversity of samples / diversity of real digits below this: "look alike"
+COLLAPSE_WARMUP = 500       # optimizer steps of G before the alarm may fire
+COLLAPSE_PATIENCE = 3       # that many checks in a row, all after the warm-up, must be low
+
+
+def collapse_alarm(steps: list[int], ratios: list[float], warmup: int = COLLAPSE_WARMUP,
+                   patience: int = COLLAPSE_PATIENCE, threshold: float = COLLAPSE_RATIO) -> bool:
+    """True when G has collapsed: the last ``patience`` diversity ratios (samples / real digits),
+    taken at ``steps`` (G's age in optimizer steps), are all under ``threshold`` and all come
+    after ``warmup`` steps."""
+    if len(steps) != len(ratios):
+        raise ValueError("steps and ratios must have the same length")
+    if len(ratios) < patience:
+        return False
+    return all(s >= warmup and r < threshold for s, r in zip(steps[-patience:], ratios[-patience:]))
+
+
 # -- training ----------------------------------------------------------------
 @torch.no_grad()
 def update_ema(G_ema: Generator, G: Generator, decay: float) -> None:
@@ -152,11 +178,24 @@ def update_ema(G_ema: Generator, G: Generator, decay: float) -> None:
     torch._foreach_copy_(list(G_ema.buffers()), list(G.buffers()))
 
 
-def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200, log_seconds: float = 0.0):
-    """Yields Records: Loss_D, Loss_G, D(x), D(G(z)), and a fixed-noise grid as preview.
+def ema_decay(decay: float, age: int) -> float:
+    """The EMA's decay after ``age`` updates, warmed up as TensorFlow's ExponentialMovingAverage with
+    num_updates: min(decay, (1 + age) / (10 + age)). Without it G_ema = 0.999·G_ema + 0.001·G
+    still shows G's random initial weights for the first thousand steps (the monitor's grid stays
+    noise long after G draws strokes)."""
+    return min(decay, (1 + age) / (10 + age))
 
-    ``networks`` = (G, D) continues training from them. The last record has
-    ``done=True`` and ``preview['networks'] = (G, D)``.
+
+def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200, log_seconds: float = 0.0,
+          ema_age: int | None = None):
+    """Yields Records: Loss_D, Loss_G, D(x), D(G(z)); every ``preview_every`` steps a preview of
+    the fixed-noise samples (``grid``, ``samples``) and their ``diversity`` beside that of 64 real
+    digits (``real_diversity``; see ``collapse_alarm`` for what their ratio says).
+
+    ``networks`` = (G, D[, G_ema]) continues training from them (trained in place). The last
+    record has ``done=True`` and ``preview['networks'] = (G, D, G_ema)``. ``ema_age``: how many
+    updates G_ema has already averaged, to warm its decay up (``ema_decay``; 0 for a new G);
+    None keeps the decay at ``cfg.ema`` throughout, as the checkpoints were trained.
     """
     cfg.validate()
     dev = device(cfg.device)
@@ -195,7 +234,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        update_ema(G_ema, G, cfg.ema)
+        update_ema(G_ema, G, cfg.ema if ema_age is None else ema_decay(cfg.ema, ema_age + step - 1))
 
         last = step == cfg.steps or deadline.passed()
         if log.due(step) or last:
@@ -206,8 +245,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
             if step % preview_every == 0 or last:
                 imgs = generate(G_ema, fixed_z)
                 div = diversity(imgs)
-                pv = {"grid": grid(imgs), "diversity": div, "real_diversity": real_div,
-                      "collapse": div < 0.5 * real_div}
+                pv = {"grid": grid(imgs), "samples": imgs, "diversity": div, "real_diversity": real_div}
                 if last:
                     pv["networks"] = (G, D, G_ema)
             yield Record(step, {"Loss_D": loss_d.item(), "Loss_G": loss_g.item()},

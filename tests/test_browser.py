@@ -38,14 +38,14 @@ def test_coin_tab_trains_updates_and_stops(page):
 
 def test_cyclegan_tab_example_shows_the_cycle(page):
     page.get_by_role("tab", name="CycleGAN").click()
-    page.locator("#cg-gallery img").nth(2).click()
+    _click_cell(page, "#cg-gallery", 2, 6, 2)
     for panel in ("#cg-received", "#cg-translated", "#cg-reconstructed", "#cg-identity"):
         page.wait_for_selector(f"{panel} img")
     page.wait_for_function("() => /0\\.\\d{3}/.test(document.querySelector('#cg-info').innerText)")
     first = page.get_attribute("#cg-translated img", "src")
     page.get_by_label("Zebra → horse").check()       # switches the gallery and shows zebra #0
     page.wait_for_function("() => document.querySelector('#cg-info').innerText.includes('Zebra → horse')")
-    page.locator("#cg-gallery img").nth(4).click()
+    _click_cell(page, "#cg-gallery", 4, 6, 2)
     page.wait_for_function(f"() => document.querySelector('#cg-translated img').src !== {first!r}")
 
 
@@ -56,6 +56,15 @@ def test_cyclegan_bad_upload_shows_a_message(page, tmp_path):
     page.locator("#cg-upload input[type=file]").set_input_files(str(bad))
     page.click("#cg-upload-btn")
     page.wait_for_selector("text=not an image we can read")
+
+
+def _click_cell(page, selector, index, columns, rows):
+    """Click the middle of image ``index`` of a grid picture (the sample and example grids)."""
+    img = page.locator(f"{selector} img")
+    img.scroll_into_view_if_needed()
+    box = img.bounding_box()
+    r, c = divmod(index, columns)
+    img.click(position={"x": box["width"] * (c + 0.5) / columns, "y": box["height"] * (r + 0.5) / rows})
 
 
 def _img_src(page, sel):
@@ -113,7 +122,7 @@ def test_dcgan_tab_pick_abc_and_compute(page):
     page.get_by_role("tab", name="DCGAN").click()
     for slot, i in (("A", 0), ("B", 1), ("C", 2)):
         page.locator("#dc-slot").get_by_label(slot, exact=True).check()
-        page.locator("#dc-gallery img").nth(i).click()
+        _click_cell(page, "#dc-grid", i, 8, 4)
         page.wait_for_selector(f"#dc-slot-{slot} img")
     page.click("#dc-compute")
     page.wait_for_selector("#dc-result img")
