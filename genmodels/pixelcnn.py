@@ -404,9 +404,9 @@ def sample_steps(model: nn.Module, n: int, *, seed: int, x: torch.Tensor | None 
             p[:, r, c] = prob.cpu()
             k = r * W + c
             if (k + 1) % every == 0 or k == D - 1:
-                yield SampleStep(k, xd.cpu(), p.clone())
+                yield SampleStep(k, xd.cpu().clone(), p.clone())
     if known_rows == H:
-        yield SampleStep(D - 1, xd.cpu(), p)
+        yield SampleStep(D - 1, xd.cpu().clone(), p)
 
 
 def _plain_logit(model: PlainPixelCNN, x: torch.Tensor, r: int, c: int) -> torch.Tensor:
