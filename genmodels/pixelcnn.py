@@ -23,10 +23,11 @@ pixel k never sees x_k, x_{k+1}, …: its convolutions are *masked*.
   output k sees only x_<k.  **Mask B** (every later layer) keeps the centre: a feature at k may
   use the features at k, which themselves saw only x_<k.
 
-The plain stack (a mask-A conv, then mask-B convs) has a **blind spot**: a 3×3 mask-B kernel
-reaches one pixel up-right but two steps of it only reach as far as one up-right of a pixel
-above, so the field grows as a cone leaning left and the pixels up and to the right of the cone
-(e.g. (r − 1, c + 3) after three layers) are never seen, though they come earlier in the ordering.
+The plain stack (a mask-A conv, then mask-B convs) has a **blind spot**. A mask-B kernel reaches
+up-right only by also going up a row, and on the current row only to the left, so the field grows
+as a cone that leans left: with a 7×7 mask-A layer and 3×3 mask-B layers the output at (r, c)
+never sees (r − 1, c + 4), however many layers are stacked, though that pixel comes earlier in
+the ordering. ``receptive_field`` draws it.
 
 The **gated PixelCNN** removes it with two stacks:
 
@@ -40,8 +41,9 @@ stack. Here both stacks are written as *shifted* convolutions (pad above / left,
 masks without computing the zeroed half of each kernel.
 
 Sampling runs the chain rule forwards: for k = 1…784, x_k ~ Bernoulli(σ(ℓ_k(x_<k))). The vertical
-stack at row r depends only on rows < r, so it is computed once per row; each pixel then needs
-only the horizontal stack on its own row (that cache makes 16 samples a few seconds on a CPU).
+stack at row r depends only on rows < r, so its row r is computed once, when row r is reached;
+each pixel then needs only the horizontal stack on its own row, cropped to the columns that can
+reach it (``benchmarks/pixelcnn.py`` measures what that cache saves).
 Completion is the same loop started after the known pixels: the chain rule conditions directly
 only on a *prefix* of the ordering (the rows above), not on an arbitrary set of pixels.
 """
