@@ -14,6 +14,12 @@ median of ``--repeats`` with the two samplers interleaved:
 
 Then 16 samples from the checkpoint, timed end to end (``pixelcnn.sample``), median of repeats.
 Wall-clock times: the machine's other load counts (see ``os.getloadavg`` in the output).
+
+    python3 benchmarks/pixelcnn.py --sizes "" --completion 200 --known-rows 14
+
+also completes the top ``--known-rows`` rows of the first N binarized test digits (``--per`` times
+each) and reports how often the MNIST classifier calls a completion the digit the full image was,
+against the classifier on the top rows alone (bottom rows blank).
 """
 from __future__ import annotations
 
@@ -59,6 +65,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--checkpoint", default="checkpoints/pixelcnn-mnist")
     ap.add_argument("--n", type=int, default=16)
+    ap.add_argument("--completion", type=int, default=0, help="test digits to complete (0 = skip)")
+    ap.add_argument("--known-rows", type=int, default=14)
+    ap.add_argument("--per", type=int, default=4, help="completions per digit")
     a = ap.parse_args()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()}")
     for size in filter(None, a.sizes.split(",")):
@@ -73,6 +82,26 @@ def main() -> None:
         print(f"{a.checkpoint}: {a.n} samples in {statistics.median(times):.2f} s "
               f"(median of {a.repeats}; min {min(times):.2f}, max {max(times):.2f}); "
               f"load average {os.getloadavg()}")
+        if a.completion:
+            completion_accuracy(model, a.completion, a.known_rows, a.per)
+
+
+@torch.no_grad()
+def completion_accuracy(model, n: int, known_rows: int, per: int) -> None:
+    from genmodels import classifier, data
+    net, _ = classifier.load("checkpoints/classifier-mnist")
+    x, y = (t[:n] for t in data.binarized_mnist_test())
+    t = time.perf_counter()
+    done = P.complete(model, x, known_rows, per, seed=0)
+    seconds = time.perf_counter() - t
+    hit = (net(done).argmax(1) == y.repeat_interleave(per)).float().mean()
+    top = x.clone()
+    top[:, known_rows:] = 0
+    top_hit = (net(top).argmax(1) == y).float().mean()
+    full_hit = (net(x).argmax(1) == y).float().mean()
+    print(f"completion of rows ≥ {known_rows}, {n} test digits × {per} ({seconds:.1f} s): classifier agrees "
+          f"with the label on {100 * hit:.1f}% of completions; on the top rows alone {100 * top_hit:.1f}%; "
+          f"on the full binarized digits {100 * full_hit:.1f}%")
 
 
 if __name__ == "__main__":
