@@ -36,10 +36,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import checkpoints, pixelcnn as P  # noqa: E402
 
 
+CLOCK = time.perf_counter      # --clock cpu: this process's CPU time instead (a loaded, shared machine)
+
+
 def timed(fn) -> float:
-    t = time.perf_counter()
+    t = CLOCK()
     fn()
-    return time.perf_counter() - t
+    return CLOCK() - t
 
 
 @torch.no_grad()
@@ -65,11 +68,20 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=7)
     ap.add_argument("--checkpoint", default="checkpoints/pixelcnn-mnist")
     ap.add_argument("--n", type=int, default=16)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0 = torch's default)")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: process CPU time, for a machine shared with other jobs (use with --threads 1)")
     ap.add_argument("--completion", type=int, default=0, help="test digits to complete (0 = skip)")
     ap.add_argument("--known-rows", type=int, default=14)
     ap.add_argument("--per", type=int, default=4, help="completions per digit")
     a = ap.parse_args()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, load average {os.getloadavg()}")
+    global CLOCK
+    if a.threads:
+        torch.set_num_threads(a.threads)
+    if a.clock == "cpu":
+        CLOCK = time.process_time
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {a.clock} clock, "
+          f"load average {os.getloadavg()}")
     for size in filter(None, a.sizes.split(",")):
         c, l = (int(v) for v in size.split("x"))
         r = candidate(c, l, a.repeats)

@@ -42,8 +42,8 @@ masks without computing the zeroed half of each kernel.
 
 Sampling runs the chain rule forwards: for k = 1…784, x_k ~ Bernoulli(σ(ℓ_k(x_<k))). The vertical
 stack at row r depends only on rows < r, so its row r is computed once, when row r is reached;
-each pixel then needs only the horizontal stack on its own row, cropped to the columns that can
-reach it (``benchmarks/pixelcnn.py`` measures what that cache saves).
+each pixel then needs only one column of the horizontal stack per layer, the earlier columns of
+its row being cached too (``benchmarks/pixelcnn.py`` measures what the cache saves).
 Completion is the same loop started after the known pixels: the chain rule conditions directly
 only on a *prefix* of the ordering (the rows above), not on an arbitrary set of pixels.
 """
@@ -220,17 +220,19 @@ class GatedPixelCNN(nn.Module):
         return sum(layer.v.kernel_size[1] // 2 for layer in self.layers)
 
     # Sampling cache. The vertical stack at row r depends only on rows < r: row r of every
-    # layer's vertical features is computed once, when row r is reached (from the rows just
-    # above it, already in the cache), and the horizontal stack then runs on one row,
-    # cropped to the columns that can reach the pixel being drawn.
+    # layer's vertical features is computed once, when row r is reached, from the rows just
+    # above it (already in the cache). The horizontal stack at (r, c) depends only on row r
+    # left of c: each layer's output at (r, c) is computed once, from that layer's input at the
+    # few columns its kernel reads, and kept for the pixels to its right.
     def start_cache(self, x: torch.Tensor) -> list[list[torch.Tensor]]:
-        """Every layer's [vertical features, contribution to the horizontal stack] on x (N, 28, 28);
-        correct for the rows whose rows above are final in x; later rows are refreshed by update_cache."""
+        """Per layer [vertical features, their contribution to the horizontal stack, the horizontal
+        stack's output on the current row] for x (N, 28, 28); the vertical entries are correct
+        for the rows whose rows above are final in x, later rows are refreshed by update_cache."""
         v, cache = x.unsqueeze(1), []
         for layer in self.layers:
-            v_in = v
-            v, from_v = layer.vertical(v_in)
-            cache.append([v, from_v])
+            v, from_v = layer.vertical(v)
+            h_row = torch.zeros(len(x), layer.h_out.out_channels, 1, W, dtype=v.dtype, device=v.device)
+            cache.append([v, from_v, h_row])
         return cache
 
     def update_cache(self, cache: list[list[torch.Tensor]], x: torch.Tensor, r: int) -> None:
@@ -245,12 +247,15 @@ class GatedPixelCNN(nn.Module):
             v_in = entry[0]
 
     def pixel_logit(self, x: torch.Tensor, cache: list[list[torch.Tensor]], r: int, c: int) -> torch.Tensor:
-        """The logit at (r, c), (N,), from row r of x left of c and row r of the cache."""
-        left = max(0, c - self.reach())
-        h = x[:, None, r:r + 1, left:c + 1]
-        for layer, (_, from_v) in zip(self.layers, cache):
-            h = layer.horizontal(h, from_v[:, :, r:r + 1, left:c + 1])
-        return self.head(h[:, :, :, -1:])[:, 0, 0, 0]
+        """The logit at (r, c), (N,). Call it for c = 0, 1, … 27 in turn after update_cache(…, r):
+        it stores each layer's horizontal output at (r, c) for the columns to its right."""
+        h_in = x[:, None, r:r + 1]
+        for layer, (_, from_v, h_row) in zip(self.layers, cache):
+            left = max(0, c - layer.h.kernel_size[1] + (0 if layer.first else 1))   # columns it reads
+            y = layer.horizontal(h_in[:, :, :, left:c + 1], from_v[:, :, r:r + 1, left:c + 1])
+            h_row[:, :, :, c] = y[:, :, :, -1]
+            h_in = h_row
+        return self.head(h_in[:, :, :, c:c + 1])[:, 0, 0, 0]
 
 
 def build(cfg: Config, g: torch.Generator | None = None) -> nn.Module:
