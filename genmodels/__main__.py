@@ -4,6 +4,7 @@
     python -m genmodels sample CHECKPOINT --n N --seed S --out FILE.npy
     python -m genmodels eval CHECKPOINT [--n N] [--seed S]
     python -m genmodels translate CHECKPOINT --direction horse2zebra|zebra2horse --input IN.npy --out OUT.npy
+    python -m genmodels complete CHECKPOINT --input X.npy --known-rows R --n K --seed S --out Y.npy
 
 Options of ``train`` are the fields of the family's ``Config`` dataclass
 (``python -m genmodels train FAMILY --help`` lists them).
@@ -54,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     top = argparse.ArgumentParser(prog="python -m genmodels", description=__doc__,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
-    top.add_argument("verb", choices=["train", "sample", "eval", "translate"])
+    top.add_argument("verb", choices=["train", "sample", "eval", "translate", "complete"])
     top.add_argument("target", help="FAMILY for train; CHECKPOINT path for sample / eval")
     if len(argv) < 2 or argv[0] in ("-h", "--help"):
         top.print_help()
@@ -117,6 +118,25 @@ def main(argv: list[str] | None = None) -> int:
             y = cyclegan.translate(model, torch.from_numpy(np.clip(x, 0, 1).astype(np.float32)), a.direction)
             np.save(a.out, y.numpy().astype(np.float32))
             print(f"wrote {a.out}: {tuple(y.shape)} float32 ({a.direction})")
+        elif verb == "complete":
+            # autoregressive families: keep rows < R of each image, sample the rest K times
+            mod = family(checkpoints.read_card(target).get("family", "?"))
+            if not hasattr(mod, "cli_complete"):
+                raise ValueError(f"'{mod.FAMILY}' checkpoints cannot complete images; "
+                                 "only autoregressive families (pixelcnn) can")
+            p = argparse.ArgumentParser(prog="python -m genmodels complete CHECKPOINT")
+            p.add_argument("--input", required=True, help=".npy of (N, 28, 28) in [0, 1], binarized at 0.5")
+            p.add_argument("--known-rows", "--known_rows", dest="known_rows", type=int, required=True,
+                           help="rows 0 … R−1 are kept, rows ≥ R resampled (0..28)")
+            p.add_argument("--n", type=int, default=1, help="completions per image (1..10000)")
+            p.add_argument("--seed", type=int, default=0)
+            p.add_argument("--out", required=True, help=".npy of (N·K, 28, 28) float32 0/1")
+            a = p.parse_args(rest)
+            x = mod.load_npy_images(a.input)
+            y = np.asarray(mod.cli_complete(target, x, a.known_rows, a.n, a.seed), dtype=np.float32)
+            Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+            np.save(a.out, y)
+            print(f"wrote {a.out}: {y.shape} float32 0/1 (rows ≥ {a.known_rows} sampled, {a.n} per image)")
         else:
             top.error(f"unknown verb '{verb}'")
     except (checkpoints.CheckpointError, KeyError, ValueError) as e:
