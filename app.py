@@ -19,7 +19,8 @@ from demos.common import CSS  # noqa: E402
 HEADER = """
 # genmodels
 Train, poke and watch small generative models, live on a CPU. Each tab follows the lecture decks' notation:
-$p(x)$ for the data, $G(z)$ and $D(x)$ for a GAN's players, $G: X \\to Y$ and $F: Y \\to X$ for CycleGAN's.
+$p_{\\text{data}}(x)$ for the data's distribution and $p_{\\text{model}}(x)$ for the one a model learns, $G(z)$ and $D(x)$ for a
+GAN's players, $G: X \\to Y$ and $F: Y \\to X$ for CycleGAN's.
 """
 
 
