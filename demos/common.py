@@ -3,11 +3,14 @@ next to quick ones when many people use the app at once."""
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import os
+import re
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,6 +42,10 @@ def number(name: str, value, lo: float, hi: float, integer: bool = False):
 # jobs than the machine has cores.
 HEAVY_WORKERS = int(os.environ.get("GENMODELS_HEAVY_WORKERS", "2"))
 HEAVY = {"concurrency_id": "heavy", "concurrency_limit": HEAVY_WORKERS}
+# At most this many long jobs wait behind the running ones (one per session, see `long_job`); a
+# further one is refused with "the class is busy". With 2 workers and the tabs' default runs
+# (10-60 s each), the last of 8 waiting starts within about 4 minutes.
+HEAVY_QUEUE = int(os.environ.get("GENMODELS_HEAVY_QUEUE", "8"))
 # Long jobs also run at a lower CPU priority (Linux nice value): quick calls (a slider, a
 # translation) preempt them instead of waiting for a core; an idle machine still gives them all.
 HEAVY_NICE = int(os.environ.get("GENMODELS_HEAVY_NICE", "10"))
@@ -65,14 +72,162 @@ def heavy(stream):
     def run(*args, **kwargs):
         steps = stream(*args, **kwargs)
         done = object()
-        while (item := _heavy_threads.submit(next, steps, done).result()) is not done:
-            yield item
+        try:
+            while (item := _heavy_threads.submit(next, steps, done).result()) is not done:
+                yield item
+        finally:
+            steps.close()
     return run
 
 
-def long_job(button: gr.Button, fn, inputs, outputs, api_name: str):
-    """``button.click`` for a long streaming job: the shared HEAVY queue, steps run by ``heavy``."""
-    return button.click(heavy(fn), inputs, outputs, api_name=api_name, **HEAVY)
+# Who runs what. A session (one browser tab, or one API client) has at most one long job waiting
+# or running. Stop does not use Gradio's cancel: Gradio 6's front end, when a streaming event is
+# cancelled, receives an empty completion message and fails on it (handle_data(outputs,
+# undefined)); depending on which of two messages lands first, that marks every output of the
+# run with a red "Error" badge and wipes it. Instead Stop sets the run's flag, the run ends
+# between two steps like a finished one, and its last update says "stopped at step k".
+class _Run:
+    def __init__(self, name: str):
+        self.name = name
+        self.stop = threading.Event()
+
+
+_lock = threading.Lock()
+_running: dict[str, _Run] = {}             # session -> its running long job
+_admitted: dict[str, float] = {}           # session -> when its long job was let into the queue
+_stop_on_start: dict[str, tuple[str, float]] = {}   # session -> (job, when Stop was pressed while it waited)
+ADMIT_SECONDS = 10.0                       # an admitted job reaches Gradio's queue well within this
+
+
+def _session(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "no-session"
+
+
+def _waiting(request: gr.Request | None) -> list:
+    """Gradio's queued (not yet started) long-job events, oldest first."""
+    try:
+        queue = request.request.app.get_blocks()._queue
+        return list(queue.event_queue_per_concurrency_id["heavy"].queue)
+    except (AttributeError, KeyError):
+        return []
+
+
+def busy_message(name: str, session: str, waiting: list) -> str | None:
+    """Why a new long job from ``session`` may not join the queue now, or None if it may."""
+    now = time.monotonic()
+    waiting_sessions = {e.session_hash for e in waiting}
+    if session in _running or session in waiting_sessions or now - _admitted.get(session, -1e9) < ADMIT_SECONDS:
+        what = _running[session].name if session in _running else "one"
+        return (f"You already have a long job running or waiting ({what.replace('_', ' ')}): one at a time "
+                "per visitor, so that everyone gets a turn. Press its Stop, or wait for it to finish.")
+    fresh = {s for s, t in _admitted.items() if now - t < ADMIT_SECONDS and s not in _running}
+    if len(waiting_sessions | fresh) >= HEAVY_QUEUE:
+        return (f"The class is busy: {len(_running)} long jobs are running and {HEAVY_QUEUE} are waiting. "
+                "Try again in a minute.")
+    return None
+
+
+def _admit(name: str, n_inputs: int):
+    """The validator Gradio runs before a long job joins the queue (browser and API alike)."""
+    def admit(*args):
+        request = args[-1]
+        session = _session(request)
+        with _lock:
+            message = busy_message(name, session, _waiting(request))
+            if message is None:
+                _admitted[session] = time.monotonic()
+        verdicts = [gr.validate(True, "")] * n_inputs
+        if message is not None:
+            verdicts[0] = gr.validate(False, message)
+        return verdicts
+    params = [inspect.Parameter(f"input_{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD) for i in range(n_inputs)]
+    admit.__signature__ = inspect.Signature(
+        params + [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request)])
+    admit.__annotations__ = {"request": gr.Request}
+    return admit
+
+
+_STEP = re.compile(r"\b(step|frame) (\d+)")
+
+
+def stopped_status(text) -> str:
+    """The status a stopped run leaves: its last status with "stopped at step k" in it."""
+    text = text if isinstance(text, str) else ""
+    m = _STEP.search(text)
+    if m and not text[:m.start()].endswith("at "):
+        return f"{text[:m.start()]}stopped at {text[m.start():]}"
+    if m:                                     # "... collapse at step 40 ..."
+        return f"<p>stopped at {m.group(1)} {m.group(2)}</p>{text}"
+    if ">step</div>" in text:                 # a card titled "step"
+        return text.replace(">step</div>", ">stopped at step</div>", 1)
+    return "stopped at step 0: the run had not started"
+
+
+def _with_stop(fn, name: str, n_outputs: int, status_index: int):
+    """``fn``'s stream on the low-priority threads, ending cleanly when its session presses Stop."""
+    def run(*args):
+        *args, request = args
+        session = _session(request)
+        job = _Run(name)
+        with _lock:
+            admitted = _admitted.pop(session, time.monotonic())
+            stop = _stop_on_start.pop(session, None)
+            _running[session] = job
+        if stop is not None and stop[0] == name and stop[1] >= admitted:
+            job.stop.set()                    # Stop was pressed while this run waited in the queue
+        status = None
+        try:
+            if not job.stop.is_set():
+                for item in heavy(fn)(*args):
+                    if isinstance(item, (tuple, list)) and isinstance(item[status_index], str):
+                        status = item[status_index]
+                    yield item
+                    if job.stop.is_set():
+                        break
+                else:
+                    return
+            update = [gr.skip()] * n_outputs
+            update[status_index] = stopped_status(status)
+            yield tuple(update) if n_outputs > 1 else update[0]
+        finally:
+            with _lock:
+                if _running.get(session) is job:
+                    del _running[session]
+    params = [p.replace(annotation=inspect.Parameter.empty) if p.annotation is gr.Request else p
+              for p in inspect.signature(fn).parameters.values()]
+    run.__signature__ = inspect.Signature(
+        params + [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                                    annotation=gr.Request)])
+    run.__annotations__ = {"request": gr.Request}
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
+def _stopper(name: str):
+    def stop(request: gr.Request):
+        session = _session(request)
+        with _lock:
+            job = _running.get(session)
+            if job is not None and job.name == name:
+                job.stop.set()
+            elif any(e.session_hash == session and e.fn.api_name == name for e in _waiting(request)):
+                _stop_on_start[session] = (name, time.monotonic())
+    return stop
+
+
+def long_job(button: gr.Button, fn, inputs, outputs, api_name: str, stop: gr.Button, status):
+    """``button.click`` for a long streaming job, and its Stop button.
+
+    The job runs in the shared HEAVY queue, its steps on the low-priority threads (``heavy``);
+    one job per session may wait or run and at most HEAVY_QUEUE wait (``busy_message``, checked
+    before the job joins the queue, for browsers and API callers alike). ``stop`` ends the
+    session's run between two steps; the outputs keep the last frame and ``status`` (one of
+    ``outputs``) then says "stopped at step k".
+    """
+    job = button.click(_with_stop(fn, api_name, len(outputs), outputs.index(status)), inputs, outputs,
+                       api_name=api_name, validator=_admit(api_name, len(inputs)), **HEAVY)
+    stop.click(_stopper(api_name), None, None, queue=False, api_name=False, show_progress="hidden")
+    return job
 
 
 # A live run hands the UI a record at least this often (seconds): Stop can only act between two

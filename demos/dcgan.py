@@ -233,6 +233,5 @@ def build() -> None:
     compute_btn.click(compute, [slots, sigma, use_live, run], [means, result], api_name="dcgan_compute", **light)
     interp_btn.click(interpolation, [slots, mode, frames, use_live, run], [strip, gif], api_name="dcgan_interpolate",
                      **light)
-    go = long_job(t_btn, train_stream, [t_mode, t_steps, t_batch, t_seed, run],
-                  [t_loss, t_prob, t_grid, t_alarm, t_status, run], "dcgan_train")
-    t_stop.click(None, None, None, cancels=[go], api_name=False)
+    long_job(t_btn, train_stream, [t_mode, t_steps, t_batch, t_seed, run],
+             [t_loss, t_prob, t_grid, t_alarm, t_status, run], "dcgan_train", stop=t_stop, status=t_status)

@@ -403,6 +403,5 @@ def build() -> None:
                   **light)
     lik_btn.click(likelihood, [source, index, sketch, upload], [lik_plot, lik_img, lik_text],
                   api_name="vae_likelihood", **light)
-    run = long_job(t_btn, train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
-                   [t_curves, t_elbo, t_recon, t_status], "vae_train")
-    t_stop.click(None, None, None, cancels=[run], api_name=False)
+    long_job(t_btn, train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
+             [t_curves, t_elbo, t_recon, t_status], "vae_train", stop=t_stop, status=t_status)
