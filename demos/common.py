@@ -282,7 +282,9 @@ def _save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "
     folder = Path(cache_dir) / processing_utils.hash_bytes(data)
     folder.mkdir(exist_ok=True, parents=True)
     path = (folder / f"{name}.{format}").resolve()
-    if not path.exists():
+    try:
+        os.utime(path)                        # in use again: the cache sweep counts age from here
+    except FileNotFoundError:
         fd, staging = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -291,6 +293,80 @@ def _save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "
 
 
 processing_utils.save_pil_to_cache = _save_pil_to_cache
+
+
+# Disk: every output image, grid, GIF and upload is a file in Gradio's cache, and Gradio's own
+# expiry (Blocks(delete_cache=...)) only knows some of them (not uploads, nor the images written
+# above), nor the GIFs the tabs write first into genmodels-* temporary folders. The sweep below
+# removes whatever was not used for CACHE_SECONDS, every SWEEP_SECONDS, so that disk use stays
+# flat under hours of use. An hour covers a lecture: an image still on screen was fetched long ago.
+CACHE_SECONDS = float(os.environ.get("GENMODELS_CACHE_SECONDS", "3600"))
+SWEEP_SECONDS = float(os.environ.get("GENMODELS_SWEEP_SECONDS", "600"))
+OUR_TEMP_PREFIX = "genmodels-"
+
+
+def gradio_cache_dir() -> Path:
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+
+
+def sweep(age: float = CACHE_SECONDS, keep: set[str] = frozenset(), cache: Path | None = None,
+          temp: Path | None = None) -> tuple[int, int]:
+    """Remove files unused (not modified) for ``age`` seconds from Gradio's cache (except ``keep``,
+    the files components hold from start-up) and our genmodels-* folders; then empty folders.
+    Returns (files removed, bytes freed)."""
+    cache = gradio_cache_dir() if cache is None else Path(cache)
+    temp = Path(tempfile.gettempdir()) if temp is None else Path(temp)
+    cutoff = time.time() - age
+    files = bytes_ = 0
+    roots = [cache] + sorted(temp.glob(OUR_TEMP_PREFIX + "*"))
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for folder, dirs, names in os.walk(root, topdown=False):
+            for name in names:
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                    if st.st_mtime < cutoff and path not in keep:
+                        os.remove(path)
+                        files, bytes_ = files + 1, bytes_ + st.st_size
+                except FileNotFoundError:
+                    pass
+            if folder != str(cache):
+                try:
+                    if os.stat(folder).st_mtime < cutoff:
+                        os.rmdir(folder)          # only succeeds when empty
+                except OSError:
+                    pass
+    with _lock:                               # forget bookkeeping of runs that never started
+        for k in [k for k, t in _admitted.items() if time.monotonic() - t > ADMIT_SECONDS]:
+            del _admitted[k]
+        for k in [k for k, (_, t) in _stop_on_start.items() if time.monotonic() - t > age]:
+            del _stop_on_start[k]
+    return files, bytes_
+
+
+def start_sweeping(blocks: gr.Blocks) -> threading.Thread:
+    """Run ``sweep`` every SWEEP_SECONDS in a daemon thread, keeping what ``blocks`` holds."""
+    def loop():
+        while True:
+            time.sleep(SWEEP_SECONDS)
+            keep = set()
+            for block in list(blocks.blocks.values()):
+                keep |= {str(f) for f in getattr(block, "keep_in_cache", ())}
+            try:
+                sweep(CACHE_SECONDS, keep)
+            except Exception as e:  # noqa: BLE001 - a failed sweep must not end the sweeping
+                print(f"cache sweep failed: {e!r}", file=sys.stderr)
+    thread = threading.Thread(target=loop, name="cache-sweep", daemon=True)
+    thread.start()
+    return thread
+
+
+# Uploads: a 28×28 model needs a picture, not a file; a phone photo (2-6 MB as JPEG) still fits.
+# Gradio refuses a larger upload while it streams in (HTTP 413, the partial file deleted) and the
+# browser checks the size before sending.
+MAX_UPLOAD_MB = float(os.environ.get("GENMODELS_MAX_UPLOAD_MB", "8"))
 
 
 class UploadImage(gr.Image):

@@ -18,7 +18,7 @@ ERRORS_JS = """() => Array.from(document.querySelectorAll('.error'))
 
 
 def _set(page, label, value):
-    field = page.get_by_label(label).first
+    field = page.locator(f"input[aria-label='number input for {label}']:visible").first
     field.fill(str(value))
     field.press("Enter")
 
@@ -107,15 +107,16 @@ def test_stop_at_random_moments_keeps_the_outputs(page, job):
     for i in range(stops):
         before = _text(page, status)
         _press(page, go)
-        # the run is on screen once its status moves away from the last Stop's
+        # the run is on screen once its status names a step and no longer the last Stop
+        # (the text also holds Gradio's "processing | 1.2s" while the run starts)
         page.wait_for_function(
             "([sel, before]) => { const t = document.querySelector(sel).innerText;"
-            " return t !== before && !/stopped at/.test(t) && /\\d/.test(t); }",
-            arg=[status, before], timeout=60_000)
+            " return t !== before && !/stopped at/.test(t) && /\\b(step|frame)\\b/.test(t); }",
+            arg=[status, before], timeout=90_000)
         time.sleep(rng.uniform(0.0, 1.5))
         _press(page, stop)
         page.wait_for_function(f"(sel) => /{STOPPED}/.test(document.querySelector(sel).innerText)",
-                               arg=status, timeout=30_000)
+                               arg=status, timeout=60_000)
         time.sleep(0.4)                                    # the run's completion message lands
         errors = page.evaluate(ERRORS_JS)
         assert errors == [], f"{job}, Stop {i + 1}: 'Error' on {errors}"
