@@ -178,11 +178,13 @@ def _with_stop(fn, name: str, n_outputs: int, status_index: int):
         status = None
         try:
             if not job.stop.is_set():
-                for item in heavy(fn)(*args):
+                steps = heavy(fn)(*args)
+                for item in steps:
                     if isinstance(item, (tuple, list)) and isinstance(item[status_index], str):
                         status = item[status_index]
                     yield item
                     if job.stop.is_set():
+                        steps.close()             # the training generator ends here
                         break
                 else:
                     return

@@ -170,3 +170,22 @@ def test_stopped_status_says_where_the_run_stopped():
     assert "stopped at step 40" in common.stopped_status("⚠ Mode collapse at step 40: all H")
     assert ">stopped at step</div>" in common.stopped_status('<div class="gm-card-title">step</div>')
     assert common.stopped_status(None).startswith("stopped at step 0")
+
+
+@pytest.mark.slow
+def test_a_second_long_job_in_the_browser_gets_a_message_and_no_error_badge(page):
+    from test_browser_stop import ERRORS_JS, _press
+
+    page.get_by_role("tab", name="DDPM").click()
+    page.locator("#dd-sampler").get_by_text("DDPM", exact=True).click()      # 1000 steps: a long run
+    _press(page, "#dd-generate")
+    page.wait_for_function("() => /\\bstep \\d+/.test(document.querySelector('#dd-caption').innerText)",
+                           timeout=90_000)
+    page.get_by_role("tab", name="Coin-flip GAN").click()
+    _press(page, "#coin-train")
+    page.wait_for_selector("text=/one at a time per visitor/", timeout=30_000)
+    assert page.evaluate(ERRORS_JS) == []
+    page.get_by_role("tab", name="DDPM").click()
+    _press(page, "#dd-stop")
+    page.wait_for_function("() => /stopped at step/.test(document.querySelector('#dd-caption').innerText)",
+                           timeout=60_000)
