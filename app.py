@@ -14,7 +14,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from demos import coin_gan, cyclegan, dcgan, ddpm, vae  # noqa: E402
-from demos.common import CSS, MAX_UPLOAD_MB, start_sweeping  # noqa: E402
+from demos.common import CSS, MAX_UPLOAD_MB, limit_long_jobs, start_sweeping  # noqa: E402
 
 HEADER = """
 # genmodels
@@ -59,7 +59,9 @@ def launch(**kwargs):
     gc.collect()
     gc.freeze()
     start_sweeping(demo)
-    return demo.queue(default_concurrency_limit=2).launch(css=CSS, **kwargs)
+    demo.queue(default_concurrency_limit=2)
+    limit_long_jobs(demo)             # one long job per session, a bounded queue (demos/common.py)
+    return demo.launch(css=CSS, **kwargs)
 
 
 if __name__ == "__main__":

@@ -94,57 +94,80 @@ class _Run:
 
 _lock = threading.Lock()
 _running: dict[str, _Run] = {}             # session -> its running long job
-_admitted: dict[str, float] = {}           # session -> when its long job was let into the queue
+_admitted: dict[str, float] = {}           # session -> its long job, on its way into Gradio's queue
 _stop_on_start: dict[str, tuple[str, float]] = {}   # session -> (job, when Stop was pressed while it waited)
-ADMIT_SECONDS = 10.0                       # an admitted job reaches Gradio's queue well within this
 
 
 def _session(request: gr.Request | None) -> str:
     return getattr(request, "session_hash", None) or "no-session"
 
 
-def _waiting(request: gr.Request | None) -> list:
+_queue = None                              # the app's Gradio queue, set by limit_long_jobs
+
+
+def _waiting() -> list:
     """Gradio's queued (not yet started) long-job events, oldest first."""
     try:
-        queue = request.request.app.get_blocks()._queue
-        return list(queue.event_queue_per_concurrency_id["heavy"].queue)
+        return list(_queue.event_queue_per_concurrency_id[HEAVY["concurrency_id"]].queue)
     except (AttributeError, KeyError):
         return []
 
 
-def busy_message(name: str, session: str, waiting: list) -> str | None:
-    """Why a new long job from ``session`` may not join the queue now, or None if it may."""
-    now = time.monotonic()
+def _active() -> list:
+    """Gradio's long-job events being processed (also before our handler has started)."""
+    jobs = list(getattr(_queue, "active_jobs", None) or [])
+    return [e for job in jobs if job for e in job if e.concurrency_id == HEAVY["concurrency_id"]]
+
+
+def busy_message(name: str, session: str, waiting: list, active: list = ()) -> str | None:
+    """Why a new long job from ``session`` may not join the queue now, or None if it may.
+
+    ``waiting`` / ``active``: Gradio's queued / running long-job events (each has a session_hash)."""
     waiting_sessions = {e.session_hash for e in waiting}
-    if session in _running or session in waiting_sessions or now - _admitted.get(session, -1e9) < ADMIT_SECONDS:
+    if session in _running or session in _admitted or session in waiting_sessions \
+            or any(e.session_hash == session for e in active):
         what = _running[session].name if session in _running else "one"
         return (f"You already have a long job running or waiting ({what.replace('_', ' ')}): one at a time "
                 "per visitor, so that everyone gets a turn. Press its Stop, or wait for it to finish.")
-    fresh = {s for s, t in _admitted.items() if now - t < ADMIT_SECONDS and s not in _running}
-    if len(waiting_sessions | fresh) >= HEAVY_QUEUE:
-        return (f"The class is busy: {len(_running)} long jobs are running and {HEAVY_QUEUE} are waiting. "
+    if len(waiting_sessions | set(_admitted)) >= HEAVY_QUEUE:
+        return (f"The class is busy: {len(active)} long jobs are running and {HEAVY_QUEUE} are waiting. "
                 "Try again in a minute.")
     return None
 
 
-def _admit(name: str, n_inputs: int):
-    """The validator Gradio runs before a long job joins the queue (browser and API alike)."""
-    def admit(*args):
-        request = args[-1]
-        session = _session(request)
-        with _lock:
-            message = busy_message(name, session, _waiting(request))
-            if message is None:
-                _admitted[session] = time.monotonic()
-        verdicts = [gr.validate(True, "")] * n_inputs
-        if message is not None:
-            verdicts[0] = gr.validate(False, message)
-        return verdicts
-    params = [inspect.Parameter(f"input_{i}", inspect.Parameter.POSITIONAL_OR_KEYWORD) for i in range(n_inputs)]
-    admit.__signature__ = inspect.Signature(
-        params + [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=gr.Request)])
-    admit.__annotations__ = {"request": gr.Request}
-    return admit
+def limit_long_jobs(blocks: gr.Blocks) -> None:
+    """Check ``busy_message`` before a long job joins ``blocks``' queue (call after ``blocks.queue()``).
+
+    It runs in Gradio's own ``queue.push``, for browsers and API callers alike, before anything
+    is queued or preprocessed; a refusal is answered like a failed Gradio validator: HTTP 422,
+    shown in the browser under the job's first control (the outputs keep what they show), raised
+    by gradio_client as a ValidationError with the message.
+    """
+    global _queue
+    _queue = queue = blocks._queue
+    push = queue.push
+
+    async def admit_then_push(body, request, username):
+        fn = blocks.fns.get(body.fn_index) if body.fn_index is not None else None
+        if fn is not None and fn.concurrency_id == HEAVY["concurrency_id"]:
+            session = body.session_hash or "no-session"
+            with _lock:                       # no await in here: one push at a time gets past it
+                message = busy_message(fn.api_name or "", session, _waiting(), _active())
+                if message is None:
+                    _admitted[session] = time.monotonic()     # until the event is in the queue
+            if message is not None:
+                verdicts = [{"__type__": "validate", "is_valid": False, "message": message,
+                             "parameter_name": "job"}]
+                verdicts += [{"is_valid": True, "message": ""}] * (len(fn.inputs) - 1)
+                return False, verdicts, "validator_error"
+            try:
+                return await push(body=body, request=request, username=username)
+            finally:
+                with _lock:
+                    _admitted.pop(session, None)
+        return await push(body=body, request=request, username=username)
+
+    queue.push = admit_then_push
 
 
 _STEP = re.compile(r"\b(step|frame) (\d+)")
@@ -170,10 +193,9 @@ def _with_stop(fn, name: str, n_outputs: int, status_index: int):
         session = _session(request)
         job = _Run(name)
         with _lock:
-            admitted = _admitted.pop(session, time.monotonic())
             stop = _stop_on_start.pop(session, None)
             _running[session] = job
-        if stop is not None and stop[0] == name and stop[1] >= admitted:
+        if stop is not None and stop[0] == name:
             job.stop.set()                    # Stop was pressed while this run waited in the queue
         status = None
         try:
@@ -212,7 +234,7 @@ def _stopper(name: str):
             job = _running.get(session)
             if job is not None and job.name == name:
                 job.stop.set()
-            elif any(e.session_hash == session and e.fn.api_name == name for e in _waiting(request)):
+            elif any(e.session_hash == session and e.fn.api_name == name for e in _waiting()):
                 _stop_on_start[session] = (name, time.monotonic())
     return stop
 
@@ -222,12 +244,12 @@ def long_job(button: gr.Button, fn, inputs, outputs, api_name: str, stop: gr.But
 
     The job runs in the shared HEAVY queue, its steps on the low-priority threads (``heavy``);
     one job per session may wait or run and at most HEAVY_QUEUE wait (``busy_message``, checked
-    before the job joins the queue, for browsers and API callers alike). ``stop`` ends the
+    by ``limit_long_jobs`` before the job joins the queue, for browsers and API callers alike). ``stop`` ends the
     session's run between two steps; the outputs keep the last frame and ``status`` (one of
     ``outputs``) then says "stopped at step k".
     """
     job = button.click(_with_stop(fn, api_name, len(outputs), outputs.index(status)), inputs, outputs,
-                       api_name=api_name, validator=_admit(api_name, len(inputs)), **HEAVY)
+                       api_name=api_name, **HEAVY)
     stop.click(_stopper(api_name), None, None, queue=False, api_name=False, show_progress="hidden")
     return job
 
@@ -340,9 +362,7 @@ def sweep(age: float = CACHE_SECONDS, keep: set[str] = frozenset(), cache: Path 
                         os.rmdir(folder)          # only succeeds when empty
                 except OSError:
                     pass
-    with _lock:                               # forget bookkeeping of runs that never started
-        for k in [k for k, t in _admitted.items() if time.monotonic() - t > ADMIT_SECONDS]:
-            del _admitted[k]
+    with _lock:                               # forget Stops of queued runs that never started
         for k in [k for k, (_, t) in _stop_on_start.items() if time.monotonic() - t > age]:
             del _stop_on_start[k]
     return files, bytes_
