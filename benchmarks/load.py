@@ -96,7 +96,9 @@ def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, se
             t0 = time.perf_counter()
             try:
                 if kind == "heavy":
-                    list(c.submit(*args(r), api_name=name))
+                    # result(), not list(job): gradio_client's iterator waits for a FINISHED status
+                    # that never comes when the app refuses the job at the door (class busy).
+                    c.submit(*args(r), api_name=name).result(timeout=600)
                 else:
                     c.predict(*args(r), api_name=name)
                 ok = True
@@ -240,7 +242,7 @@ def start_app(env_extra: dict | None = None) -> tuple[str, subprocess.Popen, Pat
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
-    for _ in range(600):
+    for _ in range(1800):
         try:
             urllib.request.urlopen(url, timeout=1)
             return url, proc, temp
@@ -249,7 +251,7 @@ def start_app(env_extra: dict | None = None) -> tuple[str, subprocess.Popen, Pat
                 raise RuntimeError("the app exited during start-up; run `python app.py` to see why") from None
             time.sleep(0.1)
     proc.kill()
-    raise RuntimeError("the app did not answer within 60 s")
+    raise RuntimeError("the app did not answer within 3 minutes")
 
 
 def main() -> None:
@@ -282,7 +284,7 @@ def main() -> None:
                 threading.Thread(target=sample, daemon=True).start()
             r = run_load(url, a.users, a.seconds)
             stop_sampling.set()
-            print(f"{a.users} users connected in {r['connect_seconds']:.1f} s")
+            print(f"{a.users} users connected in {r['connect_seconds']:.1f} s", flush=True)
             print(f"{a.users} users for {a.seconds:.0f} s: {r['calls']} calls served ({r['light_calls']} light, "
                   f"{r['heavy_calls']} heavy), {len(r['errors'])} errors")
             print(f"light calls while heavy ones run: p50 {r['light_p50'] * 1000:.0f} ms, "
