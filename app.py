@@ -14,12 +14,13 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from demos import coin_gan, cyclegan, dcgan, ddpm, vae  # noqa: E402
-from demos.common import CSS  # noqa: E402
+from demos.common import CSS, MAX_UPLOAD_MB, limit_long_jobs, start_sweeping  # noqa: E402
 
 HEADER = """
 # genmodels
 Train, poke and watch small generative models, live on a CPU. Each tab follows the lecture decks' notation:
-$p(x)$ for the data, $G(z)$ and $D(x)$ for a GAN's players, $G: X \\to Y$ and $F: Y \\to X$ for CycleGAN's.
+$p_{\\text{data}}(x)$ for the data's distribution and $p_{\\text{model}}(x)$ for the one a model learns, $G(z)$ and $D(x)$ for a
+GAN's players, $G: X \\to Y$ and $F: Y \\to X$ for CycleGAN's.
 """
 
 
@@ -50,12 +51,17 @@ def launch(**kwargs):
     # Pass every error's message to the browser and API callers: a wrong type sent through the
     # API then reads "Expected a float, but the value passed ... was []" instead of a bare "Error".
     kwargs.setdefault("show_error", True)
+    # Uploads over GENMODELS_MAX_UPLOAD_MB (default 8) are refused before they are stored.
+    kwargs.setdefault("max_file_size", f"{int(MAX_UPLOAD_MB * 1024)}kb")
     # Everything built at start-up (the Blocks, loaded models) lives as long as the app: keep it
     # out of the garbage collector's full scans, which otherwise pause every request for up to
     # a quarter of a second once many sessions hold state.
     gc.collect()
     gc.freeze()
-    return demo.queue(default_concurrency_limit=2).launch(css=CSS, **kwargs)
+    start_sweeping(demo)
+    demo.queue(default_concurrency_limit=2)
+    limit_long_jobs(demo)             # one long job per session, a bounded queue (demos/common.py)
+    return demo.launch(css=CSS, **kwargs)
 
 
 if __name__ == "__main__":

@@ -1,12 +1,21 @@
 """Load: simulated users mixing every tab against a running app, through gradio_client.
 
     python benchmarks/load.py [--users 16] [--seconds 60] [--url http://127.0.0.1:7860/] [--no-stop]
+                              [--idle 0] [--cache-seconds S --sweep-seconds S]
 
 Without --url it starts the app as its own process (`python app.py`) on a free local port, as a
 server runs it. Each user has its own client (its own session) and loops over a random mix of
 light calls (a slider decode, a forward noising, a translation, a pick, ...) and heavy ones (short
 training runs, DDIM sampling). Reports calls served, errors, and p50 / p95 latency of the light
 calls, which run while heavy ones do.
+
+A long job refused because the class is busy (the bounded queue, demos/common.py) is counted
+apart from errors: it is the answer the app is meant to give then.
+
+When it starts the app itself, the app gets its own temporary folder, and the script reports disk
+(files and bytes in the app's Gradio cache and genmodels-* folders) and memory (the app's resident
+set) before the load, after it, and after ``--idle`` seconds without users; ``--cache-seconds`` /
+``--sweep-seconds`` shorten the cache expiry (an hour, swept every 10 minutes) to see it act.
 
 Then, for every long job, how long Stop takes to free its worker: two long jobs hold both heavy
 workers, a short probe waits in the queue, one job is cancelled (what the Stop button sends) and
@@ -55,6 +64,11 @@ def _client(url: str):
     return Client(url, verbose=False, ssl_verify=not url.startswith("http://"))
 
 
+def _refused(e: Exception) -> bool:
+    """A long job the app turned away on purpose: the class is busy, or this user has one already."""
+    return "class is busy" in str(e) or "one at a time" in str(e)
+
+
 def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, seed: int = 0) -> dict:
     """All users connect first (each its own session); then for ``seconds`` each loops over calls.
 
@@ -63,6 +77,7 @@ def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, se
     """
     results: list[tuple[str, str, float, bool]] = []      # (kind, endpoint, seconds, ok)
     errors: list[str] = []
+    refused: list[str] = []
     lock = threading.Lock()
     deadline = [0.0]
     connected = threading.Barrier(users + 1, action=lambda: deadline.__setitem__(0, time.time() + seconds))
@@ -81,14 +96,19 @@ def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, se
             t0 = time.perf_counter()
             try:
                 if kind == "heavy":
-                    list(c.submit(*args(r), api_name=name))
+                    # result(), not list(job): gradio_client's iterator waits for a FINISHED status
+                    # that never comes when the app refuses the job at the door (class busy).
+                    c.submit(*args(r), api_name=name).result(timeout=600)
                 else:
                     c.predict(*args(r), api_name=name)
                 ok = True
             except Exception as e:  # noqa: BLE001 - counted and reported
-                ok = False
                 with lock:
-                    errors.append(f"{name}: {str(e)[:200]}")
+                    (refused if kind == "heavy" and _refused(e) else errors).append(f"{name}: {str(e)[:200]}")
+                if kind == "heavy" and _refused(e):
+                    time.sleep(1.0)                       # "try again in a minute": a short pause here
+                    continue
+                ok = False
             with lock:
                 results.append((kind, name, time.perf_counter() - t0, ok))
 
@@ -104,7 +124,7 @@ def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, se
     per_endpoint = {name: _quantiles(sorted(s for _, n, s, ok in results if n == name and ok))
                     for name in sorted({n for _, n, *_ in results})}
     return {"calls": len(results), "light_calls": len(light), "heavy_calls": sum(k == "heavy" for k, *_ in results),
-            "errors": errors, "connect_seconds": t_connect,
+            "errors": errors, "refused": refused, "connect_seconds": t_connect,
             **{f"light_{k}": v for k, v in _quantiles(light).items()}, "per_endpoint": per_endpoint}
 
 
@@ -141,6 +161,19 @@ def _wait(pred, timeout: float, poll: float = 0.005) -> bool:
     return False
 
 
+def _submit(client, args, api_name: str, timeout: float = 30.0):
+    """``client.submit``, again while the app says this session's previous long job is still
+    ending (one long job per session)."""
+    end = time.perf_counter() + timeout
+    while True:
+        job = client.submit(*args, api_name=api_name)
+        _wait(lambda: job.done() or len(job.outputs()) > 0, 60)
+        if not (job.done() and job.exception() is not None and _refused(job.exception())) \
+                or time.perf_counter() > end:
+            return job
+        time.sleep(0.1)
+
+
 def measure_stop(url: str, runs: int = 3, jobs=tuple(LONG)) -> dict[str, list[float]]:
     """Seconds from Stop (a cancel) to the queued probe getting the freed worker, per long job."""
     out: dict[str, list[float]] = {}
@@ -149,12 +182,12 @@ def measure_stop(url: str, runs: int = 3, jobs=tuple(LONG)) -> dict[str, list[fl
         name, args = LONG[label]
         out[label] = []
         for _ in range(runs):
-            blocker = blocker_client.submit(*BLOCKER[1], api_name=BLOCKER[0])
-            job = job_client.submit(*args, api_name=name)
+            blocker = _submit(blocker_client, BLOCKER[1], BLOCKER[0])
+            job = _submit(job_client, args, name)
             if not (_wait(lambda: len(blocker.outputs()) > 0, 60) and _wait(lambda: len(job.outputs()) > 0, 60)):
                 raise RuntimeError(f"{label}: the long jobs did not start")
             time.sleep(1.0)                                    # mid-run
-            probe = probe_client.submit(*PROBE[1], api_name=PROBE[0])
+            probe = probe_client.submit(*PROBE[1], api_name=PROBE[0])      # it waits: no retry here
             time.sleep(0.5)
             if _started(probe):
                 raise RuntimeError("the probe started while both heavy workers were busy")
@@ -169,25 +202,56 @@ def measure_stop(url: str, runs: int = 3, jobs=tuple(LONG)) -> dict[str, list[fl
     return out
 
 
-def start_app() -> tuple[str, subprocess.Popen]:
-    """`python app.py` on a free local port, as its own process; returns (url, process)."""
+def disk_and_memory(temp: Path | None, pid: int | None) -> dict:
+    """Files and bytes under the app's temporary folder (Gradio's cache and ours); its resident memory."""
+    out = {"files": 0, "bytes": 0, "rss_mb": float("nan")}
+    if temp is not None:
+        for folder, _, names in os.walk(temp):
+            for n in names:
+                try:
+                    out["bytes"] += os.stat(os.path.join(folder, n)).st_size
+                    out["files"] += 1
+                except FileNotFoundError:
+                    pass
+    if pid is not None:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out["rss_mb"] = int(line.split()[1]) / 1024
+        except OSError:
+            pass
+    return out
+
+
+def _fmt(m: dict) -> str:
+    return f"{m['files']} files, {m['bytes'] / 2**20:.1f} MB on disk; app resident memory {m['rss_mb']:.0f} MB"
+
+
+def start_app(env_extra: dict | None = None) -> tuple[str, subprocess.Popen, Path]:
+    """`python app.py` on a free local port, as its own process, with its own temporary folder
+    (Gradio's cache and our GIFs land there, so disk use is the app's alone); returns
+    (url, process, that folder)."""
+    import tempfile
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"}
+    temp = Path(tempfile.mkdtemp(prefix="genmodels-load-"))
+    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
+           "TMPDIR": str(temp), "GRADIO_TEMP_DIR": str(temp / "gradio"), **(env_extra or {})}
     proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
-    for _ in range(600):
+    for _ in range(1800):
         try:
             urllib.request.urlopen(url, timeout=1)
-            return url, proc
+            return url, proc, temp
         except OSError:
             if proc.poll() is not None:
                 raise RuntimeError("the app exited during start-up; run `python app.py` to see why") from None
             time.sleep(0.1)
     proc.kill()
-    raise RuntimeError("the app did not answer within 60 s")
+    raise RuntimeError("the app did not answer within 3 minutes")
 
 
 def main() -> None:
@@ -197,12 +261,30 @@ def main() -> None:
     ap.add_argument("--url", default=None)
     ap.add_argument("--no-stop", action="store_true", help="skip the Stop measurement")
     ap.add_argument("--stop-runs", type=int, default=3)
+    ap.add_argument("--idle", type=float, default=0, help="seconds without users before the last disk/memory report")
+    ap.add_argument("--cache-seconds", type=float, default=None, help="GENMODELS_CACHE_SECONDS for the app")
+    ap.add_argument("--sweep-seconds", type=float, default=None, help="GENMODELS_SWEEP_SECONDS for the app")
     a = ap.parse_args()
-    url, proc = (a.url, None) if a.url else start_app()
+    extra = {k: str(v) for k, v in (("GENMODELS_CACHE_SECONDS", a.cache_seconds),
+                                    ("GENMODELS_SWEEP_SECONDS", a.sweep_seconds)) if v is not None}
+    url, proc, temp = (a.url, None, None) if a.url else start_app(extra)
+    pid = proc.pid if proc is not None else None
     try:
+        if temp is not None:
+            print("before the load:", _fmt(disk_and_memory(temp, pid)), flush=True)
         if a.users > 0 and a.seconds > 0:
+            stop_sampling = threading.Event()
+
+            def sample() -> None:                         # disk and memory every minute of the load
+                t0 = time.time()
+                while not stop_sampling.wait(60):
+                    print(f"  {time.time() - t0:4.0f} s into the load:", _fmt(disk_and_memory(temp, pid)), flush=True)
+
+            if temp is not None:
+                threading.Thread(target=sample, daemon=True).start()
             r = run_load(url, a.users, a.seconds)
-            print(f"{a.users} users connected in {r['connect_seconds']:.1f} s")
+            stop_sampling.set()
+            print(f"{a.users} users connected in {r['connect_seconds']:.1f} s", flush=True)
             print(f"{a.users} users for {a.seconds:.0f} s: {r['calls']} calls served ({r['light_calls']} light, "
                   f"{r['heavy_calls']} heavy), {len(r['errors'])} errors")
             print(f"light calls while heavy ones run: p50 {r['light_p50'] * 1000:.0f} ms, "
@@ -212,6 +294,14 @@ def main() -> None:
                       f"max {v['max'] * 1000:6.0f} ms")
             for e in r["errors"][:10]:
                 print("  error:", e)
+            print(f"long jobs refused (class busy / one per user): {len(r['refused'])}")
+            if temp is not None:
+                print("after the load:", _fmt(disk_and_memory(temp, pid)))
+        if a.idle > 0:
+            print(f"idle for {a.idle:.0f} s ...", flush=True)
+            time.sleep(a.idle)
+            if temp is not None:
+                print(f"after {a.idle:.0f} s idle:", _fmt(disk_and_memory(temp, pid)))
         if not a.no_stop:
             print("Stop → the freed worker picks up the next queued job (median, max of "
                   f"{a.stop_runs} runs):")
@@ -221,6 +311,10 @@ def main() -> None:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=30)
+        if temp is not None:
+            import shutil
+
+            shutil.rmtree(temp, ignore_errors=True)
 
 
 if __name__ == "__main__":

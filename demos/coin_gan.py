@@ -291,6 +291,5 @@ def build() -> None:
 
     outputs = [card_html, status, bars, raw, losses, p_curve, gz, dx, strip]
     inputs = [p, real_flips, steps, lr_d, lr_g, batch, seed, fixed, batch_feature, g_loss]
-    run = long_job(train_btn, train_stream, inputs, outputs, "coin_train")
-    stop_btn.click(None, None, None, cancels=[run], api_name=False)
+    run = long_job(train_btn, train_stream, inputs, outputs, "coin_train", stop=stop_btn, status=status)
     reset_btn.click(reset, [p, seed, batch_feature, g_loss], outputs, cancels=[run], api_name="coin_reset")

@@ -3,11 +3,14 @@ next to quick ones when many people use the app at once."""
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import os
+import re
 import sys
 import tempfile
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -39,6 +42,10 @@ def number(name: str, value, lo: float, hi: float, integer: bool = False):
 # jobs than the machine has cores.
 HEAVY_WORKERS = int(os.environ.get("GENMODELS_HEAVY_WORKERS", "2"))
 HEAVY = {"concurrency_id": "heavy", "concurrency_limit": HEAVY_WORKERS}
+# At most this many long jobs wait behind the running ones (one per session, see `long_job`); a
+# further one is refused with "the class is busy". With 2 workers and the tabs' default runs
+# (10-60 s each), the last of 8 waiting starts within about 4 minutes.
+HEAVY_QUEUE = int(os.environ.get("GENMODELS_HEAVY_QUEUE", "8"))
 # Long jobs also run at a lower CPU priority (Linux nice value): quick calls (a slider, a
 # translation) preempt them instead of waiting for a core; an idle machine still gives them all.
 HEAVY_NICE = int(os.environ.get("GENMODELS_HEAVY_NICE", "10"))
@@ -65,14 +72,186 @@ def heavy(stream):
     def run(*args, **kwargs):
         steps = stream(*args, **kwargs)
         done = object()
-        while (item := _heavy_threads.submit(next, steps, done).result()) is not done:
-            yield item
+        try:
+            while (item := _heavy_threads.submit(next, steps, done).result()) is not done:
+                yield item
+        finally:
+            steps.close()
     return run
 
 
-def long_job(button: gr.Button, fn, inputs, outputs, api_name: str):
-    """``button.click`` for a long streaming job: the shared HEAVY queue, steps run by ``heavy``."""
-    return button.click(heavy(fn), inputs, outputs, api_name=api_name, **HEAVY)
+# Who runs what. A session (one browser tab, or one API client) has at most one long job waiting
+# or running. Stop does not use Gradio's cancel: Gradio 6's front end, when a streaming event is
+# cancelled, receives an empty completion message and fails on it (handle_data(outputs,
+# undefined)); depending on which of two messages lands first, that marks every output of the
+# run with a red "Error" badge and wipes it. Instead Stop sets the run's flag, the run ends
+# between two steps like a finished one, and its last update says "stopped at step k".
+class _Run:
+    def __init__(self, name: str):
+        self.name = name
+        self.stop = threading.Event()
+
+
+_lock = threading.Lock()
+_running: dict[str, _Run] = {}             # session -> its running long job
+_admitted: dict[str, float] = {}           # session -> its long job, on its way into Gradio's queue
+_stop_on_start: dict[str, tuple[str, float]] = {}   # session -> (job, when Stop was pressed while it waited)
+
+
+def _session(request: gr.Request | None) -> str:
+    return getattr(request, "session_hash", None) or "no-session"
+
+
+_queue = None                              # the app's Gradio queue, set by limit_long_jobs
+
+
+def _waiting() -> list:
+    """Gradio's queued (not yet started) long-job events, oldest first."""
+    try:
+        return list(_queue.event_queue_per_concurrency_id[HEAVY["concurrency_id"]].queue)
+    except (AttributeError, KeyError):
+        return []
+
+
+def _active() -> list:
+    """Gradio's long-job events being processed (also before our handler has started)."""
+    jobs = list(getattr(_queue, "active_jobs", None) or [])
+    return [e for job in jobs if job for e in job if e.concurrency_id == HEAVY["concurrency_id"]]
+
+
+def busy_message(name: str, session: str, waiting: list, active: list = ()) -> str | None:
+    """Why a new long job from ``session`` may not join the queue now, or None if it may.
+
+    ``waiting`` / ``active``: Gradio's queued / running long-job events (each has a session_hash)."""
+    waiting_sessions = {e.session_hash for e in waiting}
+    if session in _running or session in _admitted or session in waiting_sessions \
+            or any(e.session_hash == session for e in active):
+        what = _running[session].name if session in _running else "one"
+        return (f"You already have a long job running or waiting ({what.replace('_', ' ')}): one at a time "
+                "per visitor, so that everyone gets a turn. Press its Stop, or wait for it to finish.")
+    if len(waiting_sessions | set(_admitted)) >= HEAVY_QUEUE:
+        return (f"The class is busy: {len(active)} long jobs are running and {HEAVY_QUEUE} are waiting. "
+                "Try again in a minute.")
+    return None
+
+
+def limit_long_jobs(blocks: gr.Blocks) -> None:
+    """Check ``busy_message`` before a long job joins ``blocks``' queue (call after ``blocks.queue()``).
+
+    It runs in Gradio's own ``queue.push``, for browsers and API callers alike, before anything
+    is queued or preprocessed; a refusal is answered like a failed Gradio validator: HTTP 422,
+    shown in the browser under the job's first control (the outputs keep what they show), raised
+    by gradio_client as a ValidationError with the message.
+    """
+    global _queue
+    _queue = queue = blocks._queue
+    push = queue.push
+
+    async def admit_then_push(body, request, username):
+        fn = blocks.fns.get(body.fn_index) if body.fn_index is not None else None
+        if fn is not None and fn.concurrency_id == HEAVY["concurrency_id"]:
+            session = body.session_hash or "no-session"
+            with _lock:                       # no await in here: one push at a time gets past it
+                message = busy_message(fn.api_name or "", session, _waiting(), _active())
+                if message is None:
+                    _admitted[session] = time.monotonic()     # until the event is in the queue
+            if message is not None:
+                verdicts = [{"__type__": "validate", "is_valid": False, "message": message,
+                             "parameter_name": "job"}]
+                verdicts += [{"is_valid": True, "message": ""}] * (len(fn.inputs) - 1)
+                return False, verdicts, "validator_error"
+            try:
+                return await push(body=body, request=request, username=username)
+            finally:
+                with _lock:
+                    _admitted.pop(session, None)
+        return await push(body=body, request=request, username=username)
+
+    queue.push = admit_then_push
+
+
+_STEP = re.compile(r"\b(step|frame) (\d+)")
+
+
+def stopped_status(text) -> str:
+    """The status a stopped run leaves: its last status with "stopped at step k" in it."""
+    text = text if isinstance(text, str) else ""
+    m = _STEP.search(text)
+    if m and not text[:m.start()].endswith("at "):
+        return f"{text[:m.start()]}stopped at {text[m.start():]}"
+    if m:                                     # "... collapse at step 40 ..."
+        return f"<p>stopped at {m.group(1)} {m.group(2)}</p>{text}"
+    if ">step</div>" in text:                 # a card titled "step"
+        return text.replace(">step</div>", ">stopped at step</div>", 1)
+    return "stopped at step 0: the run had not started"
+
+
+def _with_stop(fn, name: str, n_outputs: int, status_index: int):
+    """``fn``'s stream on the low-priority threads, ending cleanly when its session presses Stop."""
+    def run(*args):
+        *args, request = args
+        session = _session(request)
+        job = _Run(name)
+        with _lock:
+            stop = _stop_on_start.pop(session, None)
+            _running[session] = job
+        if stop is not None and stop[0] == name:
+            job.stop.set()                    # Stop was pressed while this run waited in the queue
+        status = None
+        try:
+            if not job.stop.is_set():
+                steps = heavy(fn)(*args)
+                for item in steps:
+                    if isinstance(item, (tuple, list)) and isinstance(item[status_index], str):
+                        status = item[status_index]
+                    yield item
+                    if job.stop.is_set():
+                        steps.close()             # the training generator ends here
+                        break
+                else:
+                    return
+            update = [gr.skip()] * n_outputs
+            update[status_index] = stopped_status(status)
+            yield tuple(update) if n_outputs > 1 else update[0]
+        finally:
+            with _lock:
+                if _running.get(session) is job:
+                    del _running[session]
+    params = [p.replace(annotation=inspect.Parameter.empty) if p.annotation is gr.Request else p
+              for p in inspect.signature(fn).parameters.values()]
+    run.__signature__ = inspect.Signature(
+        params + [inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                                    annotation=gr.Request)])
+    run.__annotations__ = {"request": gr.Request}
+    run.__name__, run.__doc__ = fn.__name__, fn.__doc__
+    return run
+
+
+def _stopper(name: str):
+    def stop(request: gr.Request):
+        session = _session(request)
+        with _lock:
+            job = _running.get(session)
+            if job is not None and job.name == name:
+                job.stop.set()
+            elif any(e.session_hash == session and e.fn.api_name == name for e in _waiting()):
+                _stop_on_start[session] = (name, time.monotonic())
+    return stop
+
+
+def long_job(button: gr.Button, fn, inputs, outputs, api_name: str, stop: gr.Button, status):
+    """``button.click`` for a long streaming job, and its Stop button.
+
+    The job runs in the shared HEAVY queue, its steps on the low-priority threads (``heavy``);
+    one job per session may wait or run and at most HEAVY_QUEUE wait (``busy_message``, checked
+    by ``limit_long_jobs`` before the job joins the queue, for browsers and API callers alike). ``stop`` ends the
+    session's run between two steps; the outputs keep the last frame and ``status`` (one of
+    ``outputs``) then says "stopped at step k".
+    """
+    job = button.click(_with_stop(fn, api_name, len(outputs), outputs.index(status)), inputs, outputs,
+                       api_name=api_name, **HEAVY)
+    stop.click(_stopper(api_name), None, None, queue=False, api_name=False, show_progress="hidden")
+    return job
 
 
 # A live run hands the UI a record at least this often (seconds): Stop can only act between two
@@ -127,7 +306,9 @@ def _save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "
     folder = Path(cache_dir) / processing_utils.hash_bytes(data)
     folder.mkdir(exist_ok=True, parents=True)
     path = (folder / f"{name}.{format}").resolve()
-    if not path.exists():
+    try:
+        os.utime(path)                        # in use again: the cache sweep counts age from here
+    except FileNotFoundError:
         fd, staging = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
         with os.fdopen(fd, "wb") as f:
             f.write(data)
@@ -136,6 +317,78 @@ def _save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "
 
 
 processing_utils.save_pil_to_cache = _save_pil_to_cache
+
+
+# Disk: every output image, grid, GIF and upload is a file in Gradio's cache, and Gradio's own
+# expiry (Blocks(delete_cache=...)) only knows some of them (not uploads, nor the images written
+# above), nor the GIFs the tabs write first into genmodels-* temporary folders. The sweep below
+# removes whatever was not used for CACHE_SECONDS, every SWEEP_SECONDS, so that disk use stays
+# flat under hours of use. An hour covers a lecture: an image still on screen was fetched long ago.
+CACHE_SECONDS = float(os.environ.get("GENMODELS_CACHE_SECONDS", "3600"))
+SWEEP_SECONDS = float(os.environ.get("GENMODELS_SWEEP_SECONDS", "600"))
+OUR_TEMP_PREFIX = "genmodels-"
+
+
+def gradio_cache_dir() -> Path:
+    return Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tempfile.gettempdir()) / "gradio")
+
+
+def sweep(age: float = CACHE_SECONDS, keep: set[str] = frozenset(), cache: Path | None = None,
+          temp: Path | None = None) -> tuple[int, int]:
+    """Remove files unused (not modified) for ``age`` seconds from Gradio's cache (except ``keep``,
+    the files components hold from start-up) and our genmodels-* folders; then empty folders.
+    Returns (files removed, bytes freed)."""
+    cache = gradio_cache_dir() if cache is None else Path(cache)
+    temp = Path(tempfile.gettempdir()) if temp is None else Path(temp)
+    cutoff = time.time() - age
+    files = bytes_ = 0
+    roots = [cache] + sorted(temp.glob(OUR_TEMP_PREFIX + "*"))
+    for root in roots:
+        if not root.is_dir():
+            continue
+        for folder, dirs, names in os.walk(root, topdown=False):
+            for name in names:
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                    if st.st_mtime < cutoff and path not in keep:
+                        os.remove(path)
+                        files, bytes_ = files + 1, bytes_ + st.st_size
+                except FileNotFoundError:
+                    pass
+            if folder != str(cache):
+                try:
+                    if os.stat(folder).st_mtime < cutoff:
+                        os.rmdir(folder)          # only succeeds when empty
+                except OSError:
+                    pass
+    with _lock:                               # forget Stops of queued runs that never started
+        for k in [k for k, (_, t) in _stop_on_start.items() if time.monotonic() - t > age]:
+            del _stop_on_start[k]
+    return files, bytes_
+
+
+def start_sweeping(blocks: gr.Blocks) -> threading.Thread:
+    """Run ``sweep`` every SWEEP_SECONDS in a daemon thread, keeping what ``blocks`` holds."""
+    def loop():
+        while True:
+            time.sleep(SWEEP_SECONDS)
+            keep = set()
+            for block in list(blocks.blocks.values()):
+                keep |= {str(f) for f in getattr(block, "keep_in_cache", ())}
+            try:
+                sweep(CACHE_SECONDS, keep)
+            except Exception as e:  # noqa: BLE001 - a failed sweep must not end the sweeping
+                print(f"cache sweep failed: {e!r}", file=sys.stderr)
+    thread = threading.Thread(target=loop, name="cache-sweep", daemon=True)
+    thread.start()
+    return thread
+
+
+# Uploads: a 28×28 model needs a picture, not a file; a phone photo (2-6 MB as JPEG) still fits.
+# Gradio refuses a larger upload while it streams in (HTTP 413, the partial file deleted) and the
+# browser checks the size before sending.
+MAX_UPLOAD_MB = float(os.environ.get("GENMODELS_MAX_UPLOAD_MB", "8"))
 
 
 class UploadImage(gr.Image):

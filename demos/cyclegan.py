@@ -314,6 +314,5 @@ def build() -> None:
                      concurrency_id="cyclegan_light", concurrency_limit=8)
     sketch_btn.click(translate_sketch, [direction, sketch, use_live, live_model], outs, api_name="cyclegan_sketch",
                      concurrency_id="cyclegan_light", concurrency_limit=8)
-    run = long_job(train_btn, train_stream, [mode, steps, batch, seed],
-                   [table, curves, preview, status, live_model], "cyclegan_train")
-    stop_btn.click(None, None, None, cancels=[run], api_name=False)
+    long_job(train_btn, train_stream, [mode, steps, batch, seed],
+             [table, curves, preview, status, live_model], "cyclegan_train", stop=stop_btn, status=status)

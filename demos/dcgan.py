@@ -352,6 +352,5 @@ def build() -> None:
                       **light).success(None, js=scroll_to("dc-result"))
     interp_btn.click(interpolation, [slots, mode, frames, use_live, run], [strip, gif], api_name="dcgan_interpolate",
                      **light).success(None, js=scroll_to("dc-gif"))
-    go = long_job(t_btn, train_stream, [t_mode, t_steps, t_batch, t_seed, run],
-                  [t_loss, t_prob, t_grid, t_alarm, t_status, run], "dcgan_train")
-    t_stop.click(None, None, None, cancels=[go], api_name=False)
+    long_job(t_btn, train_stream, [t_mode, t_steps, t_batch, t_seed, run],
+             [t_loss, t_prob, t_grid, t_alarm, t_status, run], "dcgan_train", stop=t_stop, status=t_status)

@@ -389,9 +389,9 @@ def build() -> None:
     gr.HTML("", head=STYLE, js_on_load=PAGE_JS, elem_id="dd-helpers")
 
     outs = [x_t, x_0, caption, scrubber, gif, frames]
-    run = long_job(gen_btn, generate, [sampler, steps, eta, seed, n, bf16], outs, "ddpm_generate")
-    run2 = long_job(s_btn, sdedit, [sketch, t0, s_steps, s_seed], outs, "ddpm_sdedit")
-    stop_btn.click(None, None, None, cancels=[run, run2], api_name=False)
+    long_job(gen_btn, generate, [sampler, steps, eta, seed, n, bf16], outs, "ddpm_generate",
+             stop=stop_btn, status=caption)
+    long_job(s_btn, sdedit, [sketch, t0, s_steps, s_seed], outs, "ddpm_sdedit", stop=stop_btn, status=caption)
     scrubber.change(scrub, [frames, scrubber], [x_t, x_0, caption], api_name=False, show_progress="hidden",
                     trigger_mode="always_last")
     idx = gr.Number(visible=False, precision=0)
@@ -405,6 +405,5 @@ def build() -> None:
     f_sched.change(clamp_t, [f_sched, f_t], [f_t], api_name=False, show_progress="hidden").then(
         forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name=False, show_progress="hidden",
         concurrency_id="ddpm_light", concurrency_limit=8)
-    toy = long_job(t_btn, toy_train, [ma, mb, wa, tsched, tsteps, tseed],
-                   [t_loss, t_dens, t_traj, t_info], "ddpm_toy")
-    t_stop.click(None, None, None, cancels=[toy], api_name=False)
+    long_job(t_btn, toy_train, [ma, mb, wa, tsched, tsteps, tseed],
+             [t_loss, t_dens, t_traj, t_info], "ddpm_toy", stop=t_stop, status=t_info)

@@ -499,6 +499,5 @@ def build() -> None:
     # on a phone the result column sits below the sketchpad and the upload: bring it into view
     rec_btn.click(None, None, None, api_name=False, js="() => { if (window.innerWidth < 640) "
                   "document.querySelector('#vae-rec-in')?.scrollIntoView({behavior: 'smooth', block: 'start'}); }")
-    run = long_job(t_btn, train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
-                   [t_curves, t_elbo, t_recon, t_status], "vae_train")
-    t_stop.click(None, None, None, cancels=[run], api_name=False)
+    long_job(t_btn, train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
+             [t_curves, t_elbo, t_recon, t_status], "vae_train", stop=t_stop, status=t_status)

@@ -26,7 +26,7 @@ def test_coin_tab_trains_updates_and_stops(page):
     strip = page.inner_text("#coin-strip")
     assert re.fullmatch(r"[HT]{40}", strip.strip())
     page.click("#coin-stop")
-    time.sleep(1.0)
+    page.wait_for_function("() => /stopped at step \\d+/.test(document.querySelector('#coin-status').innerText)")
     after_stop = page.inner_text("#coin-status")
     time.sleep(1.5)
     assert page.inner_text("#coin-status") == after_stop          # stopped
