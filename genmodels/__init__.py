@@ -25,6 +25,7 @@ FAMILIES = {
     "dcgan": "genmodels.dcgan",
     "ddpm": "genmodels.ddpm",
     "cyclegan": "genmodels.cyclegan",
+    "cgan": "genmodels.cgan",
 }
 
 
