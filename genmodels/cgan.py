@@ -40,7 +40,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import torch
@@ -201,6 +201,11 @@ def train(cfg: Config, model: CGAN | None = None, log_every: int = 50, preview_e
     g = seeded(cfg.seed)
     if model is None:
         model = load(cfg.init)[0] if cfg.init else build(cfg)
+    arch = ("nz", "ngf", "ndf", "d_dense")
+    if any(getattr(model.cfg, k) != getattr(cfg, k) for k in arch):
+        raise ValueError(f"{', '.join(arch)} must match the model being continued: "
+                         f"{[getattr(model.cfg, k) for k in arch]} vs {[getattr(cfg, k) for k in arch]}")
+    model.cfg = cfg                                             # the card records this run's config
     G, D, G_ema = model.G.to(dev).train(), model.D.to(dev).train(), model.G_ema.to(dev).eval()
     x_train, y_train = data.load(cfg.dataset, "train")
     x_train, y_train = to_model(x_train).to(dev), y_train.long().to(dev)   # the data stays on the device

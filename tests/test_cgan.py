@@ -161,3 +161,9 @@ def test_shipped_checkpoint_makes_the_asked_for_digit():
     weights = ROOT / "checkpoints" / "cgan-mnist.safetensors"
     assert weights.stat().st_size <= 15 * 2**20
 
+
+
+def test_continuing_needs_the_same_architecture():
+    gen = cgan.train(cgan.Config(**{**TINY, "ngf": 12}, steps=2, device="cpu"), model=_model())
+    with pytest.raises(ValueError, match="must match the model being continued"):
+        next(gen)
