@@ -328,8 +328,8 @@ def evaluate(model: CGAN, *, n: int = 10_000, seed: int = 0) -> dict:
     """
     from .metrics import fld, image_metrics, load_classifier
 
-    if not 10 <= n <= 1_000_000:
-        raise ValueError(f"n must be in 10..1000000, got {n}")
+    if not 100 <= n <= 1_000_000:
+        raise ValueError(f"n must be in 100..1000000 (at least 10 samples per digit for its FLD), got {n}")
     task = model.cfg.dataset
     net = load_classifier(task)
     net = net.to(torch.device("cuda" if torch.cuda.is_available() else "cpu"))

@@ -141,6 +141,8 @@ def test_cli_train_sample_label_eval(tmp_path):
     assert s.shape == (6, 28, 28) and np.array_equal(s, cgan.sample(model, 6, seed=1, labels=7).numpy())
     r = _cli("sample", str(out), "--n", "3", "--label", "10", "--out", str(tmp_path / "x.npy"))
     assert r.returncode == 2 and "--label must be a digit 0-9" in r.stderr and "Traceback" not in r.stderr
+    r = _cli("eval", str(out), "--n", "50")
+    assert r.returncode == 2 and "n must be in 100..1000000" in r.stderr and "Traceback" not in r.stderr
     r = _cli("eval", str(out), "--n", "100")
     assert r.returncode == 0, r.stderr
     m = json.loads(r.stdout)
