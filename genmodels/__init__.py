@@ -7,6 +7,8 @@ One module per model family, each readable top to bottom:
 - ``dcgan``: deep convolutional GAN on digits;
 - ``ddpm``: denoising diffusion (UNet, DDPM / DDIM schedulers, pipeline);
 - ``cyclegan``: unpaired horse <-> zebra translation;
+- ``pixelcnn``: autoregressive model with an exact likelihood (gated PixelCNN);
+- ``cgan``: conditional GAN, p(x | y): choose the digit;
 - ``classifier``: the feature network behind the metrics.
 
 Shared pieces: ``data`` (offline datasets), ``checkpoints`` (safetensors +
@@ -26,6 +28,7 @@ FAMILIES = {
     "ddpm": "genmodels.ddpm",
     "cyclegan": "genmodels.cyclegan",
     "pixelcnn": "genmodels.pixelcnn",
+    "cgan": "genmodels.cgan",
 }
 
 
