@@ -64,6 +64,7 @@ class DDPMScheduler:
         self.alphas_cumprod_prev = prev                                               # ᾱ_{t-1}
         self.posterior_variance = self.betas * (1 - prev) / (1 - self.alphas_cumprod)  # β̃_t
         self.timesteps = torch.arange(T - 1, -1, -1)
+        self._ab_device = None
 
     def set_timesteps(self, n: int | None = None) -> None:
         """DDPM visits every t; ``n`` other than T is refused (use DDIM for fewer steps)."""
@@ -72,7 +73,9 @@ class DDPMScheduler:
 
     def add_noise(self, x0: torch.Tensor, eps: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         """x_t = √ᾱ_t x_0 + √(1-ᾱ_t) ε   (the closed form q(x_t | x_0))."""
-        ab = self.alphas_cumprod.to(x0.device)[t].float().view(-1, 1, 1, 1)
+        if self._ab_device is None or self._ab_device.device != x0.device:        # copied once per device
+            self._ab_device = self.alphas_cumprod.float().to(x0.device)
+        ab = self._ab_device[t].view(-1, 1, 1, 1)
         return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
 
     def pred_x0(self, x_t, eps, t: int) -> torch.Tensor:
