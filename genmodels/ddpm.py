@@ -125,10 +125,10 @@ class DDIMScheduler(DDPMScheduler):
     def __init__(self, *args, eta: float = 0.0, spacing: str = "trailing", **kw):
         super().__init__(*args, **kw)
         self.eta, self.spacing = eta, spacing
-        self.set_timesteps(50)
+        self.set_timesteps()
 
     def set_timesteps(self, n: int | None = None) -> None:
-        self.timesteps = spaced_timesteps(self.T, n or 50, self.spacing)
+        self.timesteps = spaced_timesteps(self.T, n or min(50, self.T), self.spacing)
         ts = self.timesteps.tolist()
         self.prev_timestep = dict(zip(ts, ts[1:] + [-1]))   # t -> the next t visited (−1: the clean image)
 
@@ -163,7 +163,7 @@ class DPMSolverScheduler(DDIMScheduler):
     """
 
     def set_timesteps(self, n: int | None = None) -> None:
-        super().set_timesteps(n or 20)
+        super().set_timesteps(n or min(20, self.T))
         self.reset()
 
     def reset(self) -> None:
