@@ -1,12 +1,15 @@
 """Benchmarks for the DDPM tab (diffusers is a test/benchmark-only dependency).
 
-    python benchmarks/ddpm.py [--repeats 5] [--ddpm-repeats 2]
+    python benchmarks/ddpm.py [--repeats 5] [--ddpm-repeats 2] [--only all|solvers|unet]
 
 1. 16 samples with DDIM-50: our loop in float32 and with bfloat16 autocast, and diffusers'
    DDIMScheduler driving the same UNet (float32), interleaved; medians and ratio ours/diffusers.
 2. 4 samples with DDPM-1000: ours vs diffusers' DDPMScheduler, interleaved; and the
    scheduler step alone, the only part where the two loops differ.
 3. The tab's generate(): time to its first frame (x_T) and to its first denoised frame.
+4. (--only solvers) 16 samples: DPM-Solver++ (2M) with 10 steps vs DDIM-50, bf16 and fp32, interleaved.
+5. (--only unet) one ε_θ evaluation at batch 16: the first UNet (ch 32) vs the v2 size (ch 48) and
+   fp32 and bf16, interleaved (random weights: cost only).
 """
 from __future__ import annotations
 
@@ -45,16 +48,69 @@ def interleaved_medians(runs: dict, repeats: int) -> dict[str, float]:
     return {k: statistics.median(v) for k, v in times.items()}
 
 
-def main() -> None:
-    import diffusers
+UNET_SIZES = {"v1 ch32": {}, "v2 ch48": {"ch": 48}}
 
+
+def unet_cost(repeats: int) -> None:
+    x, t = torch.randn(16, 1, 28, 28, generator=seeded(0)), torch.full((16,), 500)
+    runs = {}
+    for name, arch in UNET_SIZES.items():
+        m = ddpm.UNet(**arch).eval()
+        p = sum(q.numel() for q in m.parameters())
+        print(f"{name:26s} {p / 1e6:.2f}M parameters, EMA + raw weights {2 * 4 * p / 2**20:.1f} MiB")
+
+        def fp32(m=m):
+            with torch.no_grad():
+                for _ in range(5):
+                    m(x, t)
+
+        def bf16(m=m):
+            with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16):
+                for _ in range(5):
+                    m(x, t)
+        runs[f"{name} fp32"], runs[f"{name} bf16"] = fp32, bf16
+    for f in runs.values():
+        f()
+    med = interleaved_medians(runs, repeats)
+    for k, v in med.items():
+        base = med[("v1 ch32 " + k.rsplit(" ", 1)[1])]
+        print(f"one evaluation at batch 16, {k:32s} median {v / 5 * 1000:6.1f} ms  ({v / base:.2f}x v1)")
+
+
+def solvers(model, repeats: int) -> None:
+    runs = {
+        "DDIM-50 bf16": lambda: ddpm.sample(model, 16, seed=0, steps=50, bf16=True),
+        "DPM-Solver++ 10 bf16": lambda: ddpm.sample(model, 16, seed=0, sampler="dpmpp", steps=10, bf16=True),
+        "DDIM-50 fp32": lambda: ddpm.sample(model, 16, seed=0, steps=50),
+        "DPM-Solver++ 10 fp32": lambda: ddpm.sample(model, 16, seed=0, sampler="dpmpp", steps=10),
+    }
+    for f in runs.values():
+        f()
+    med = interleaved_medians(runs, repeats)
+    for k, v in med.items():
+        print(f"16 samples, {k:22s} median {v:.3f} s")
+    for kind in ("bf16", "fp32"):
+        print(f"DPM-Solver++ 10 / DDIM-50 ({kind}): {med[f'DPM-Solver++ 10 {kind}'] / med[f'DDIM-50 {kind}']:.3f}")
+
+
+def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--ddpm-repeats", type=int, default=2)
+    ap.add_argument("--only", default="all", choices=["all", "solvers", "unet"])
+    ap.add_argument("--checkpoint", default=str(checkpoints.CHECKPOINT_DIR / "ddpm-mnist"))
     a = ap.parse_args()
-    model, _, _ = ddpm.load(checkpoints.CHECKPOINT_DIR / "ddpm-mnist")
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
+    if a.only == "unet":
+        return unet_cost(a.repeats)
+    model, _, card = ddpm.load(a.checkpoint)
+    print(f"{a.checkpoint}: {card['params']:,} parameters")
+    if a.only == "solvers":
+        return solvers(model, a.repeats)
+    import diffusers
+
     T = model.config.T
-    ddim = diffusers.DDIMScheduler(num_train_timesteps=T, beta_schedule="linear")
+    ddim = diffusers.DDIMScheduler(num_train_timesteps=T, beta_schedule="linear", timestep_spacing="trailing")
     ddim.set_timesteps(50)
     ref_ddpm = diffusers.DDPMScheduler(num_train_timesteps=T, beta_schedule="linear")
     ref_ddpm.set_timesteps(T)

@@ -37,7 +37,7 @@ def test_ddpm_and_ddim_steps_match_diffusers():
         assert torch.allclose(x0, b.pred_original_sample, atol=1e-4)  # float32 step arithmetic; schedules above match to 1e-6
     ours = ddpm.DDIMScheduler(1000)
     ours.set_timesteps(50)
-    ref = diffusers.DDIMScheduler(num_train_timesteps=1000)
+    ref = diffusers.DDIMScheduler(num_train_timesteps=1000, timestep_spacing="trailing")  # ours: always trailing
     ref.set_timesteps(50)
     assert ours.timesteps.tolist() == ref.timesteps.tolist()
     for t in ours.timesteps.tolist()[::7]:
