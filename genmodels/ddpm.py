@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from . import checkpoints, data
-from .common import Deadline, batches, device, device_description, init_default, seeded, to_model, to_unit
+from .common import Deadline, device, device_description, init_default, seeded, to_model, to_unit
 from .progress import Record
 
 FAMILY = "ddpm"
