@@ -121,7 +121,8 @@ def image_metrics(fake: torch.Tensor, real_test: torch.Tensor, real_train: torch
     """Everything a card reports for generated images ``fake`` in [0, 1].
 
     ``fld_floor`` is the FLD between ``real_test`` and a same-size slice of
-    ``real_train``: the best a model can hope for with this many samples.
+    ``real_train``: what a perfect sampler (one drawing real digits) is expected to score with this
+    many samples. Not a hard lower bound; it grows as the sample count shrinks.
     """
     net = net or load_classifier(task)
     fake = _prep(fake)

@@ -59,6 +59,19 @@ def src(page, selector):
     return page.get_attribute(f"{selector} img", "src")
 
 
+def settled(page, quiet=1.5, limit=30.0):
+    """The four panels' sources once they have stopped changing for ``quiet`` seconds."""
+    last, since, start = None, time.monotonic(), time.monotonic()
+    while time.monotonic() - start < limit:
+        now = {p: src(page, p) for p in PANELS}
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return now
+        time.sleep(0.2)
+    return last
+
+
 def wait_shown(page, selector):
     """Wait until the element's image has loaded and has pixels."""
     page.wait_for_function(f"() => {{ const i = document.querySelector('{selector} img');"
@@ -149,7 +162,7 @@ def test_cyclegan_bad_upload_keeps_the_panels_and_says_why(open_page, tmp_path):
     page = open_page(LAPTOP, "CycleGAN")
     click_cell(page, "#cg-gallery", 2, 6, 2)
     page.wait_for_function("() => document.querySelector('#cg-caption').innerText.includes('by the pretrained')")
-    shown = {p: src(page, p) for p in PANELS}
+    shown = settled(page)       # the tab opens on an example: wait until the click's panels have replaced it
     page.locator("#cg-upload input[type=file]").set_input_files(str(bad))
     page.click("#cg-upload-btn")
     page.wait_for_function("() => document.querySelector('#cg-caption').innerText.includes('not an image we can read')")
