@@ -27,7 +27,7 @@ GAN's players, $G: X \\to Y$ and $F: Y \\to X$ for CycleGAN's.
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="genmodels") as demo:
         gr.Markdown(HEADER, latex_delimiters=[{"left": "$", "right": "$", "display": False}])
-        with gr.Tabs():
+        with gr.Tabs(overflow_behavior="wrap"):   # every tab name visible on a phone, no "•••" menu
             with gr.Tab("Coin-flip GAN", id="coin"):
                 coin_gan.build()
             with gr.Tab("VAE", id="vae"):

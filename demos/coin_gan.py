@@ -228,7 +228,7 @@ def reset(p, seed=0, batch_feature=True, g_loss="non-saturating"):
 
 # The tab opens on a finished default run: training it costs over 1.5 s of start-up on two
 # busy cores, so its records are cached on disk (rebuilt when the defaults change).
-ARRIVAL_CACHE = checkpoints.CHECKPOINT_DIR / "coin-gan-arrival.json"
+ARRIVAL_CACHE = checkpoints.CHECKPOINT_DIR / "runs" / "coin-gan-arrival.json"
 
 
 def _arrival():

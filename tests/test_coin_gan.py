@@ -8,7 +8,7 @@ from genmodels import coin_gan
 from genmodels.checkpoints import CHECKPOINT_DIR
 from genmodels.coin_gan import Config
 
-ARRIVAL = CHECKPOINT_DIR / "coin-gan-arrival.json"
+ARRIVAL = CHECKPOINT_DIR / "runs" / "coin-gan-arrival.json"
 
 
 def _weights(G):
@@ -187,7 +187,7 @@ def test_recorded_run_reads_back_and_retrains_on_new_settings(tmp_path):
 
 
 def test_arrival_cache_is_the_default_run():
-    """checkpoints/coin-gan-arrival.json (what the tab shows on arrival) is what training gives now."""
+    """checkpoints/runs/coin-gan-arrival.json (what the tab shows on arrival) is what training gives now."""
     saved = json.loads(ARRIVAL.read_text())
     cfg = Config()
     assert saved["key"]["config"]["steps"] == cfg.steps and saved["key"]["log_every"] == 10
