@@ -288,6 +288,9 @@ CSS = """
 .gm-card.bad .gm-card-value {color: #b91c1c;}
 .gm-warning {background: #fef2f2; color: #991b1b; border: 1px solid #fca5a5; border-radius: 8px; padding: 8px 12px; font-weight: 600;}
 .gm-ok {background: #f0fdf4; color: #166534; border: 1px solid #86efac; border-radius: 8px; padding: 8px 12px;}
+/* display formulas never clip: they scroll sideways, and on a phone they are set smaller */
+.katex-display {overflow-x: auto; overflow-y: hidden;}
+@media (max-width: 640px) {.katex-display > .katex {font-size: 0.78em;}}
 .gm-strip {font-family: monospace; font-size: 1.2em; letter-spacing: 0.15em; word-break: break-all;}
 """
 

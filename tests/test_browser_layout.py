@@ -18,3 +18,23 @@ def test_every_tab_name_is_visible_on_a_phone(browser, app_url):
         page.wait_for_selector("#cg-caption", state="visible")
     finally:
         ctx.close()
+
+
+def test_display_formulas_never_clip_on_a_phone(browser, app_url):
+    """Issue 12: on a phone the coin tab's V(G, D) and L_D ran off the screen, clipped. Every display
+    formula either fits or scrolls sideways inside its own box (never cut by the page)."""
+    ctx = browser.new_context(viewport={"width": 390, "height": 844})
+    try:
+        page = ctx.new_page()
+        page.goto(app_url)
+        page.wait_for_selector("[role=tab]")
+        for name in TABS:
+            page.get_by_role("tab", name=name).click()
+            page.wait_for_timeout(300)
+            bad = page.evaluate("""() => [...document.querySelectorAll('.katex-display')]
+                .filter(e => e.offsetParent !== null)
+                .filter(e => e.scrollWidth > e.clientWidth + 1 && !['auto', 'scroll'].includes(getComputedStyle(e).overflowX))
+                .map(e => e.textContent.slice(0, 60))""")
+            assert not bad, f"{name}: clipped formulas {bad}"
+    finally:
+        ctx.close()

@@ -24,7 +24,7 @@ def _set(page, label, value):
 
 
 def _draw(page, sketch):
-    page.locator(f"{sketch} button[aria-label='Brush']").click()
+    page.wait_for_timeout(800)          # the tabs pick the brush themselves (pressing it again would toggle it)
     box = page.locator(f"{sketch} canvas").last.bounding_box()
     page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.2)
     page.mouse.down()
@@ -63,8 +63,9 @@ def _setup_ddpm(page):
 
 def _setup_sdedit(page):
     page.get_by_role("tab", name="DDPM").click()
+    page.get_by_role("tab", name="From a drawing (SDEdit)").click()
     _draw(page, "#dd-sketch")
-    _set(page, "DDIM steps over the full range", 1000)
+    _set(page, "DDIM steps (over 1 … T)", 1000)
 
 
 def _setup_toy(page):
