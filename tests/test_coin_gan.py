@@ -197,7 +197,7 @@ def test_arrival_cache_is_the_default_run():
 
 
 def test_old_cards_with_minibatch_mean_still_load():
-    G, D, card = coin_gan.load(ARRIVAL.parent / "coin-gan-p0.3")
+    G, D, card = coin_gan.load(CHECKPOINT_DIR / "coin-gan-p0.3")
     assert D.batch_feature and coin_gan.evaluate(G, 0.3, n=20_000)["gap"] < 0.02
 
 
