@@ -11,7 +11,6 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 import torch
-from PIL import Image
 
 from genmodels import data, vae
 from genmodels.common import grid
