@@ -1,6 +1,7 @@
 """Small pieces every image family shares: devices, seeds, weight init, batching, grids."""
 from __future__ import annotations
 
+import math
 import time
 
 import numpy as np
@@ -71,6 +72,18 @@ class Deadline:
 
     def elapsed(self) -> float:
         return time.perf_counter() - self.t0
+
+    def used(self, step: int, steps: int) -> float:
+        """The share of the run's budget used so far, in [0, 1]: steps, or wall time if that runs out sooner."""
+        share = step / steps
+        if self.max_seconds > 0:
+            share = max(share, self.elapsed() / self.max_seconds)
+        return min(1.0, share)
+
+
+def cosine(progress: float) -> float:
+    """Cosine decay factor: 1 at the start of a run (progress 0), 0 at its end (progress 1)."""
+    return 0.5 * (1 + math.cos(math.pi * progress))
 
 
 def to_unit(x: torch.Tensor) -> torch.Tensor:

@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from . import checkpoints, data
-from .common import Deadline, device, device_description, init_default, seeded, to_model, to_unit
+from .common import Deadline, cosine, device, device_description, init_default, seeded, to_model, to_unit
 from .progress import Record
 
 FAMILY = "ddpm"
@@ -525,10 +525,7 @@ def train(cfg: Config, networks=None, log_every: int = 100, preview_every: int =
     def lr_factor(s: int) -> float:
         f = min(1.0, (s + 1) / max(1, cfg.warmup))
         if cfg.cosine_decay:
-            done = s / cfg.steps
-            if cfg.max_seconds > 0:
-                done = max(done, deadline.elapsed() / cfg.max_seconds)
-            f *= 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+            f *= cosine(deadline.used(s, cfg.steps))
         return f
 
     sched_lr = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)

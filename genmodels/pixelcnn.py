@@ -59,7 +59,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from . import checkpoints, data
-from .common import Deadline, batches, device, device_description, init_default, seeded
+from .common import Deadline, cosine, batches, device, device_description, init_default, seeded
 from .progress import Cadence, Record
 
 FAMILY = "pixelcnn"
@@ -339,11 +339,8 @@ def train(cfg: Config, model: nn.Module | None = None, log_every: int = 50, eval
     log = Cadence(log_every, log_seconds)
     autocast = cfg.bf16 and dev.type == "cuda"
     for step in range(1, cfg.steps + 1):
-        progress = step / cfg.steps
-        if cfg.max_seconds > 0:
-            progress = max(progress, deadline.elapsed() / cfg.max_seconds)
-        for group in opt.param_groups:   # cosine decay from lr to lr · lr_min
-            group["lr"] = cfg.lr * (cfg.lr_min + (1 - cfg.lr_min) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+        for group in opt.param_groups:   # cosine decay from lr to lr · lr_min over the budget used
+            group["lr"] = cfg.lr * (cfg.lr_min + (1 - cfg.lr_min) * cosine(deadline.used(step, cfg.steps)))
         x = data.binarize(next(stream), g_bin)
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=autocast):
             logits = model(x)

@@ -29,7 +29,7 @@ import torch
 from torch import nn
 
 from . import checkpoints, data
-from .common import Deadline, batches, device, device_description, init_default, seeded
+from .common import Deadline, cosine, batches, device, device_description, init_default, seeded
 from .progress import Cadence, Record
 
 FAMILY = "vae"
@@ -221,10 +221,9 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
         x = next(stream).to(dev, non_blocking=True)
         if cfg.binarized:
             x = data.binarize(x, g_dev)         # dynamic binarization: a fresh draw every time
-        if cfg.lr_schedule == "cosine":         # the share of the budget used: steps or seconds
-            done = max(step / cfg.steps, deadline.elapsed() / cfg.max_seconds if cfg.max_seconds > 0 else 0.0)
+        if cfg.lr_schedule == "cosine":         # over the share of the budget used: steps or seconds
             for group in opt.param_groups:
-                group["lr"] = cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done)))
+                group["lr"] = cfg.lr * cosine(deadline.used(step, cfg.steps))
         rec, kld = loss_terms(model, x, cfg.kl, g_dev)
         loss = (rec + cfg.beta * kld).mean() if cfg.kl else rec.mean()
         opt.zero_grad(set_to_none=True)
