@@ -516,6 +516,7 @@ def train(cfg: Config, networks=None, log_every: int = 100, preview_every: int =
     cuda = dev.type == "cuda"
     if cuda:
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        torch.backends.cudnn.benchmark = True          # fixed shapes: let cuDNN pick the fastest convolutions
     sched = DDPMScheduler(cfg.T, cfg.schedule)
     x_all, y_all = data.load(cfg.dataset, "train")
     x_all, y_all = to_model(x_all).to(dev), y_all.to(dev)
