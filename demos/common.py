@@ -410,3 +410,96 @@ class UploadImage(gr.Image):
             return super().preprocess(payload)
         except Exception:  # noqa: BLE001 - any decoding failure: let imaging.open_image explain it
             return getattr(payload, "path", None) if payload is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Pieces every tab builds the same way: LaTeX delimiters, the seed control, the sketchpad, and
+# the "train live" panel (start mode, steps, seed, Train / Stop, status, plots).
+# ---------------------------------------------------------------------------------------------
+LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+SEED_MAX = 2**31 - 1
+
+
+def seed_input(label: str = "Seed", value: int = 0, **kw) -> gr.Number:
+    """The seed control: a whole number in 0 … 2³¹ − 1 (checked again by ``check_seed``)."""
+    return gr.Number(value=value, precision=0, minimum=0, maximum=SEED_MAX, label=label, **kw)
+
+
+def check_seed(value, name: str = "Seed") -> int:
+    """A seed that arrived from a widget or the API, as an int, or a clear gr.Error."""
+    return number(name, value, 0, SEED_MAX, integer=True)
+
+
+def sketchpad(elem_id: str, label: str = "Draw a digit", height: int = 260, brush_size: int = 16, **kw) -> gr.Sketchpad:
+    """A 280×280 black-on-white drawing pad (one layer, a fixed black brush); its value goes to
+    ``genmodels.imaging`` for MNIST framing. ``PICK_BRUSH_JS`` (run once per page by app.py) selects
+    the brush on every pad, so that drawing works without a click on the brush icon first."""
+    return gr.Sketchpad(label=label, type="numpy", height=height, canvas_size=(280, 280), layers=False,
+                        brush=gr.Brush(default_size=brush_size, colors=["#000000"], color_mode="fixed"),
+                        elem_id=elem_id, elem_classes=["gm-sketch"], **kw)
+
+
+PICK_BRUSH_JS = """() => {
+  const pick = () => {
+    for (const b of document.querySelectorAll('.gm-sketch button[aria-label="Brush"]')) {
+      if (!b.dataset.gmPicked) { b.dataset.gmPicked = '1'; b.click(); }
+    }
+  };
+  new MutationObserver(pick).observe(document.body, {childList: true, subtree: true});
+  pick();
+}"""
+
+
+class TrainingPanel:
+    """The "train live" panel of a tab, built by ``training_panel``.
+
+    ``controls`` and ``plots`` are columns to fill with the family's own widgets; ``mode``
+    (None without modes), ``steps``, ``seed``, ``button``, ``stop`` and ``status`` are the shared
+    ones. ``wire(fn, inputs, outputs, api_name)`` connects Train and Stop through ``long_job``
+    (``status`` is added to the outputs if it is not there).
+    """
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.mode = self.steps = self.seed = self.button = self.stop = self.status = None
+        self.controls = self.plots = None
+
+    def wire(self, fn, inputs, outputs, api_name: str):
+        outputs = list(outputs) if self.status in outputs else [*outputs, self.status]
+        return long_job(self.button, fn, inputs, outputs, api_name, stop=self.stop, status=self.status)
+
+
+def training_panel(prefix: str, title: str, steps: tuple[int, int, int, int], *, modes: list[str] | None = None,
+                   steps_label: str = "Steps", button: str = "Train", open: bool = False,
+                   plots_scale: int = 2) -> tuple[gr.Accordion, TrainingPanel]:
+    """An accordion ``title`` holding the shared controls of a live run; ``steps`` = (lo, hi, default, step).
+
+    Use it as::
+
+        acc, panel = training_panel("vae", "Train a VAE live", (10, 3000, 600, 10), modes=[...])
+        with panel.controls:                    # Gradio lets a layout block be filled later
+            latent = gr.Radio(...)              # the family's own settings, above the shared ones
+        with panel.plots:
+            curves = gr.LinePlot(...)
+        panel.wire(train_stream, [latent, panel.steps, panel.seed, panel.mode], [curves, panel.status], "vae_train")
+
+    Elements get ids ``{prefix}-train`` (Train), ``{prefix}-stop``, ``{prefix}-t-status``,
+    ``{prefix}-t-steps``, ``{prefix}-t-seed`` and ``{prefix}-t-mode``.
+    """
+    panel = TrainingPanel(prefix)
+    lo, hi, default, step = steps
+    with gr.Accordion(title, open=open, elem_id=f"{prefix}-train-acc") as acc:
+        with gr.Row():
+            with gr.Column(min_width=260) as left:
+                if modes:
+                    panel.mode = gr.Radio(modes, value=modes[0], label="Start", elem_id=f"{prefix}-t-mode")
+                panel.controls = gr.Column()
+                panel.steps = gr.Slider(lo, hi, value=default, step=step, label=steps_label, elem_id=f"{prefix}-t-steps")
+                panel.seed = seed_input("Seed (same seed, same run)", elem_id=f"{prefix}-t-seed")
+                with gr.Row():
+                    panel.button = gr.Button(button, variant="primary", elem_id=f"{prefix}-train")
+                    panel.stop = gr.Button("Stop", variant="stop", elem_id=f"{prefix}-stop")
+                panel.status = gr.Markdown("", elem_id=f"{prefix}-t-status")
+            panel.plots = gr.Column(scale=plots_scale)
+    del left
+    return acc, panel
