@@ -121,8 +121,8 @@ def fit(params: Params, x: torch.Tensor, *, seed: int = 0, seconds: float = 0.5,
         opt.step()
         done = step == params.steps or deadline.passed()
         if cadence.due(step) or done:
-            preview = Preview(preview.losses + [float(loss)])
-            yield Record(step, {"loss": float(loss)}, {}, preview, done=done, model=model)
+            preview = Preview(preview.losses + [loss.item()])
+            yield Record(step, {"loss": loss.item()}, {}, preview, done=done, model=model)
         if done:
             return
 

@@ -153,7 +153,7 @@ class Flow(nn.Module):
 
     def forward(self, x: torch.Tensor):
         """(z = f_θ(x), log |det ∂f_θ/∂x|)."""
-        logdet = torch.zeros(len(x))
+        logdet = torch.zeros(len(x), dtype=x.dtype)
         for layer in self.layers:
             x, ld = layer(x)
             logdet = logdet + ld
@@ -204,8 +204,8 @@ def fit(params: Params, x: torch.Tensor, *, seed: int = 0, seconds: float = 0.5,
         opt.step()
         done = step == params.steps or deadline.passed()
         if cadence.due(step) or done:
-            preview = Preview(preview.losses + [float(loss)])
-            yield Record(step, {"loss": float(loss)}, {}, preview, done=done, model=model)
+            preview = Preview(preview.losses + [loss.item()])
+            yield Record(step, {"loss": loss.item()}, {}, preview, done=done, model=model)
         if done:
             return
 
