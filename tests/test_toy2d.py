@@ -321,7 +321,7 @@ def test_cli_train_sample_eval(tmp_path):
         pytest.skip("genmodels.FAMILIES has no toy2d yet (the contract CLI lands with the core branch)")
     np.save(tmp_path / "train.npy", data.sample("thin_mixture", 1000, seed=0))
     np.save(tmp_path / "test.npy", data.sample("thin_mixture", 500, seed=1))
-    r = _cli("train", "toy2d", "--model", "gmm", "--data", tmp_path / "train.npy", "--seed", "0",
+    r = _cli("train", "toy2d", "--model", "gmm", "--data", tmp_path / "train.npy", "--seed", "0", "--seconds", "5",
              "--out", tmp_path / "gmm")
     assert r.returncode == 0, r.stderr
     r = _cli("sample", tmp_path / "gmm", "--n", "300", "--seed", "1", "--out", tmp_path / "s.npy")
