@@ -349,3 +349,21 @@ def test_quality_on_the_thin_rotated_mixture(name, within):
     assert gap > -3 * se, f"{name}: NLL {gap:.3f} nats below the truth (standard error {se:.3f})"
     if within is not None:
         assert gap < within, f"{name}: NLL {gap:.3f} nats above the truth"
+
+
+def test_pictures_in_data_coordinates_carry_the_jacobian():
+    for name in ("gmm", "autoregressive", "flow"):
+        model = fit(quick_cfg(name, data="rings"))
+        pic = toy2d.picture(model, (-3, 3, -2.5, 2.5), 30)
+        X, Y = np.meshgrid(pic.xs, pic.ys)
+        np.testing.assert_allclose(pic.log_density, model.log_prob(np.stack([X.ravel(), Y.ravel()], 1))
+                                   .reshape(30, 30).numpy(), atol=1e-4, rtol=1e-4)
+        assert pic.xs[0] == pytest.approx(-3) and pic.ys[-1] == pytest.approx(2.5)
+    # the GMM's means come back in data coordinates: on the rings (radius 1 or 2), not standardised
+    model = fit(toy2d.Config(model="gmm", data="rings", params="K=12", n_train=1000, n_test=200))
+    radii = np.linalg.norm(toy2d.picture(model, (-3, 3, -3, 3), 10).means, axis=1)
+    assert radii.max() > 1.5
+    ar = toy2d.picture(fit(quick_cfg("autoregressive")), (-4, 4, -4, 4), 200)
+    dx = ar.xs[1] - ar.xs[0]
+    assert np.exp(ar.log_p1).sum() * dx == pytest.approx(1, abs=0.02)            # p(x₁) integrates to 1
+    assert np.exp(ar.log_p2_given[:, 100]).sum() * (ar.ys[1] - ar.ys[0]) == pytest.approx(1, abs=0.02)

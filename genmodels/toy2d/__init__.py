@@ -347,6 +347,37 @@ def sample(model: Toy2D, n: int, *, seed: int) -> torch.Tensor:
     return model.unstandardise(model.module.sample(model.estimator, n, seed=seed))
 
 
+def picture(model: Toy2D, extent, res: int = 100):
+    """The estimator's picture over ``extent`` = (x0, x1, y0, y1) in the data's coordinates.
+
+    Estimators draw in standardised coordinates; this maps their dataclass back: ``xs`` / ``ys``
+    and the fields a picture class lists in ``POINT_FIELDS`` (arrays of points, last axis 2) go
+    through x = m + σ z, those in ``VECTOR_FIELDS`` (arrows) through σ z, and each log-density field
+    (``log_density`` by default; a class may list ``LOG_DENSITY_AXES = {field: axes}``) loses
+    Σ log σ_i over its axes, the Jacobian, so that a density grid is a density of x."""
+    m, s = model.mean.numpy(), model.std.numpy()
+    x0, x1, y0, y1 = (float(v) for v in extent)
+    z_extent = ((x0 - m[0]) / s[0], (x1 - m[0]) / s[0], (y0 - m[1]) / s[1], (y1 - m[1]) / s[1])
+    pic = model.module.picture(model.estimator, z_extent, res)
+    log_axes = getattr(pic, "LOG_DENSITY_AXES", {"log_density": (0, 1)})
+    changes = {}
+    for f in dataclasses.fields(pic):
+        v = getattr(pic, f.name)
+        if v is None:
+            continue
+        if f.name == "xs":
+            changes[f.name] = np.asarray(v) * s[0] + m[0]
+        elif f.name == "ys":
+            changes[f.name] = np.asarray(v) * s[1] + m[1]
+        elif f.name in log_axes:
+            changes[f.name] = np.asarray(v) - float(np.log(s[list(log_axes[f.name])]).sum())
+        elif f.name in getattr(pic, "POINT_FIELDS", ()):
+            changes[f.name] = np.asarray(v) * s + m
+        elif f.name in getattr(pic, "VECTOR_FIELDS", ()):
+            changes[f.name] = np.asarray(v) * s
+    return dataclasses.replace(pic, **changes)
+
+
 # ---------------------------------------------------------------------------- checkpoints
 class _Tensors:
     """What ``checkpoints.save`` stores: the standardisation and the estimator's tensors."""

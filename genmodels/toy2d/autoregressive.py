@@ -142,6 +142,7 @@ def sample(model: MDN, n: int, *, seed: int) -> torch.Tensor:
 
 @dataclass
 class Picture(DensityGrid):
+    LOG_DENSITY_AXES = {"log_density": (0, 1), "log_p1": (0,), "log_p2_given": (1,)}
     log_p1: object = None         # numpy (res,): log p(x₁) along the grid's x axis
     log_p2_given: object = None   # numpy (res, res): log p(x₂ | x₁), rows x₂ (ys), columns x₁ (xs)
 

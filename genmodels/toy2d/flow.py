@@ -219,6 +219,7 @@ def sample(model: Flow, n: int, *, seed: int) -> torch.Tensor:
 
 @dataclass
 class Picture(DensityGrid):
+    POINT_FIELDS = ("warped_grid",)
     warped_grid: object = None    # numpy (lines, points, 2): lines z₁ = c and z₂ = c of the base, through f_θ⁻¹
 
 

@@ -156,6 +156,7 @@ def sample(model: GMM, n: int, *, seed: int) -> torch.Tensor:
 
 @dataclass
 class Picture(DensityGrid):
+    POINT_FIELDS = ("means", "ellipses")
     means: object = None          # numpy (K, 2)
     ellipses: object = None       # numpy (K, 65, 2): the 2-σ contour of each component
     weights: object = None        # numpy (K,)
