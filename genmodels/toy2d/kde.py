@@ -33,9 +33,9 @@ CV_POINTS = 2000                      # at most this many points are scored by t
 @dataclass
 class Params:
     bandwidth: float = 0.0            # h in standardised units; 0 = chosen by leave-one-out likelihood
-    h_min: float = 0.01               # the grid of h tried by the cross-validation
+    h_min: float = 0.02               # the grid of h tried by the cross-validation
     h_max: float = 1.0
-    candidates: int = 30
+    candidates: int = 20
 
     def validate(self) -> "Params":
         if not (self.bandwidth == 0 or 1e-4 <= self.bandwidth <= 10):
@@ -80,7 +80,7 @@ def cv_distances(points: torch.Tensor) -> torch.Tensor:
     """Squared distances ‖x_i − x_j‖² from the scored points (the first rows; at most CV_POINTS, and
     at most 10⁷ distances) to all points, with the pairs i = j set to +∞ (left out)."""
     rows = max(1, min(len(points), CV_POINTS, 10_000_000 // len(points)))
-    d2 = torch.cdist(points[:rows].double(), points.double()) ** 2
+    d2 = torch.cdist(points[:rows].double(), points.double()).float() ** 2
     d2[torch.arange(rows), torch.arange(rows)] = math.inf
     return d2
 
@@ -88,7 +88,7 @@ def cv_distances(points: torch.Tensor) -> torch.Tensor:
 def cross_validation(d2: torch.Tensor, h: float) -> float:
     """CV(h): the mean leave-one-out log-likelihood of the scored points (``cv_distances``)."""
     n = d2.shape[1]
-    log_p = torch.logsumexp(-0.5 * d2 / h ** 2, 1) - math.log(2 * math.pi * h ** 2) - math.log(n - 1)
+    log_p = torch.logsumexp(-0.5 / h ** 2 * d2, 1).double() - math.log(2 * math.pi * h ** 2) - math.log(n - 1)
     return float(log_p.mean())
 
 
