@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import math
 import time
 from dataclasses import dataclass
@@ -268,9 +269,16 @@ class Toy2D(nn.Module):
         For a "bound" estimator the ELBO, for "unnormalised" −E_θ (not a density), "implicit": an error."""
         if self.kind == "implicit":
             raise ValueError(f"'{self.cfg.model}' is an implicit model: it can sample, but has no density to evaluate")
+        self.on_cpu()
         with torch.no_grad():
             log_pz = self.module.log_density(self.estimator, self.standardise(x))
         return torch.as_tensor(log_pz, dtype=torch.float64) - self.log_jacobian()
+
+    def on_cpu(self) -> "Toy2D":
+        """2-D points are computed on the CPU (a caller may have moved the model, e.g. ``--device auto``)."""
+        if self.mean.device.type != "cpu":
+            self.cpu()
+        return self
 
     def evaluations_per_sample(self) -> int:
         e = self.module.evaluations_per_sample
@@ -320,9 +328,9 @@ def train(cfg: Config, model: Toy2D | None = None, *, seconds: float = 0.5) -> I
     mod, params = estimator(cfg.model), cfg.estimator_params()
     if model is None:
         model, start, extra = Toy2D(cfg, None, split.train.mean(0), split.train.std(0)), 0, {}
-    else:
-        start, extra = model.steps, {"model": model.estimator}
-        model.cfg = cfg
+    else:                                    # continue: estimators whose fit takes ``model=`` go on from it
+        start, model.cfg = model.steps, cfg
+        extra = {"model": model.estimator} if "model" in inspect.signature(mod.fit).parameters else {}
     z = model.standardise(split.train)
     t0 = scored = time.perf_counter()
     gen = mod.fit(params, z, seed=cfg.seed, seconds=seconds, **extra)
@@ -347,6 +355,7 @@ def train(cfg: Config, model: Toy2D | None = None, *, seconds: float = 0.5) -> I
 
 def sample(model: Toy2D, n: int, *, seed: int) -> torch.Tensor:
     """(n, 2) points in the data's coordinates; the same seed gives the same points."""
+    model.on_cpu()
     return model.unstandardise(model.module.sample(model.estimator, n, seed=seed))
 
 
@@ -358,7 +367,7 @@ def picture(model: Toy2D, extent, res: int = 100):
     through x = m + σ z, those in ``VECTOR_FIELDS`` (arrows) through σ z, and each log-density field
     (``log_density`` by default; a class may list ``LOG_DENSITY_AXES = {field: axes}``) loses
     Σ log σ_i over its axes, the Jacobian, so that a density grid is a density of x."""
-    m, s = model.mean.numpy(), model.std.numpy()
+    m, s = model.on_cpu().mean.numpy(), model.std.numpy()
     x0, x1, y0, y1 = (float(v) for v in extent)
     z_extent = ((x0 - m[0]) / s[0], (x1 - m[0]) / s[0], (y0 - m[1]) / s[1], (y1 - m[1]) / s[1])
     pic = model.module.picture(model.estimator, z_extent, res)
