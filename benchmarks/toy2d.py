@@ -51,9 +51,9 @@ def run(name: str, seed: int) -> dict:
     fresh = data.sample("thin_mixture", 2000, seed=10_000 + seed)
     return {
         "gap": None if nll is None else nll - true_nll,
-        "distance": metrics.energy_distance(toy2d.sample(model, 2000, seed=seed).numpy(), split.test),
-        "fresh": metrics.energy_distance(fresh, split.test),
-        "gaussian": metrics.energy_distance(toy2d.gaussian_samples(model, 2000, seed), split.test),
+        "distance": metrics.sample_distance(toy2d.sample(model, 2000, seed=seed).numpy(), split.test),
+        "fresh": metrics.sample_distance(fresh, split.test),
+        "gaussian": metrics.sample_distance(toy2d.gaussian_samples(model, 2000, seed), split.test),
         "seconds": seconds,
         "ms": metrics.ms_per_1000(lambda k: toy2d.sample(model, k, seed=seed), repeats=5),
         "evals": model.evaluations_per_sample(),

@@ -64,8 +64,9 @@ def test_true_densities_are_normalised_and_match_the_samples():
     cb = data.sample("checkerboard", 5000, seed=1)
     np.testing.assert_allclose(data.true_log_density("checkerboard", cb), -math.log(8))
     assert np.isinf(data.true_log_density("checkerboard", np.array([[0.5, -0.5]])))[0]
-    with pytest.raises(ValueError, match="not known"):
-        data.true_log_density("moons", x)
+    assert data.true_log_density("moons", x) is None              # no closed form
+    with pytest.raises(ValueError, match="unknown 2-D shape"):
+        data.true_log_density("nope", x)
 
 
 def test_files_and_drawn_points_get_clear_errors(tmp_path):
@@ -96,9 +97,9 @@ def test_files_and_drawn_points_get_clear_errors(tmp_path):
         data.read_points(tmp_path / "junk.npy")
     with pytest.raises(ValueError, match="not found"):
         data.read_points(tmp_path / "missing.npy")
-    assert data.from_clicks([(i, i * i % 7) for i in range(30)]).shape == (30, 2)
+    assert data.from_points([(i, i * i % 7) for i in range(30)]).shape == (30, 2)
     with pytest.raises(ValueError, match="at least"):
-        data.from_clicks([(0, 1), (2, 3)])
+        data.from_points([(0, 1), (2, 3)])
 
 
 def test_split_holds_out_points():
@@ -116,6 +117,8 @@ def test_energy_distance_is_near_zero_for_the_same_distribution_and_grows_with_a
     assert metrics.energy_distance(a + [0.5, 0], b) > 0.05 > abs(same)
     # unit-free: scaling both sets changes nothing
     assert metrics.energy_distance(10 * (a + [0.5, 0]), 10 * b) == pytest.approx(metrics.energy_distance(a + [0.5, 0], b))
+    assert metrics.sample_distance(a, b, n=None) == same
+    assert metrics.sample_distance(a, b, n=500, seed=1) == metrics.sample_distance(a, b, n=500, seed=1) != same
     assert metrics.nll(np.log([0.5, 0.25])) == pytest.approx(-(math.log(0.5) + math.log(0.25)) / 2)
 
 

@@ -480,8 +480,8 @@ def evaluate(model: Toy2D, *, n: int | None = None, seed: int = 0, data: str | N
         if out["test_nll"] is not None:
             out["nll_gap"] = out["test_nll"] - out["true_nll"]
     samples = sample(model, n, seed=seed).numpy()
-    out["sample_distance"] = metrics.energy_distance(samples, test)
-    out["sample_distance_gaussian"] = metrics.energy_distance(gaussian_samples(model, n, seed), test)
+    out["sample_distance"] = metrics.sample_distance(samples, test, n=2000, seed=seed)
+    out["sample_distance_gaussian"] = metrics.sample_distance(gaussian_samples(model, n, seed), test, n=2000, seed=seed)
     ms = metrics.ms_per_1000(lambda k: sample(model, k, seed=seed))
     out.update(ms_per_1000=ms, samples_per_second=1e6 / ms,
                evaluations_per_sample=model.evaluations_per_sample(), train_seconds=model.train_seconds)

@@ -39,7 +39,7 @@ class Params:
     hidden: int = 64                  # width of the MLP giving p(x₂ | x₁)
     steps: int = 6000                 # Adam steps at most
     batch_size: int = 512
-    lr: float = 5e-3                  # peak learning rate (cosine to 0 over the budget)
+    lr: float = 1e-2                  # peak learning rate (cosine to 0 over the budget)
     max_seconds: float = 20.0         # the run's wall-time budget (the package sets it from Config.seconds)
 
     def validate(self) -> "Params":

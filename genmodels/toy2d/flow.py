@@ -41,13 +41,13 @@ MIN_WIDTH, MIN_HEIGHT, MIN_DERIVATIVE = 1e-3, 1e-3, 1e-3
 
 @dataclass
 class Params:
-    layers: int = 6                   # coupling layers (alternating which coordinate moves)
+    layers: int = 4                   # coupling layers (alternating which coordinate moves)
     bins: int = 12                    # K spline pieces
     hidden: int = 64                  # width of each layer's MLP
     bound: float = 4.0                # B: the spline acts on [−B, B] (standardised units), identity outside
     steps: int = 8000                 # Adam steps at most
     batch_size: int = 512
-    lr: float = 3e-3                  # peak learning rate (cosine to 0 over the budget)
+    lr: float = 5e-3                  # peak learning rate (cosine to 0 over the budget)
     max_seconds: float = 20.0         # the run's wall-time budget (the package sets it from Config.seconds)
 
     def validate(self) -> "Params":
@@ -170,7 +170,7 @@ class Coupling(nn.Module):
 class Flow(nn.Module):
     """f_θ = coupling layers; x → z with the summed log |det|, and back."""
 
-    def __init__(self, layers: int = 6, bins: int = 12, hidden: int = 64, bound: float = 4.0, seed: int = 0):
+    def __init__(self, layers: int = 4, bins: int = 12, hidden: int = 64, bound: float = 4.0, seed: int = 0):
         super().__init__()
         self.layers = nn.ModuleList(Coupling(1 - l % 2, bins, hidden, bound) for l in range(layers))
         g = torch.Generator().manual_seed(int(seed))

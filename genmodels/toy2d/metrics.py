@@ -42,6 +42,17 @@ def energy_distance(samples, held_out) -> float:
     return 2 * _mean_distance(x, y, False) - _mean_distance(x, x, True) - _mean_distance(y, y, True)
 
 
+def sample_distance(samples, held_out, n: int | None = 2000, seed: int = 0) -> float:
+    """The shared sample distance: ``energy_distance`` on at most n points of each set (a seeded
+    subsample, so that large sets cost the same)."""
+    rng = np.random.default_rng(seed)
+    samples, held_out = np.asarray(samples), np.asarray(held_out)
+    if n is not None:
+        samples = samples[rng.permutation(len(samples))[:n]] if len(samples) > n else samples
+        held_out = held_out[rng.permutation(len(held_out))[:n]] if len(held_out) > n else held_out
+    return energy_distance(samples, held_out)
+
+
 def ms_per_1000(sample: Callable[[int], object], repeats: int = 3) -> float:
     """Median wall time of ``sample(1000)`` in milliseconds (one warm-up call first)."""
     sample(1000)
