@@ -327,9 +327,9 @@ def train(cfg: Config, model: Toy2D | None = None, *, seconds: float = 0.5) -> I
     split = data.load(cfg.data, cfg.n_train, cfg.n_test, cfg.seed)
     mod, params = estimator(cfg.model), cfg.estimator_params()
     if model is None:
-        model, start, extra = Toy2D(cfg, None, split.train.mean(0), split.train.std(0)), 0, {}
+        model, start, before, extra = Toy2D(cfg, None, split.train.mean(0), split.train.std(0)), 0, 0.0, {}
     else:                                    # continue: estimators whose fit takes ``model=`` go on from it
-        start, model.cfg = model.steps, cfg
+        start, before, model.cfg = model.steps, model.train_seconds or 0.0, cfg
         extra = {"model": model.estimator} if "model" in inspect.signature(mod.fit).parameters else {}
     z = model.standardise(split.train)
     t0 = scored = time.perf_counter()
@@ -338,7 +338,7 @@ def train(cfg: Config, model: Toy2D | None = None, *, seconds: float = 0.5) -> I
     try:
         for rec in gen:
             elapsed = time.perf_counter() - t0
-            model.estimator, model.steps, model.train_seconds = rec.model, start + rec.step, elapsed
+            model.estimator, model.steps, model.train_seconds = rec.model, start + rec.step, before + elapsed
             done = rec.done or elapsed >= cfg.budget
             metrics = {**rec.metrics, "seconds": elapsed}
             if done or last is None or time.perf_counter() - scored >= seconds:   # at the record cadence
