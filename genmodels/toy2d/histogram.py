@@ -36,7 +36,7 @@ evaluations_per_sample = 0            # no network: a table look-up
 @dataclass
 class Params:
     bins: int = 0                     # B cells per axis; 0 = chosen by leave-one-out likelihood
-    alpha: float = 0.5                # pseudo-points added to every cell
+    alpha: float = 0.05               # pseudo-points added to every cell
     margin: float = 0.1               # the box reaches this share of the data's range beyond it
     max_bins: int = 80                # largest B tried by the leave-one-out choice
 
@@ -55,7 +55,7 @@ class Params:
 class Histogram(nn.Module):
     """The box [lo, hi], the cell counts c (B, B) and α; tensors only, so it saves as safetensors."""
 
-    def __init__(self, bins: int = 2, alpha: float = 0.5):
+    def __init__(self, bins: int = 2, alpha: float = 0.05):
         super().__init__()
         self.register_buffer("lo", torch.zeros(2))
         self.register_buffer("hi", torch.ones(2))
