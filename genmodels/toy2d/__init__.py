@@ -189,6 +189,16 @@ def parse_params(params: str | dict, Params: type):
 
 @dataclass
 class Config:
+    """One run of the 2-D map: which estimator, on which points, for how long.
+
+    --params sets the estimator's own hyper-parameters as name=value,… (the fields of its Params):
+      histogram       bins (0 = leave-one-out choice), alpha, margin, max_bins
+      kde             bandwidth (0 = cross-validated), h_min, h_max, candidates
+      gmm             K, iterations, tol, reg
+      autoregressive  K, hidden, steps, batch_size, lr, max_seconds
+      flow            layers, bins, hidden, bound, steps, batch_size, lr, max_seconds
+      vae, gan, diffusion, ebm: see their modules
+    """
     model: str = "gmm"               # which estimator: a key of ESTIMATORS
     data: str = "thin_mixture"       # a shape of data.SHAPES, or a .npy / .csv file of (x, y) points
     seed: int = 0                    # data sampling, held-out split, initialisation, minibatches
