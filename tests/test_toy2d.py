@@ -374,3 +374,20 @@ def test_pictures_in_data_coordinates_carry_the_jacobian():
     dx = ar.xs[1] - ar.xs[0]
     assert np.exp(ar.log_p1).sum() * dx == pytest.approx(1, abs=0.02)            # p(x₁) integrates to 1
     assert np.exp(ar.log_p2_given[:, 100]).sum() * (ar.ys[1] - ar.ys[0]) == pytest.approx(1, abs=0.02)
+
+
+def test_evaluate_scores_against_the_truth_where_it_is_known(tmp_path):
+    model = fit(toy2d.Config(model="gmm", params="K=5", n_train=1000, n_test=500))
+    ev = toy2d.evaluate(model, n=500)
+    test = data.load("thin_mixture", 1000, 500, 0).test
+    assert ev["true_nll"] == pytest.approx(-data.true_log_density("thin_mixture", test).mean())
+    assert ev["nll_gap"] == pytest.approx(ev["test_nll"] - ev["true_nll"])
+    assert 0 < ev["nll_gap"] < 0.2
+    assert ev["sample_distance"] < ev["sample_distance_gaussian"]     # beats one fitted Gaussian
+    assert ev["ms_per_1000"] > 0 and ev["samples_per_second"] == pytest.approx(1e6 / ev["ms_per_1000"])
+    other = toy2d.evaluate(model, n=500, data="moons")                # another shape: no truth to compare
+    assert "true_nll" not in other and other["test_nll"] > ev["test_nll"] + 1
+    np.save(tmp_path / "t.npy", test)
+    assert toy2d.evaluate(model, n=500, data=str(tmp_path / "t.npy"))["test_nll"] == pytest.approx(ev["test_nll"])
+    with pytest.raises(ValueError, match="not found"):
+        toy2d.evaluate(model, data=str(tmp_path / "missing.npy"))
