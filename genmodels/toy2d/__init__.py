@@ -105,7 +105,8 @@ TAXONOMY = (
          "none: −E_θ(x) is log p up to the unknown log Z"),
     Leaf("gan", "GAN", ("Implicit density", "Direct sampling"), "none: implicit, a sampler only"),
     Leaf("diffusion", "Diffusion", ("Score-based",),
-         "what its module reports (an exact NLL needs the probability-flow ODE and its Jacobian trace)"),
+         "its KIND decides: the −ELBO over the T steps for a bound (an exact NLL needs the "
+         "probability-flow ODE and its Jacobian trace)"),
 )
 
 
