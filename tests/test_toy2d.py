@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from genmodels import toy2d
-from genmodels.toy2d import autoregressive, data, flow, gmm, histogram, kde, metrics
+from genmodels.toy2d import autoregressive, data, flow, gmm, metrics
 
 ROOT = Path(__file__).resolve().parent.parent
 EXACT = ("histogram", "kde", "gmm", "autoregressive", "flow")

@@ -107,39 +107,6 @@ def rq_spline(x, widths, heights, derivatives, bound: float, inverse: bool = Fal
     else:
         moved, log_slope = x_k + theta * w_k, -log_slope
     return torch.where(inside, moved, x), torch.where(inside, log_slope, torch.zeros_like(x))
-    x_in, K = x[inside], widths.shape[-1]
-    w = MIN_WIDTH + (1 - MIN_WIDTH * K) * torch.softmax(widths[inside], -1)
-    h = MIN_HEIGHT + (1 - MIN_HEIGHT * K) * torch.softmax(heights[inside], -1)
-    # knots: cumulative widths / heights over [−B, B]; slopes at the knots, 1 at both ends (identity tails)
-    cw = F.pad(torch.cumsum(w, -1), (1, 0)) * 2 * bound - bound
-    ch = F.pad(torch.cumsum(h, -1), (1, 0)) * 2 * bound - bound
-    cw[:, 0], cw[:, -1], ch[:, 0], ch[:, -1] = -bound, bound, -bound, bound
-    d = F.pad(MIN_DERIVATIVE + F.softplus(derivatives[inside]), (1, 1), value=1.0)
-    knots = ch if inverse else cw
-    k = (x_in[:, None] >= knots[:, 1:-1]).sum(-1, keepdim=True)        # the piece each point is in
-    x_k, w_k = cw.gather(-1, k)[:, 0], (cw[:, 1:] - cw[:, :-1]).gather(-1, k)[:, 0]
-    y_k, h_k = ch.gather(-1, k)[:, 0], (ch[:, 1:] - ch[:, :-1]).gather(-1, k)[:, 0]
-    d_k, d_k1 = d.gather(-1, k)[:, 0], d.gather(-1, k + 1)[:, 0]
-    delta = h_k / w_k
-    if not inverse:
-        theta = (x_in - x_k) / w_k
-    else:                                  # solve the piece's quadratic for θ
-        dy = x_in - y_k
-        a = h_k * (delta - d_k) + dy * (d_k1 + d_k - 2 * delta)
-        b = h_k * d_k - dy * (d_k1 + d_k - 2 * delta)
-        c = -delta * dy
-        theta = (2 * c) / (-b - torch.sqrt((b ** 2 - 4 * a * c).clamp_min(0)))
-    t1 = theta * (1 - theta)
-    denominator = delta + (d_k1 + d_k - 2 * delta) * t1
-    log_slope = (2 * torch.log(delta) + torch.log(d_k1 * theta ** 2 + 2 * delta * t1 + d_k * (1 - theta) ** 2)
-                 - 2 * torch.log(denominator))
-    if not inverse:
-        out[inside] = y_k + h_k * (delta * theta ** 2 + d_k * t1) / denominator
-        logdet[inside] = log_slope
-    else:
-        out[inside] = x_k + theta * w_k
-        logdet[inside] = -log_slope
-    return out, logdet
 
 
 class Coupling(nn.Module):
