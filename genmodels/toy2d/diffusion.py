@@ -1,0 +1,187 @@
+"""A diffusion model on 2-D points: ε-prediction (Ho et al. 2020), the score-based branch.
+
+Forward process (fixed): q(x_t | x_0) = N(√ᾱ_t x_0, (1 − ᾱ_t) I), ᾱ_t = Π_{s≤t} (1 − β_s), so
+x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε. A network ε_θ(x_t, t) learns the noise:
+
+    L_simple = E_{x_0, t, ε} ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖²
+
+and sampling runs the reverse chain x_T ~ N(0, I) → … → x_0 with the DDPM step (``ddpm.DDPMScheduler``,
+σ_t² = β̃_t): T network evaluations per sample. −ε_θ(x_t, t) / √(1 − ᾱ_t) estimates the score
+∇ log q_t(x_t): the arrows of the tab.
+
+Likelihood. The exact log p_θ(x_0) of a diffusion model needs the probability-flow ODE and its
+Jacobian trace; we report what DDPM itself bounds, the variational bound (−L_vlb):
+
+    −log p_θ(x_0) ≤ L_T + Σ_{t=2}^{T} L_{t−1} + L_0
+    L_T = KL(q(x_T | x_0) ‖ N(0, I)),   L_{t−1} = KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)),
+    L_0 = −log N(x_0; μ_θ(x_1, 1), β_1 I)
+
+each KL between Gaussians of the same variance β̃_t: ‖μ̃_t(x_t, x_0) − μ_θ(x_t, t)‖² / (2β̃_t), with one
+x_t ~ q per t. KIND is therefore "bound", like the VAE's. Works in standardised coordinates.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..ddpm import DDPMScheduler
+from ..progress import Cadence, Record
+
+KIND = "bound"
+
+
+@dataclass
+class Params:
+    T: int = 100                    # diffusion steps
+    beta_start: float = 1e-3        # linear β_1 … β_T; DDPM's 1e-4 … 0.02 × 1000/T, so that ᾱ_T ≈ 4e-5
+    beta_end: float = 0.2
+    hidden: int = 128
+    lr: float = 2e-3                # Adam
+    batch: int = 256
+    steps: int = 6000
+    max_seconds: float = 30.0
+
+    def validate(self) -> "Params":
+        if not (2 <= self.T <= 1000 and 0 < self.beta_start < self.beta_end < 1 and 8 <= self.hidden <= 1024
+                and 0 < self.lr < 1 and 8 <= self.batch <= 4096 and self.steps >= 1 and self.max_seconds > 0):
+            raise ValueError(f"diffusion: parameters out of range: {self}")
+        return self
+
+
+def evaluations_per_sample(model: "Diffusion") -> int:
+    return model.params.T
+
+
+class EpsModel(nn.Module):
+    """ε_θ(x_t, t): an MLP on (x_t, sinusoidal embedding of t)."""
+
+    def __init__(self, hidden: int, T: int, dim: int = 16):
+        super().__init__()
+        self.T, self.dim = T, dim
+        self.net = nn.Sequential(nn.Linear(2 + dim, hidden), nn.SiLU(), nn.Linear(hidden, hidden), nn.SiLU(),
+                                 nn.Linear(hidden, hidden), nn.SiLU(), nn.Linear(hidden, 2))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        freqs = torch.exp(-math.log(1000.0) * torch.arange(self.dim // 2) / (self.dim // 2))
+        angle = (t.float()[:, None] / self.T * 1000.0) * freqs[None]
+        return self.net(torch.cat([x, angle.sin(), angle.cos()], 1))
+
+
+class Diffusion(nn.Module):
+    def __init__(self, params: Params):
+        super().__init__()
+        self.params = params
+        self.eps_model = EpsModel(params.hidden, params.T)
+        self.scheduler = DDPMScheduler(params.T, "linear", params.beta_start, params.beta_end, clip_sample=False)
+        self.register_buffer("alphas_cumprod", self.scheduler.alphas_cumprod.float())   # ᾱ_t (code t = 0 … T−1)
+        self.steps = 0
+
+
+def q_sample(model: Diffusion, x0: torch.Tensor, t: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
+    """x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε."""
+    ab = model.alphas_cumprod[t][:, None]
+    return ab.sqrt() * x0 + (1 - ab).sqrt() * eps
+
+
+def loss_fn(model: Diffusion, x0: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """L_simple: mean over the batch (and both coordinates) of (ε − ε_θ(x_t, t))²."""
+    t = torch.randint(model.params.T, (len(x0),), generator=g)
+    eps = torch.randn(x0.shape, generator=g)
+    return ((eps - model.eps_model(q_sample(model, x0, t, eps), t)) ** 2).mean()
+
+
+@dataclass
+class Preview:
+    loss: float
+
+
+def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
+    """Minimise L_simple with Adam; a Record at least every ``seconds``."""
+    params = params.validate()
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        model = Diffusion(params)
+    g = torch.Generator().manual_seed(seed)
+    opt = torch.optim.Adam(model.eps_model.parameters(), lr=params.lr)
+    x = x.float()
+    cadence, start = Cadence(200, seconds), time.perf_counter()
+    while True:
+        loss = loss_fn(model, x[torch.randint(len(x), (params.batch,), generator=g)], g)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        model.steps += 1
+        done = model.steps >= params.steps or time.perf_counter() - start >= params.max_seconds
+        if done or cadence.due(model.steps):
+            yield Record(model.steps, {"loss": loss.item()}, {}, Preview(loss.item()), done, model=model)
+        if done:
+            return
+
+
+@torch.no_grad()
+def reverse(model: Diffusion, n: int, *, seed: int) -> torch.Tensor:
+    """The whole reverse chain: (T + 1, n, 2), from x_T ~ N(0, I) (row 0) to x_0 (row T)."""
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 2, generator=g)
+    path = [x]
+    for t in range(model.params.T - 1, -1, -1):
+        eps = model.eps_model(x, torch.full((n,), t))
+        x, _ = model.scheduler.step(eps, t, x, generator=g)
+        x = x.float()
+        path.append(x)
+    return torch.stack(path)
+
+
+def sample(model: Diffusion, n: int, *, seed: int) -> torch.Tensor:
+    """x_0 of the reverse chain: (n, 2)."""
+    return reverse(model, n, seed=seed)[-1]
+
+
+@torch.no_grad()
+def log_density(model: Diffusion, x0: torch.Tensor, seed: int = 0) -> torch.Tensor:
+    """−L_vlb(x_0) per point: a lower bound on log p_θ(x_0) in nats (one x_t ~ q per t, fixed seed)."""
+    s, g = model.scheduler, torch.Generator().manual_seed(seed)
+    x0 = x0.float()
+    ab, ab_prev = s.alphas_cumprod, s.alphas_cumprod_prev
+    a_T = float(ab[-1])
+    bound = 0.5 * ((1 - a_T) + a_T * x0 ** 2 - 1 - math.log(1 - a_T)).sum(1)          # L_T
+    for t in range(model.params.T):
+        eps = torch.randn(x0.shape, generator=g)
+        x_t = q_sample(model, x0, torch.full((len(x0),), t), eps)
+        x0_hat = (x_t - math.sqrt(1 - float(ab[t])) * model.eps_model(x_t, torch.full((len(x0),), t))) / math.sqrt(float(ab[t]))
+        sq = ((x0 - x0_hat) ** 2).sum(1)
+        if t == 0:                                                                     # L_0, σ² = β_1
+            beta = float(s.betas[0])
+            bound += 0.5 * (sq / beta + 2 * math.log(2 * math.pi * beta))
+        else:            # μ̃ − μ_θ = c_t (x_0 − x̂_0), c_t = √ᾱ_{t−1} β_t / (1 − ᾱ_t)
+            c = math.sqrt(float(ab_prev[t])) * float(s.betas[t]) / (1 - float(ab[t]))
+            bound += c * c * sq / (2 * float(s.posterior_variance[t]))
+    return -bound
+
+
+@dataclass
+class Picture:
+    bound: np.ndarray               # (res, res) −L_vlb(x) over the extent, row 0 at the top (y1)
+    trajectories: np.ndarray        # (T + 1, chains, 2) reverse chains, x_T first
+    arrow_at: np.ndarray            # (m, 2) where the arrows start
+    arrows: np.ndarray              # (m, 2) −ε_θ(x, t_arrows): along the score ∇ log q_t
+    t_arrows: int                   # the t (1 … T) of the field
+
+
+@torch.no_grad()
+def picture(model: Diffusion, extent, res: int = 48, chains: int = 24, arrows: int = 15, t_arrows: int | None = None) -> Picture:
+    """The bound density, ``chains`` reverse trajectories (seed 0) and the ε field at t_arrows."""
+    x0, x1, y0, y1 = extent
+    ys, xs = torch.meshgrid(torch.linspace(y1, y0, res), torch.linspace(x0, x1, res), indexing="ij")
+    bound = log_density(model, torch.stack([xs.reshape(-1), ys.reshape(-1)], 1)).reshape(res, res)
+    t_arrows = t_arrows or max(1, model.params.T // 10)
+    ay, ax = torch.meshgrid(torch.linspace(y1, y0, arrows), torch.linspace(x0, x1, arrows), indexing="ij")
+    at = torch.stack([ax.reshape(-1), ay.reshape(-1)], 1)
+    eps = model.eps_model(at, torch.full((len(at),), t_arrows - 1))
+    return Picture(bound.numpy(), reverse(model, chains, seed=0).numpy(), at.numpy(), (-eps).numpy(), t_arrows)
