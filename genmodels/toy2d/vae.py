@@ -169,7 +169,7 @@ def picture(model: VAE, extent, res: int = 64, points=None) -> Picture:
     x0, x1, y0, y1 = extent
     ys, xs = torch.meshgrid(torch.linspace(y1, y0, res), torch.linspace(x0, x1, res), indexing="ij")
     grid = torch.stack([xs.reshape(-1), ys.reshape(-1)], 1)
-    surface = log_density(model, grid, samples=4).reshape(res, res)
+    surface = log_density(model, grid, samples=16).reshape(res, res)
     pts = torch.zeros(0, 2) if points is None else torch.as_tensor(np.asarray(points), dtype=torch.float32)
     mu, log_var = model.encode(pts)
     return Picture(surface.numpy(), pts.numpy(), mu.numpy(), (0.5 * log_var).exp().numpy(), model.decode(mu)[0].numpy())
