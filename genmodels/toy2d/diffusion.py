@@ -5,8 +5,10 @@ x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε. A network ε_θ(x_t, t) learns the noi
 
     L_simple = E_{x_0, t, ε} ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t)‖²
 
-and sampling runs the reverse chain x_T ~ N(0, I) → … → x_0 with the DDPM step (``ddpm.DDPMScheduler``,
-σ_t² = β̃_t): T network evaluations per sample. −ε_θ(x_t, t) / √(1 − ᾱ_t) estimates the score
+and sampling runs the reverse chain x_T ~ N(0, I) → … → x_0 with DDPM's step
+p_θ(x_{t−1} | x_t) = N(μ̃_t(x_t, x̂_0), σ_t² I), x̂_0 = (x_t − √(1 − ᾱ_t) ε_θ) / √ᾱ_t: T network evaluations per
+sample. σ_t² is β_t ("large", the default here) or β̃_t = β_t (1 − ᾱ_{t−1}) / (1 − ᾱ_t) ("small"), Ho et al.'s two
+choices; for data N(0, I) and the ideal ε_θ, σ_t² = β_t makes the reverse chain exact (and the bound below tight). −ε_θ(x_t, t) / √(1 − ᾱ_t) estimates the score
 ∇ log q_t(x_t): the arrows of the tab.
 
 Likelihood. The exact log p_θ(x_0) of a diffusion model needs the probability-flow ODE and its
@@ -16,8 +18,8 @@ Jacobian trace; we report what DDPM itself bounds, the variational bound (−L_v
     L_T = KL(q(x_T | x_0) ‖ N(0, I)),   L_{t−1} = KL(q(x_{t−1} | x_t, x_0) ‖ p_θ(x_{t−1} | x_t)),
     L_0 = −log N(x_0; μ_θ(x_1, 1), β_1 I)
 
-each KL between Gaussians of the same variance β̃_t: ‖μ̃_t(x_t, x_0) − μ_θ(x_t, t)‖² / (2β̃_t), with one
-x_t ~ q per t. KIND is therefore "bound", like the VAE's. Works in standardised coordinates.
+each KL between Gaussians, KL(N(μ̃_t, β̃_t I) ‖ N(μ_θ, σ_t² I)) = ‖μ̃_t − μ_θ‖² / (2σ_t²) + (d/2)(β̃_t/σ_t² − 1 +
+log(σ_t²/β̃_t)), with one x_t ~ q per t (d = 2). KIND is therefore "bound", like the VAE's. Works in standardised coordinates.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ class Params:
     T: int = 100                    # diffusion steps
     beta_start: float = 1e-3        # linear β_1 … β_T; DDPM's 1e-4 … 0.02 × 1000/T, so that ᾱ_T ≈ 4e-5
     beta_end: float = 0.2
+    variance: str = "large"         # σ_t² = β_t ("large") or β̃_t ("small")
     hidden: int = 128
     lr: float = 2e-3                # Adam
     batch: int = 256
@@ -48,6 +51,8 @@ class Params:
     max_seconds: float = 30.0
 
     def validate(self) -> "Params":
+        if self.variance not in ("large", "small"):
+            raise ValueError(f"diffusion: variance must be 'large' or 'small', got {self.variance!r}")
         if not (2 <= self.T <= 1000 and 0 < self.beta_start < self.beta_end < 1 and 8 <= self.hidden <= 1024
                 and 0 < self.lr < 1 and 8 <= self.batch <= 4096 and self.steps >= 1 and self.max_seconds > 0):
             raise ValueError(f"diffusion: parameters out of range: {self}")
@@ -80,6 +85,10 @@ class Diffusion(nn.Module):
         self.eps_model = EpsModel(params.hidden, params.T)
         self.scheduler = DDPMScheduler(params.T, "linear", params.beta_start, params.beta_end, clip_sample=False)
         self.register_buffer("alphas_cumprod", self.scheduler.alphas_cumprod.float())   # ᾱ_t (code t = 0 … T−1)
+        s = self.scheduler
+        # σ_t² of the reverse step; at t = 1 (code 0) β̃ is 0 and both choices use β_1
+        self.sigma2 = (s.betas if params.variance == "large" else s.posterior_variance).clone()
+        self.sigma2[0] = s.betas[0]
         self.steps = 0
 
 
@@ -130,10 +139,13 @@ def reverse(model: Diffusion, n: int, *, seed: int) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     x = torch.randn(n, 2, generator=g)
     path = [x]
+    s = model.scheduler
     for t in range(model.params.T - 1, -1, -1):
         eps = model.eps_model(x, torch.full((n,), t))
-        x, _ = model.scheduler.step(eps, t, x, generator=g)
-        x = x.float()
+        ab, ab_prev, beta = float(s.alphas_cumprod[t]), float(s.alphas_cumprod_prev[t]), float(s.betas[t])
+        x0_hat = (x - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+        mean = (math.sqrt(ab_prev) * beta / (1 - ab)) * x0_hat + (math.sqrt(1 - beta) * (1 - ab_prev) / (1 - ab)) * x
+        x = mean + math.sqrt(float(model.sigma2[t])) * torch.randn(x.shape, generator=g) if t > 0 else mean
         path.append(x)
     return torch.stack(path)
 
@@ -159,12 +171,13 @@ def log_density(model: Diffusion, x0: torch.Tensor, seed: int = 0, common_noise:
         x_t = q_sample(model, x0, torch.full((len(x0),), t), eps)
         x0_hat = (x_t - math.sqrt(1 - float(ab[t])) * model.eps_model(x_t, torch.full((len(x0),), t))) / math.sqrt(float(ab[t]))
         sq = ((x0 - x0_hat) ** 2).sum(1)
+        var = float(model.sigma2[t])
         if t == 0:                                                                     # L_0, σ² = β_1
-            beta = float(s.betas[0])
-            bound += 0.5 * (sq / beta + 2 * math.log(2 * math.pi * beta))
+            bound += 0.5 * (sq / var + 2 * math.log(2 * math.pi * var))
         else:            # μ̃ − μ_θ = c_t (x_0 − x̂_0), c_t = √ᾱ_{t−1} β_t / (1 − ᾱ_t)
             c = math.sqrt(float(ab_prev[t])) * float(s.betas[t]) / (1 - float(ab[t]))
-            bound += c * c * sq / (2 * float(s.posterior_variance[t]))
+            post = float(s.posterior_variance[t])
+            bound += c * c * sq / (2 * var) + (post / var - 1 + math.log(var / post))     # (d/2)(…), d = 2
     return -bound
 
 

@@ -16,6 +16,7 @@ import importlib
 import json
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -63,6 +64,38 @@ WHY_NO_Z = (
 PANEL = 380                          # pixels of each square picture
 BLUE, ORANGE = (31, 119, 180), (255, 127, 14)       # p_data blue, p_model orange (as on every tab)
 CACHE = Path(__file__).resolve().parents[2] / "checkpoints" / "runs" / "toy2d-map"
+
+
+@contextmanager
+def one_thread():
+    """Run torch on one intra-op thread here, then restore the count.
+
+    These networks are tiny (2-D points, 128 units): splitting a 256 × 128 matrix product over two
+    threads costs more than it saves, and on a busy machine the two threads wait for each other.
+    Measured on this 2-core machine under load (8 other jobs): 300 GAN steps took 8.1 s on one thread,
+    87 steps took 33 s on two. torch's thread count belongs to the calling OS thread, so other tabs'
+    jobs (on other threads) keep theirs."""
+    n = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(n)
+
+
+def single_threaded(records: Iterator) -> Iterator:
+    """``records``, each step taken under ``one_thread`` (whichever thread asks for it); closing this
+    closes ``records``."""
+    try:
+        while True:
+            with one_thread():
+                try:
+                    item = next(records)
+                except StopIteration:
+                    return
+            yield item
+    finally:
+        records.close()
 
 
 def module(name: str):
@@ -309,7 +342,7 @@ class Frame:
     family: Image.Image              # the family's own picture (latent ellipses, G's z-grid, ε field, chains)
     caption: str                     # what the two pictures show, at this step
     status: str                      # step, time, losses
-    losses: list[dict]               # rows {step, loss, value} for a line plot
+    losses: list[dict]               # rows {step, term, nats} for a line plot
     measured: Measured | None = None  # on the last frame
 
 
@@ -410,17 +443,19 @@ def live(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 20.0, record
     x = torch.from_numpy(ds.standardise(ds.train))
     start = last = time.perf_counter()
     rows: list[dict] = []
-    for rec in mod.fit(params, x, seed=seed, seconds=record_seconds):
-        rows += [{"step": rec.step, "loss": k, "value": v} for k, v in rec.losses.items() if math.isfinite(v)]
+    for rec in single_threaded(mod.fit(params, x, seed=seed, seconds=record_seconds)):
+        rows += [{"step": rec.step, "term": k, "nats": v} for k, v in rec.losses.items() if math.isfinite(v)]
         now = time.perf_counter()
         if rec.done:
             train_seconds = now - start
-            main, family, caption = pictures(name, mod, rec.model, ds, res=64)
-            m = measure(mod, rec.model, ds, name, train_seconds, rec.step)
+            with one_thread():
+                main, family, caption = pictures(name, mod, rec.model, ds, res=64)
+                m = measure(mod, rec.model, ds, name, train_seconds, rec.step)
             yield Frame(main, family, caption, status(name, rec, train_seconds, seconds, done=True), rows, m)
             return
         if now - last >= frame_seconds or rec.step == 0:
-            main, family, caption = pictures(name, mod, rec.model, ds, res=32)
+            with one_thread():
+                main, family, caption = pictures(name, mod, rec.model, ds, res=32)
             last = time.perf_counter()
             yield Frame(main, family, caption, status(name, rec, now - start, seconds), rows)
         else:
@@ -470,18 +505,20 @@ def fit_and_measure(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 2
         params.max_seconds = seconds
     x = torch.from_numpy(ds.standardise(ds.train))
     start, next_check, distances, diverged, rec = time.perf_counter(), seconds / checks, [], False, None
-    for rec in mod.fit(params, x, seed=seed, seconds=0.25):
+    for rec in single_threaded(mod.fit(params, x, seed=seed, seconds=0.25)):
         diverged |= not all(math.isfinite(v) for v in rec.losses.values())
         elapsed = time.perf_counter() - start
         if elapsed >= next_check and not rec.done:
-            s = ds.unstandardise(mod.sample(rec.model, 500, seed=3).detach().numpy())
-            distances.append(metrics.sample_distance(s, ds.test, n=500))
+            with one_thread():
+                s = ds.unstandardise(mod.sample(rec.model, 500, seed=3).detach().numpy())
+                distances.append(metrics.sample_distance(s, ds.test, n=500))
             next_check += seconds / checks
         if not rec.done:
             yield None
     train_seconds = time.perf_counter() - start
-    s = ds.unstandardise(mod.sample(rec.model, 500, seed=3).detach().numpy())
-    distances.append(metrics.sample_distance(s, ds.test, n=500))
+    with one_thread():
+        s = ds.unstandardise(mod.sample(rec.model, 500, seed=3).detach().numpy())
+        distances.append(metrics.sample_distance(s, ds.test, n=500))
     best = min(distances)
     if diverged or not math.isfinite(distances[-1]):
         stable = "no: diverged"
@@ -489,7 +526,9 @@ def fit_and_measure(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 2
         stable = "yes" if len(distances) > 1 else "yes (one check)"
     else:
         stable = f"no: distance {best:.3f} → {distances[-1]:.3f}"
-    yield measure(mod, rec.model, ds, name, train_seconds, rec.step, stable), pictures(name, mod, rec.model, ds)[0]
+    with one_thread():
+        out = measure(mod, rec.model, ds, name, train_seconds, rec.step, stable), pictures(name, mod, rec.model, ds)[0]
+    yield out
 
 
 def table_row(m: Measured) -> list:
