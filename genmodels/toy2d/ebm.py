@@ -40,9 +40,9 @@ BOX = 3.5                           # chains start uniform in [−BOX, BOX]² (s
 class Params:
     hidden: int = 128
     lr: float = 1e-3                # Adam, β = (0, 0.999) as Du & Mordatch
-    batch: int = 256
+    batch: int = 128
     alpha: float = 0.1              # energy regulariser α
-    train_langevin: int = 20        # Langevin steps per training step (from the buffer)
+    train_langevin: int = 10        # Langevin steps per training step (from the buffer)
     sample_langevin: int = 200      # Langevin steps per sample (from uniform noise)
     step_size: float = 0.01         # η
     restart: float = 0.05           # share of chains restarted from noise each step
