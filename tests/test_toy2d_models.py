@@ -216,3 +216,24 @@ def test_taxonomy_covers_the_nine_families_once():
     leaves = [n for _, _, names in view.TAXONOMY for n in names]
     assert sorted(leaves) == sorted(view.ALL) and len(set(leaves)) == 9
     assert set(view.LABELS) == set(view.ALL) == set(view.LATENT)
+
+
+def test_training_budget_counts_only_time_spent_training():
+    """view.training stops a stream after ``seconds`` inside it; the caller's drawing time is not counted."""
+    import time
+    from genmodels.progress import Record
+    closed = []
+
+    def records():
+        try:
+            for step in range(1, 1000):
+                time.sleep(0.05)                      # "training"
+                yield Record(step)
+        finally:
+            closed.append(True)
+    seen = []
+    for rec, spent, last in view.training(records(), 0.5):
+        seen.append((rec.step, spent, last))
+        time.sleep(0.3)                               # the caller draws a frame
+    assert 7 <= len(seen) <= 14 and seen[-1][2] and not any(last for _, _, last in seen[:-1])
+    assert seen[-1][1] >= 0.5 and closed == [True]

@@ -432,32 +432,56 @@ def _grid(extent, res: int) -> np.ndarray:
     return np.stack([xs.ravel(), ys.ravel()], 1).astype(np.float32)
 
 
-def live(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 20.0, record_seconds: float = 0.25,
-         frame_seconds: float = 1.5) -> Iterator[Frame | None]:
-    """Train ``name`` on ``ds`` for ``seconds``; yield a Frame about every ``frame_seconds`` (None between,
-    at least every ``record_seconds``, so a caller can stop), and a last one with the measurements."""
-    mod = module(name)
+def _budgeted(mod, ds: Dataset, seed: int, seconds: float, record_seconds: float):
+    """The estimator's record stream with no wall-time budget of its own: ``training`` (below) counts
+    only the time spent inside it, so drawing frames and measuring along the way take nothing from the
+    budget, and the caller stops it there."""
     params = mod.Params()
     if hasattr(params, "max_seconds"):
-        params.max_seconds = seconds
+        params.max_seconds = 10 * seconds + 60        # a backstop; the budget is counted by the caller
     x = torch.from_numpy(ds.standardise(ds.train))
-    start = last = time.perf_counter()
+    return single_threaded(mod.fit(params, x, seed=seed, seconds=record_seconds))
+
+
+def training(records: Iterator, seconds: float) -> Iterator[tuple[object, float, bool]]:
+    """(record, seconds spent training so far, last?) for each record until the stream is done or has
+    trained for ``seconds``; time spent by the caller between records does not count. Closes the stream."""
+    spent, resumed = 0.0, time.perf_counter()
+    try:
+        for rec in records:
+            spent += time.perf_counter() - resumed
+            last = rec.done or spent >= seconds
+            yield rec, spent, last
+            if last:
+                return
+            resumed = time.perf_counter()
+    finally:
+        records.close()
+
+
+def live(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 20.0, record_seconds: float = 0.25,
+         frame_seconds: float = 1.0) -> Iterator[Frame | None]:
+    """Train ``name`` on ``ds`` for ``seconds`` of training time; yield a Frame about every
+    ``frame_seconds`` (and at least as long as the last frame took to draw; None between, at least every
+    ``record_seconds``, so a caller can stop), and a last one with the measurements."""
+    mod = module(name)
     rows: list[dict] = []
-    for rec in single_threaded(mod.fit(params, x, seed=seed, seconds=record_seconds)):
+    last, wait = time.perf_counter(), frame_seconds
+    for rec, spent, done in training(_budgeted(mod, ds, seed, seconds, record_seconds), seconds):
         rows += [{"step": rec.step, "term": k, "nats": v} for k, v in rec.losses.items() if math.isfinite(v)]
-        now = time.perf_counter()
-        if rec.done:
-            train_seconds = now - start
+        if done:
             with one_thread():
                 main, family, caption = pictures(name, mod, rec.model, ds, res=64)
-                m = measure(mod, rec.model, ds, name, train_seconds, rec.step)
-            yield Frame(main, family, caption, status(name, rec, train_seconds, seconds, done=True), rows, m)
+                m = measure(mod, rec.model, ds, name, spent, rec.step)
+            yield Frame(main, family, caption, status(name, rec, spent, seconds, done=True), rows, m)
             return
-        if now - last >= frame_seconds or rec.step == 0:
+        if time.perf_counter() - last >= wait:
+            drawn = time.perf_counter()
             with one_thread():
                 main, family, caption = pictures(name, mod, rec.model, ds, res=32)
             last = time.perf_counter()
-            yield Frame(main, family, caption, status(name, rec, now - start, seconds), rows)
+            wait = max(frame_seconds, last - drawn)      # drawing takes at most about half the time
+            yield Frame(main, family, caption, status(name, rec, spent, seconds), rows)
         else:
             yield None
 
@@ -500,22 +524,17 @@ def fit_and_measure(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 2
     Stable training is judged from the sample distance measured ``checks`` times along the run: "yes"
     when the last is at most 1.5 × the best seen (plus noise), "no" when it got worse or a loss diverged."""
     mod = module(name)
-    params = mod.Params()
-    if hasattr(params, "max_seconds"):
-        params.max_seconds = seconds
-    x = torch.from_numpy(ds.standardise(ds.train))
-    start, next_check, distances, diverged, rec = time.perf_counter(), seconds / checks, [], False, None
-    for rec in single_threaded(mod.fit(params, x, seed=seed, seconds=0.25)):
+    next_check, distances, diverged, rec, spent = seconds / checks, [], False, None, 0.0
+    for rec, spent, done in training(_budgeted(mod, ds, seed, seconds, 0.25), seconds):
         diverged |= not all(math.isfinite(v) for v in rec.losses.values())
-        elapsed = time.perf_counter() - start
-        if elapsed >= next_check and not rec.done:
+        if spent >= next_check and not done:
             with one_thread():
                 s = ds.unstandardise(mod.sample(rec.model, 500, seed=3).detach().numpy())
                 distances.append(metrics.sample_distance(s, ds.test, n=500))
             next_check += seconds / checks
-        if not rec.done:
+        if not done:
             yield None
-    train_seconds = time.perf_counter() - start
+    train_seconds = spent
     with one_thread():
         s = ds.unstandardise(mod.sample(rec.model, 500, seed=3).detach().numpy())
         distances.append(metrics.sample_distance(s, ds.test, n=500))
