@@ -30,7 +30,7 @@ $u = (x - m)/s$ and the Jacobian is counted, $\log p_x(x) = \log p_u(u) - \sum_i
 SIDE_NOTE = """**Side by side**: every family on the same data with the decks' desiderata (deck 003: probability evaluation,
 easy sampling, …) filled in with measured values: held-out NLL in nats per point (a bound's −ELBO is an upper bound on
 the NLL; the energy-based model's Z is summed on a 256² grid, which only 2-D allows), **NLL − true** where the data's
-density is known (the *mixture*), the energy distance of 2,000 samples to the held-out points (0 = same
+density is known (the *thin_mixture*), the energy distance of 2,000 samples to the held-out points (0 = same
 distribution), training seconds, milliseconds per 1,000 samples and network evaluations per sample on this machine.
 *Stable training* compares the sample distance at the end with the best seen at four checks along the run."""
 

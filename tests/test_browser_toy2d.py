@@ -12,8 +12,8 @@ PHONE = {"width": 390, "height": 844}
 # gradio_client
 # ---------------------------------------------------------------------------------------------
 def test_named_shape_endpoint_describes_the_split(client):
-    image, info = client.predict("mixture", api_name="/map_data_shape")
-    assert image and "mixture" in info and "held out" in info and "NLL − true" in info
+    image, info = client.predict("thin_mixture", api_name="/map_data_shape")
+    assert image and "thin_mixture" in info and "held out" in info and "NLL − true" in info
     with pytest.raises(Exception, match="not in the list of choices|Data set must be one of"):
         client.predict("nonsense", api_name="/map_data_shape")
 

@@ -85,8 +85,8 @@ def test_a_short_gan_fit_brings_samples_closer_to_the_data():
 
 
 def test_vae_fit_raises_the_elbo_and_elbo_is_below_iwae():
-    x = _points("mixture")
-    held = _points("mixture", 500, seed=9)
+    x = _points("thin_mixture")
+    held = _points("thin_mixture", 500, seed=9)
     first = _fit(vae, 1, x=x, hidden=64)[-1].model
     model = _fit(vae, 600, x=x, hidden=64)[-1].model
     assert vae.log_density(model, held).mean() > vae.log_density(first, held).mean() + 0.2
@@ -102,10 +102,10 @@ def test_vae_kl_is_the_closed_form():
 
 def _true_mean_log_density(n=1000, seed=9):
     """Held-out mixture points in standardised coordinates and their true mean log density there."""
-    train = data.sample("mixture", 2000, seed=0)
+    train = data.sample("thin_mixture", 2000, seed=0)
     m, s = train.mean(0), train.std(0)
-    test = data.sample("mixture", n, seed=seed)
-    true = data.true_log_density("mixture", test).mean() + np.log(s).sum()      # Jacobian into u
+    test = data.sample("thin_mixture", n, seed=seed)
+    true = data.true_log_density("thin_mixture", test).mean() + np.log(s).sum()      # Jacobian into u
     return torch.from_numpy((test - m) / s).float(), float(true), train
 
 
@@ -143,7 +143,7 @@ def test_diffusion_reverse_chain_and_field():
     path = diffusion.reverse(model, 7, seed=0)
     assert path.shape == (21, 7, 2) and torch.equal(path[-1], diffusion.sample(model, 7, seed=0))
     pic = diffusion.picture(model, (-2, 2, -2, 2), res=8, chains=3, arrows=4)
-    assert pic.bound.shape == (8, 8) and pic.arrows.shape == (16, 2) and pic.trajectories.shape == (21, 3, 2)
+    assert pic.log_density.shape == (8, 8) and np.all(np.diff(pic.ys) > 0) and pic.arrows.shape == (16, 2) and pic.trajectories.shape == (21, 3, 2)
 
 
 def test_ebm_partition_function_on_a_known_energy():
@@ -202,7 +202,7 @@ def test_points_from_sketch_follow_the_strokes():
 
 
 def test_live_frames_and_table_row():
-    ds = view.named("mixture", n=600)
+    ds = view.named("thin_mixture", n=600)
     frames = [f for f in view.live("vae", ds, seconds=1.0, frame_seconds=0.3) if f is not None]
     last = frames[-1]
     assert last.measured is not None and last.main.size == (view.PANEL, view.PANEL)
@@ -237,3 +237,13 @@ def test_training_budget_counts_only_time_spent_training():
         time.sleep(0.3)                               # the caller draws a frame
     assert 7 <= len(seen) <= 14 and seen[-1][2] and not any(last for _, _, last in seen[:-1])
     assert seen[-1][1] >= 0.5 and closed == [True]
+
+
+def test_picture_grids_run_as_the_package_density_grid():
+    """value[i, j] belongs to (xs[j], ys[i]) with ys ascending (checked on the EBM's deterministic energy)."""
+    model = ebm.EBM(ebm.Params(hidden=16, sample_langevin=2))
+    pic = ebm.picture(model, (-2.0, 1.0, -1.0, 3.0), res=5, chains=2)
+    assert pic.xs[0] == -2.0 and pic.xs[-1] == 1.0 and pic.ys[0] == -1.0 and pic.ys[-1] == 3.0
+    with torch.no_grad():
+        at = model.energy(torch.tensor([[pic.xs[1], pic.ys[3]]], dtype=torch.float32))
+    assert pic.energy[3, 1] == pytest.approx(at.item(), abs=1e-5)

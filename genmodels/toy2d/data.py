@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-NAMES = ("moons", "rings", "spiral", "checkerboard", "mixture")
+NAMES = ("thin_mixture", "moons", "rings", "spiral", "checkerboard")
 MAX_POINTS = 20_000
 
 # a Gaussian mixture of thin, rotated components: its exact density is known
@@ -48,7 +48,7 @@ def sample(name: str, n: int, seed: int = 0) -> np.ndarray:
         y = rng.uniform(0, 1, n) + rng.integers(-2, 2, n) + (np.floor(x) % 2)
         y = (y + 2) % 4 - 2
         pts = np.stack([x, y], 1)
-    elif name == "mixture":
+    elif name == "thin_mixture":
         k = rng.integers(0, len(_MIX_MEANS), n)
         chol = np.linalg.cholesky(_mix_covs())
         pts = _MIX_MEANS[k] + np.einsum("nij,nj->ni", chol[k], rng.normal(size=(n, 2)))
@@ -59,7 +59,7 @@ def sample(name: str, n: int, seed: int = 0) -> np.ndarray:
 
 def true_log_density(name: str, x: np.ndarray) -> np.ndarray | None:
     """log p_data(x) in nats where it is known exactly (the mixture), else None."""
-    if name != "mixture":
+    if name != "thin_mixture":
         return None
     x = np.asarray(x, np.float64)
     covs = _mix_covs()

@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import numpy as np
 import torch
@@ -183,7 +183,12 @@ def log_density(model: Diffusion, x0: torch.Tensor, seed: int = 0, common_noise:
 
 @dataclass
 class Picture:
-    bound: np.ndarray               # (res, res) −L_vlb(x) over the extent, row 0 at the top (y1)
+    """Grids as the package's DensityGrid: value[i, j] at (xs[j], ys[i]), ys ascending."""
+    POINT_FIELDS: ClassVar[tuple] = ("trajectories", "arrow_at")
+    VECTOR_FIELDS: ClassVar[tuple] = ("arrows",)
+    xs: np.ndarray
+    ys: np.ndarray
+    log_density: np.ndarray         # (res, res) −L_vlb(x), the bound density
     trajectories: np.ndarray        # (T + 1, chains, 2) reverse chains, x_T first
     arrow_at: np.ndarray            # (m, 2) where the arrows start
     arrows: np.ndarray              # (m, 2) −ε_θ(x, t_arrows): along the score ∇ log q_t
@@ -194,12 +199,12 @@ class Picture:
 def picture(model: Diffusion, extent, res: int = 48, chains: int = 16, arrows: int = 15, t_arrows: int | None = None) -> Picture:
     """The bound density, ``chains`` reverse trajectories (seed 0) and the ε field at t_arrows."""
     x0, x1, y0, y1 = extent
-    ys, xs = torch.meshgrid(torch.linspace(y1, y0, res), torch.linspace(x0, x1, res), indexing="ij")
+    ys, xs = torch.meshgrid(torch.linspace(y0, y1, res), torch.linspace(x0, x1, res), indexing="ij")
     grid = torch.stack([xs.reshape(-1), ys.reshape(-1)], 1)
     bound = (log_density(model, grid, seed=0, common_noise=True) + log_density(model, grid, seed=1, common_noise=True)) / 2
     bound = bound.reshape(res, res)
     t_arrows = t_arrows or max(1, model.params.T // 10)
-    ay, ax = torch.meshgrid(torch.linspace(y1, y0, arrows), torch.linspace(x0, x1, arrows), indexing="ij")
+    ay, ax = torch.meshgrid(torch.linspace(y0, y1, arrows), torch.linspace(x0, x1, arrows), indexing="ij")
     at = torch.stack([ax.reshape(-1), ay.reshape(-1)], 1)
     eps = model.eps_model(at, torch.full((len(at),), t_arrows - 1))
-    return Picture(bound.numpy(), reverse(model, chains, seed=0).numpy(), at.numpy(), (-eps).numpy(), t_arrows)
+    return Picture(xs[0].numpy(), ys[:, 0].numpy(), bound.numpy(), reverse(model, chains, seed=0).numpy(), at.numpy(), (-eps).numpy(), t_arrows)

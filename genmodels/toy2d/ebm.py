@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import numpy as np
 import torch
@@ -153,17 +153,22 @@ def log_partition(model: EBM, extent=(-BOX, BOX, -BOX, BOX), res: int = 256) -> 
 
 @dataclass
 class Picture:
-    energy: np.ndarray              # (res, res) E_θ(x) over the extent, row 0 at the top (y1)
+    """Grids as the package's DensityGrid: value[i, j] at (xs[j], ys[i]), ys ascending."""
+    POINT_FIELDS: ClassVar[tuple] = ("chains",)
+    LOG_DENSITY_AXES: ClassVar[dict] = {}            # an energy, not a normalised log-density
+    xs: np.ndarray
+    ys: np.ndarray
+    energy: np.ndarray              # (res, res) E_θ(x)
     chains: np.ndarray              # (steps + 1, chains, 2) Langevin paths from uniform noise (seed 0)
 
 
 def picture(model: EBM, extent, res: int = 64, chains: int = 16) -> Picture:
     """The energy landscape over ``extent`` and ``chains`` Langevin chains of ``sample_langevin`` steps."""
     x0, x1, y0, y1 = extent
-    ys, xs = torch.meshgrid(torch.linspace(y1, y0, res), torch.linspace(x0, x1, res), indexing="ij")
+    ys, xs = torch.meshgrid(torch.linspace(y0, y1, res), torch.linspace(x0, x1, res), indexing="ij")
     with torch.no_grad():
         energy = model.energy(torch.stack([xs.reshape(-1), ys.reshape(-1)], 1)).reshape(res, res)
     g = torch.Generator().manual_seed(0)
     start = (torch.rand(chains, 2, generator=g) * 2 - 1) * BOX
     _, path = langevin(model, start, model.params.sample_langevin, model.params.step_size, g, keep_path=True)
-    return Picture(energy.numpy(), path.numpy())
+    return Picture(xs[0].numpy(), ys[:, 0].numpy(), energy.numpy(), path.numpy())

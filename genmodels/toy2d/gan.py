@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import numpy as np
 import torch
@@ -124,7 +124,12 @@ def log_density(model: GAN, x: torch.Tensor):
 
 @dataclass
 class Picture:
-    D: np.ndarray                   # (res, res) D(x) in [0, 1] over the extent, row 0 at the top (y1)
+    """Grids as the package's DensityGrid: value[i, j] at (xs[j], ys[i]), ys ascending."""
+    POINT_FIELDS: ClassVar[tuple] = ("z_lines",)     # arrays of points (the package maps them to data coordinates)
+    LOG_DENSITY_AXES: ClassVar[dict] = {}            # no density: D(x) is a probability of "real", not p(x)
+    xs: np.ndarray
+    ys: np.ndarray
+    D: np.ndarray                   # (res, res) D(x) in [0, 1]
     z_lines: np.ndarray             # (2·L, P, 2) G's image of the z-grid's lines z1 = c and z2 = c
     z_extent: float                 # the z-grid spans [−z_extent, z_extent]²
 
@@ -133,7 +138,7 @@ class Picture:
 def picture(model: GAN, extent, res: int = 64, lines: int = 9, z_extent: float = 2.5) -> Picture:
     """D's decision surface over ``extent`` = (x0, x1, y0, y1) and G's mapping of a z-grid."""
     x0, x1, y0, y1 = extent
-    ys, xs = torch.meshgrid(torch.linspace(y1, y0, res), torch.linspace(x0, x1, res), indexing="ij")
+    ys, xs = torch.meshgrid(torch.linspace(y0, y1, res), torch.linspace(x0, x1, res), indexing="ij")
     grid = torch.stack([xs.reshape(-1), ys.reshape(-1)], 1)
     surface = torch.sigmoid(model.D(grid)).reshape(res, res)
     c = torch.linspace(-z_extent, z_extent, lines)
@@ -142,4 +147,4 @@ def picture(model: GAN, extent, res: int = 64, lines: int = 9, z_extent: float =
     if model.params.z_dim > 2:                          # other coordinates of z held at 0
         z = torch.cat([z, torch.zeros(len(z), model.params.z_dim - 2)], 1)
     mapped = model.G(z[:, :model.params.z_dim]).reshape(2 * lines, len(t), 2)
-    return Picture(surface.numpy(), mapped.numpy(), z_extent)
+    return Picture(xs[0].numpy(), ys[:, 0].numpy(), surface.numpy(), mapped.numpy(), z_extent)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import numpy as np
 import torch
@@ -156,7 +156,11 @@ def iwae_bound(model: VAE, x: torch.Tensor, k: int = 64, seed: int = 0) -> torch
 
 @dataclass
 class Picture:
-    elbo: np.ndarray                # (res, res) ELBO(x) over the extent, row 0 at the top (y1): the bound density
+    """Grids as the package's DensityGrid: value[i, j] at (xs[j], ys[i]), ys ascending."""
+    POINT_FIELDS: ClassVar[tuple] = ("points", "decoded")   # post_mu / post_sd live in z space
+    xs: np.ndarray
+    ys: np.ndarray
+    log_density: np.ndarray         # (res, res) ELBO(x): the bound density
     points: np.ndarray              # (m, 2) data points whose posteriors are drawn
     post_mu: np.ndarray             # (m, latent) μ_φ(x) of those points
     post_sd: np.ndarray             # (m, latent) σ_φ(x): each posterior is an ellipse in z space
@@ -167,9 +171,9 @@ class Picture:
 def picture(model: VAE, extent, res: int = 64, points=None) -> Picture:
     """The ELBO over ``extent`` and, for ``points`` (m, 2), the encoder's posteriors q_φ(z | x)."""
     x0, x1, y0, y1 = extent
-    ys, xs = torch.meshgrid(torch.linspace(y1, y0, res), torch.linspace(x0, x1, res), indexing="ij")
+    ys, xs = torch.meshgrid(torch.linspace(y0, y1, res), torch.linspace(x0, x1, res), indexing="ij")
     grid = torch.stack([xs.reshape(-1), ys.reshape(-1)], 1)
     surface = log_density(model, grid, samples=16).reshape(res, res)
     pts = torch.zeros(0, 2) if points is None else torch.as_tensor(np.asarray(points), dtype=torch.float32)
     mu, log_var = model.encode(pts)
-    return Picture(surface.numpy(), pts.numpy(), mu.numpy(), (0.5 * log_var).exp().numpy(), model.decode(mu)[0].numpy())
+    return Picture(xs[0].numpy(), ys[:, 0].numpy(), surface.numpy(), pts.numpy(), mu.numpy(), (0.5 * log_var).exp().numpy(), model.decode(mu)[0].numpy())

@@ -354,7 +354,7 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
     if name == "gan":
         pic = mod.picture(model, ext_u, res)
         # GAN Lab's colours: green where D says "real", purple where "fake", white at D = ½
-        d = pic.D[..., None]
+        d = np.flipud(pic.D)[..., None]                 # image rows run top (y1) to bottom
         main_bg = np.where(d >= 0.5, (1 - (d - 0.5) * 2) * 255 + (d - 0.5) * 2 * np.array([116, 196, 118]),
                            (1 - (0.5 - d) * 2) * 255 + (0.5 - d) * 2 * np.array([158, 154, 200])).astype(np.uint8)
         fam = Canvas(ext)
@@ -369,7 +369,7 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
     elif name == "vae":
         pts = ds.train[np.random.default_rng(0).permutation(len(ds.train))[:12]]
         pic = mod.picture(model, ext_u, res, points=ds.standardise(pts))
-        main_bg = density_background(pic.elbo)
+        main_bg = density_background(np.flipud(pic.log_density))
         fam = Canvas((-3.0, 3.0, -3.0, 3.0), names=("z", "z"))
         fam.ellipse((0, 0), (2, 2), (150, 150, 150), 2)
         for i, (m, s) in enumerate(zip(pic.post_mu, pic.post_sd)):
@@ -380,7 +380,7 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
                    "of the 12 circled points (1 σ ellipses, same colours), and the radius-2 circle of p(z) = N(0, I).")
     elif name == "diffusion":
         pic = mod.picture(model, ext_u, res)
-        main_bg = density_background(pic.bound)
+        main_bg = density_background(np.flipud(pic.log_density))
         fam = Canvas(ext)
         fam.points(ds.train[:800], (180, 200, 230))
         length = (ext[1] - ext[0]) / 16
@@ -398,8 +398,8 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
                    f"x_T → x_0 over {pic.trajectories.shape[0] - 1} steps (ends: orange dots).")
     elif name == "ebm":
         pic = mod.picture(model, ext_u, res)
-        main_bg = density_background(-pic.energy)
-        fam = Canvas(ext, _heat((pic.energy - pic.energy.min()) / max(np.ptp(pic.energy), 1e-9),
+        main_bg = density_background(np.flipud(-pic.energy))
+        fam = Canvas(ext, _heat(np.flipud(pic.energy - pic.energy.min()) / max(np.ptp(pic.energy), 1e-9),
                                  low=(250, 250, 210), high=(120, 60, 30)))
         for path in pic.chains.transpose(1, 0, 2):
             fam.line(ds.unstandardise(path), (40, 40, 40))
@@ -412,7 +412,7 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
     else:                                            # engineer A's explicit estimators: density + their picture
         grid_u = _grid(ext_u, res)
         log_p = mod.log_density(model, torch.from_numpy(grid_u)).double().numpy().reshape(res, res)
-        main_bg = density_background(log_p)
+        main_bg = density_background(log_p)             # _grid runs top (y1) to bottom, as an image
         caption = "Left: p_model(x) (shading ∝ p; contours 1, 2.5, 4.5 nats below its peak)."
     main = Canvas(ext, main_bg)
     main.points(ds.train[:1500], BLUE, 1.3)
