@@ -247,3 +247,15 @@ def test_picture_grids_run_as_the_package_density_grid():
     with torch.no_grad():
         at = model.energy(torch.tensor([[pic.xs[1], pic.ys[3]]], dtype=torch.float32))
     assert pic.energy[3, 1] == pytest.approx(at.item(), abs=1e-5)
+
+
+@pytest.mark.parametrize("name", list(FOUR))
+def test_build_gives_the_fit_s_starting_networks_and_a_state_dict_of_tensors(name):
+    mod = FOUR[name]
+    params = mod.Params(steps=1, max_seconds=600, **SMALL[name])
+    fresh = mod.build(params, seed=5)
+    again = mod.build(params, seed=5)
+    state = fresh.state_dict()
+    assert state and all(isinstance(v, torch.Tensor) for v in state.values())
+    assert all(torch.equal(v, again.state_dict()[k]) for k, v in state.items())
+    assert not all(torch.equal(v, mod.build(params, seed=6).state_dict()[k]) for k, v in state.items())

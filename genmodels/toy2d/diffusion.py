@@ -110,12 +110,16 @@ class Preview:
     loss: float
 
 
+def build(params: Params, *, seed: int = 0) -> Diffusion:
+    """Fresh, untrained networks, seeded (the package loads a checkpoint into these)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return Diffusion(params.validate())
+
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
     """Minimise L_simple with Adam; a Record at least every ``seconds``."""
     params = params.validate()
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = Diffusion(params)
+    model = build(params, seed=seed)
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.eps_model.parameters(), lr=params.lr)
     x = x.float()

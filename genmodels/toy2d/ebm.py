@@ -95,12 +95,16 @@ class Preview:
     E_model: float                  # mean energy of the Langevin samples
 
 
+def build(params: Params, *, seed: int = 0) -> EBM:
+    """Fresh, untrained networks, seeded (the package loads a checkpoint into these)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return EBM(params.validate())
+
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
     """Contrastive divergence with persistent Langevin chains; a Record at least every ``seconds``."""
     params = params.validate()
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = EBM(params)
+    model = build(params, seed=seed)
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=params.lr, betas=(0.0, 0.999))
     x = x.float()

@@ -78,12 +78,16 @@ class Preview:
     D_fake: float                   # mean D(G(z)) over the batch of samples
 
 
+def build(params: Params, *, seed: int = 0) -> GAN:
+    """Fresh, untrained networks, seeded (the package loads a checkpoint into these)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return GAN(params.validate())
+
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
     """Alternate one step of D and one of G; a Record at least every ``seconds``."""
     params = params.validate()
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = GAN(params)
+    model = build(params, seed=seed)
     g = torch.Generator().manual_seed(seed)
     opt_D = torch.optim.Adam(model.D.parameters(), lr=params.lr, betas=(0.5, 0.999))
     opt_G = torch.optim.Adam(model.G.parameters(), lr=params.lr, betas=(0.5, 0.999))

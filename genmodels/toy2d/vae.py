@@ -93,12 +93,16 @@ class Preview:
     loss_kl: float                  # KL(q_φ(z | x) ‖ p(z)), nats per point
 
 
+def build(params: Params, *, seed: int = 0) -> VAE:
+    """Fresh, untrained networks, seeded (the package loads a checkpoint into these)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return VAE(params.validate())
+
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
     """Minimise −ELBO with Adam; a Record at least every ``seconds``."""
     params = params.validate()
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        model = VAE(params)
+    model = build(params, seed=seed)
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=params.lr)
     x = x.float()
