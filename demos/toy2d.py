@@ -122,7 +122,8 @@ def _cached():
         return _table([]), [], "No stored run yet: press **Rerun side by side**."
     rows, thumbs, meta = cached
     return (_table(rows), thumbs, f"Stored run: {meta['data']}, {meta['n_train']:,} training points, seed {meta['seed']}, "
-                                  f"{meta['seconds']:g} s per family (`{meta['command']}`).")
+                                  f"{meta['seconds']:g} s of training per family, measured on {meta.get('machine', 'this machine')} "
+                                  f"(`{meta['command']}`). Times depend on the machine and what else runs on it.")
 
 
 def build() -> None:

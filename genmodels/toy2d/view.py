@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import json
 import math
+import os
 import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -585,6 +586,7 @@ def save_cache(rows: list[Measured], thumbs, ds: Dataset, seed: int, seconds: fl
         img.save(folder / f"{m.name}.png")
     meta = {"data": ds.name, "n_train": len(ds.train), "n_test": len(ds.test), "seed": seed, "seconds": seconds,
             "command": f"python -m genmodels.toy2d.view --data {ds.name} --seed {seed} --seconds {seconds:g}",
+            "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when it ended",
             "rows": [asdict(m) for m in rows]}
     (folder / "table.json").write_text(json.dumps(meta, indent=1))
 
