@@ -73,9 +73,10 @@ def one_thread():
 
     These networks are tiny (2-D points, 128 units): splitting a 256 × 128 matrix product over two
     threads costs more than it saves, and on a busy machine the two threads wait for each other.
-    Measured on this 2-core machine under load (8 other jobs): 300 GAN steps took 8.1 s on one thread,
-    87 steps took 33 s on two. torch's thread count belongs to the calling OS thread, so other tabs'
-    jobs (on other threads) keep theirs."""
+    Measured on this 2-core machine while other jobs ran (load average 19): 100 GAN steps took 2.5 s on
+    one thread and 71 s on torch's default two, medians of 3 interleaved repeats
+    (``python3 benchmarks/toy2d_threads.py``). torch's thread count belongs to the calling OS thread, so
+    other tabs' jobs (on other threads) keep theirs."""
     n = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
