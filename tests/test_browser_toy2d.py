@@ -119,3 +119,24 @@ def test_phone_shows_the_tree_and_the_table_without_sideways_scrolling(browser, 
         _no_error_shown(page)
     finally:
         ctx.close()
+
+
+def test_malformed_values_to_every_map_endpoint_get_a_message(client):
+    """As tests/test_fuzz.py does for the whole app (slow there), for this tab's endpoints only."""
+    import random
+    bad = [None, "", "abc", -1, 10**9, 1e308, [], {}, True, 0.5]
+    endpoints = client.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    names = [n for n in endpoints if n.startswith("/map_")]
+    assert {"/map_train", "/map_compare", "/map_data_shape", "/map_data_drawn", "/map_data_upload"} <= set(names)
+    rng = random.Random(0)
+    for name in names:
+        for _ in range(6):
+            args = [rng.choice(bad) for _ in endpoints[name]["parameters"]]
+            try:
+                client.predict(*args, api_name=name)
+            except Exception as e:  # noqa: BLE001 - any clear refusal is fine, a crash is not
+                msg = str(e)
+                assert msg.strip() not in ("", "None"), (name, args)
+                assert "verbose error reporting" not in msg, (name, args, msg)
+    image, info = client.predict("moons", api_name="/map_data_shape")   # still serving
+    assert "moons" in info

@@ -199,6 +199,9 @@ def test_points_from_sketch_follow_the_strokes():
         view.points_from_sketch(np.full((100, 100, 3), 255, np.uint8))
     with pytest.raises(ValueError, match="Draw a shape"):
         view.points_from_sketch({"composite": None})
+    for garbage in ([], "abc", [[1, 2, 3]], np.zeros((4, 4, 7)), {"composite": [[None]]}):
+        with pytest.raises(ValueError, match="Draw a shape"):
+            view.points_from_sketch(garbage)
 
 
 def test_live_frames_and_table_row():

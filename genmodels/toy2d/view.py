@@ -172,7 +172,14 @@ def points_from_sketch(image, extent=(-2.0, 2.0, -2.0, 2.0), n: int = 2000, seed
         image = image.get("composite")
     if image is None:
         raise ValueError("Draw a shape first: the pad is empty.")
-    a = np.asarray(image).astype(np.float32)
+    try:
+        a = np.asarray(image, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise ValueError("Draw a shape first: the pad's picture could not be read.") from None
+    if a.ndim not in (2, 3) or min(a.shape[:2]) < 2 or (a.ndim == 3 and a.shape[2] not in (1, 3, 4)):
+        raise ValueError("Draw a shape first: the pad's picture could not be read.")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[..., 0]
     if a.ndim == 3 and a.shape[2] == 4:
         ink = (a[..., 3] / 255.0) * (1 - a[..., :3].mean(2) / 255.0)
     elif a.ndim == 3:
