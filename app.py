@@ -38,6 +38,9 @@ def build_demo() -> gr.Blocks:
                 ddpm.build()
             with gr.Tab("CycleGAN", id="cyclegan"):
                 cyclegan.build()
+            with gr.Tab("Map of models", id="map"):
+                from demos import toy2d   # here, not above: keeps this tab's change to one hunk
+                toy2d.build()
     return demo
 
 
