@@ -363,6 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         msg = e.args[0] if isinstance(e, KeyError) and e.args else e
         print(f"error: {msg}", file=sys.stderr)
         return 2
+    except SystemExit as e:          # argparse: --help (0) or a usage error (2), already printed
+        return e.code if isinstance(e.code, int) else 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
