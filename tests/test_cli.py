@@ -194,11 +194,12 @@ def test_coin_gan_program(tmp_path):
 
 # -- the shipped checkpoints load and sample through the same path ---------------------------------
 SHIPPED = [("coin-gan-p0.3", []), ("vae-mnist", []), ("vae2d-mnist", []), ("ae2d-mnist", []),
-           ("dcgan-mnist", []), ("cgan-mnist", ["--label", "3"]), ("pixelcnn-mnist", []),
+           ("dcgan-mnist", []), ("cgan-mnist", ["--label", "3"]),
+           pytest.param("pixelcnn-mnist", [], marks=pytest.mark.slow),       # 784 sequential steps
            ("ddpm-mnist", ["--steps", "2"]), ("ddpm-cond-mnist", ["--steps", "2", "--label", "7"])]
 
 
-@pytest.mark.parametrize("name,opts", SHIPPED, ids=[s[0] for s in SHIPPED])
+@pytest.mark.parametrize("name,opts", SHIPPED)
 def test_shipped_checkpoints_sample(name, opts, capsys, tmp_path):
     n = 1 if name.startswith("pixelcnn") else 2
     args = ["sample", CK / name, "--n", n, "--seed", 4, "--device", "cpu", *opts]
@@ -226,25 +227,41 @@ def test_shipped_option_errors(capsys, tmp_path):
     _error(*_run(capsys, "sample", CK / "classifier-mnist", "--n", 2, "--out", tmp_path / "x.npy")[::2])
 
 
-def test_translate_and_complete(capsys, tmp_path):
+def _blocks(tmp_path):
     x = np.zeros((2, 28, 28), np.float32)
     x[:, 6:22, 8:20] = 1.0
     np.save(tmp_path / "x.npy", x)
+    return x
+
+
+def test_translate(capsys, tmp_path):
+    x = _blocks(tmp_path)
     rc, _, err = _run(capsys, "translate", CK / "cyclegan-horse2zebra", "--direction", "horse2zebra",
                       "--input", tmp_path / "x.npy", "--out", tmp_path / "y.npy")
     assert rc == 0, err
     y = np.load(tmp_path / "y.npy")
     assert y.shape == (2, 28, 28) and 0 <= y.min() and y.max() <= 1 and not np.allclose(y, x)
+    np.save(tmp_path / "bad.npy", np.zeros((2, 5)))
+    _error(*_run(capsys, "translate", CK / "cyclegan-horse2zebra", "--direction", "horse2zebra",
+                 "--input", tmp_path / "bad.npy", "--out", tmp_path / "y.npy")[::2], "(N, 28, 28)")
+    _error(*_run(capsys, "translate", CK / "cyclegan-horse2zebra", "--direction", "sideways",
+                 "--input", tmp_path / "x.npy", "--out", tmp_path / "y.npy")[::2], "--direction")
+
+
+def test_complete_errors(capsys, tmp_path):
+    _blocks(tmp_path)
+    _error(*_run(capsys, "complete", CK / "pixelcnn-mnist", "--input", tmp_path / "x.npy", "--known-rows", 40,
+                 "--out", tmp_path / "c.npy")[::2], "--known-rows must be in 0..28")
+    _error(*_run(capsys, "complete", CK / "vae-mnist", "--input", tmp_path / "x.npy", "--known-rows", 3,
+                 "--out", tmp_path / "c.npy")[::2], "cannot complete")
+
+
+@pytest.mark.slow
+def test_complete(capsys, tmp_path):
+    x = _blocks(tmp_path)
     rc, _, err = _run(capsys, "complete", CK / "pixelcnn-mnist", "--input", tmp_path / "x.npy", "--known-rows", 20,
                       "--n", 2, "--seed", 1, "--out", tmp_path / "c.npy")
     assert rc == 0, err
     c = np.load(tmp_path / "c.npy")
     assert c.shape == (4, 28, 28) and set(np.unique(c)) <= {0.0, 1.0}
     assert np.array_equal(c[:, :20], np.repeat(x[:, :20], 2, 0))      # the known rows are kept
-    _error(*_run(capsys, "complete", CK / "pixelcnn-mnist", "--input", tmp_path / "x.npy", "--known-rows", 40,
-                 "--out", tmp_path / "c.npy")[::2], "--known-rows must be in 0..28")
-    np.save(tmp_path / "bad.npy", np.zeros((2, 5)))
-    _error(*_run(capsys, "translate", CK / "cyclegan-horse2zebra", "--direction", "horse2zebra",
-                 "--input", tmp_path / "bad.npy", "--out", tmp_path / "y.npy")[::2], "(N, 28, 28)")
-    _error(*_run(capsys, "complete", CK / "vae-mnist", "--input", tmp_path / "x.npy", "--known-rows", 3,
-                 "--out", tmp_path / "c.npy")[::2], "cannot complete")

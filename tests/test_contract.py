@@ -5,6 +5,7 @@ is checked by adding it to FAMILIES and one line to TINY."""
 from __future__ import annotations
 
 import dataclasses
+import functools
 import inspect
 import re
 
@@ -32,6 +33,8 @@ TINY = {
 COMMON = dict(seed=0, device="cpu", max_seconds=3.0)
 LOSS_KEY = re.compile(r"^loss(_[A-Za-z0-9]+(_[A-Za-z0-9]+)*)?$")
 NON_GENERATIVE = {"classifier"}          # sample raises a clear ValueError
+FAST_SAMPLE = {"ddpm": dict(steps=2)}    # sample options that keep a check quick
+SLOW_SAMPLE = {"pixelcnn"}               # 784 sequential network calls per sample: minutes on a busy CPU
 # (cyclegan translates: its sample either raises a clear ValueError or returns translations)
 
 
@@ -46,12 +49,24 @@ def fam(request):
     return family(request.param)          # an import error fails here, naming the family
 
 
+@functools.lru_cache(maxsize=None)
+def _trained(name):
+    fam = family(name)
+    torch.manual_seed(0)
+    return fam, list(fam.train(tiny_config(fam), seconds=0.05))
+
+
 @pytest.fixture(scope="module")
 def trained(fam):
     """(module, records) of one tiny run, collected once per family."""
-    torch.manual_seed(0)
-    records = list(fam.train(tiny_config(fam), seconds=0.05))
-    return fam, records
+    return _trained(fam.FAMILY)
+
+
+def _sample(fam, model, n, seed):
+    return fam.sample(model, n, seed=seed, **FAST_SAMPLE.get(fam.FAMILY, {}))
+
+
+SAMPLING = [pytest.param(n, marks=pytest.mark.slow) if n in SLOW_SAMPLE else n for n in sorted(genmodels.FAMILIES)]
 
 
 def test_exposes_every_name(fam):
@@ -129,19 +144,20 @@ def test_closing_stops_at_once(fam):
     assert first.model.steps == steps
 
 
-def test_sample_seeded(trained):
-    fam, records = trained
+@pytest.mark.parametrize("name", SAMPLING)
+def test_sample_seeded(name):
+    fam, records = _trained(name)
     model = records[-1].model
     if fam.FAMILY in NON_GENERATIVE:
         with pytest.raises(ValueError):
             fam.sample(model, 2, seed=0)
         return
     try:
-        a = fam.sample(model, 3, seed=1)
+        a = _sample(fam, model, 3, 1)
     except ValueError as e:                           # cyclegan may say it translates instead
         assert fam.FAMILY == "cyclegan" and "translat" in str(e)
         return
-    b, c = fam.sample(model, 3, seed=1), fam.sample(model, 3, seed=2)
+    b, c = _sample(fam, model, 3, 1), _sample(fam, model, 3, 2)
     assert torch.is_tensor(a) and a.shape[0] == 3 and torch.isfinite(a).all()
     assert torch.equal(a, b)
     if a.ndim == 4:
@@ -153,8 +169,9 @@ def test_sample_seeded(trained):
         assert a.ndim == 1 and set(a.unique().tolist()) <= {0.0, 1.0}
 
 
-def test_save_load_roundtrip(trained, tmp_path):
-    fam, records = trained
+@pytest.mark.parametrize("name", SAMPLING)
+def test_save_load_roundtrip(name, tmp_path):
+    fam, records = _trained(name)
     model = records[-1].model
     card = fam.save(model, tmp_path / "ck", {"probe": 1.5}, command="test", seconds=0.1)
     assert card["family"] == fam.FAMILY and card["metrics"]["probe"] == 1.5 and card["command"] == "test"
@@ -166,7 +183,7 @@ def test_save_load_roundtrip(trained, tmp_path):
     assert sd.keys() == sl.keys()
     assert all(torch.equal(sd[k].cpu(), sl[k]) for k in sd)
     if fam.FAMILY not in NON_GENERATIVE | {"cyclegan"}:
-        assert torch.allclose(fam.sample(model, 2, seed=5), fam.sample(loaded, 2, seed=5), atol=1e-5)
+        assert torch.allclose(_sample(fam, model, 2, 5), _sample(fam, loaded, 2, 5), atol=1e-5)
 
 
 def test_train_continues_a_model(trained):
