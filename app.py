@@ -2,7 +2,10 @@
 
     python app.py            # http://127.0.0.1:7860 (GRADIO_SERVER_NAME / GRADIO_SERVER_PORT override)
 
-Each tab lives in demos/ and calls into the genmodels package.
+Each tab lives in demos/ and calls into the genmodels package. Every tab has an id (``gr.Tab(...,
+id=...)``: coin, vae, dcgan, ddpm, cyclegan; pixelcnn and map are coming):
+``http://HOST/?tab=ddpm`` opens the page on that tab (a link from a lecture slide), and the tab's
+container is ``#tab-<id>`` and its button ``#tab-<id>-button`` in the page (for tests and links).
 """
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from demos import coin_gan, cyclegan, dcgan, ddpm, vae  # noqa: E402
-from demos.common import CSS, MAX_UPLOAD_MB, limit_long_jobs, start_sweeping  # noqa: E402
+from demos.common import CSS, MAX_UPLOAD_MB, PICK_BRUSH_JS, limit_long_jobs, start_sweeping  # noqa: E402
 
 HEADER = """
 # genmodels
@@ -23,11 +26,28 @@ $p_{\\text{data}}(x)$ for the data's distribution and $p_{\\text{model}}(x)$ for
 GAN's players, $G: X \\to Y$ and $F: Y \\to X$ for CycleGAN's.
 """
 
+# Run once per page, on load: ?tab=<id> selects that tab (its button may render a moment after
+# the page; an unknown id leaves the first tab open).
+SELECT_TAB_JS = """() => {
+  const id = new URLSearchParams(window.location.search).get('tab');
+  if (!id || !/^[a-z0-9_-]+$/.test(id)) return;
+  const click = () => {
+    const b = document.getElementById(`tab-${id}-button`);
+    if (b) b.click();
+    return Boolean(b);
+  };
+  if (click()) return;
+  const watch = new MutationObserver(() => { if (click()) watch.disconnect(); });
+  watch.observe(document.body, {childList: true, subtree: true});
+  setTimeout(() => watch.disconnect(), 15000);
+}"""
+PAGE_JS = f"() => {{ ({PICK_BRUSH_JS})(); ({SELECT_TAB_JS})(); }}"
+
 
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="genmodels") as demo:
         gr.Markdown(HEADER, latex_delimiters=[{"left": "$", "right": "$", "display": False}])
-        with gr.Tabs(overflow_behavior="wrap"):   # every tab name visible on a phone, no "•••" menu
+        with gr.Tabs(overflow_behavior="wrap") as tabs:   # every tab name visible on a phone, no "•••" menu
             with gr.Tab("Coin-flip GAN", id="coin"):
                 coin_gan.build()
             with gr.Tab("VAE", id="vae"):
@@ -41,6 +61,11 @@ def build_demo() -> gr.Blocks:
             with gr.Tab("Map of models", id="map"):
                 from demos import toy2d   # here, not above: keeps this tab's change to one hunk
                 toy2d.build()
+        for tab in tabs.children:                 # #tab-<id> and #tab-<id>-button for links and tests
+            if isinstance(tab, gr.Tab) and tab.elem_id is None:
+                tab.elem_id = f"tab-{tab.id}"
+        # once per page: the brush picked on every drawing pad, ?tab=<id> selected
+        demo.load(None, None, None, js=PAGE_JS, api_name=False)
     return demo
 
 

@@ -18,6 +18,7 @@ import gradio as gr
 from gradio import processing_utils
 
 from genmodels import checkpoints
+from genmodels.plotting import CLASS_COLOURS
 
 
 def number(name: str, value, lo: float, hi: float, integer: bool = False):
@@ -431,8 +432,8 @@ def check_seed(value, name: str = "Seed") -> int:
 
 
 def sketchpad(elem_id: str, label: str = "Draw a digit", height: int = 260, brush_size: int = 16, **kw) -> gr.Sketchpad:
-    """A 280×280 black-on-white drawing pad (one layer, a fixed black brush); its value goes to
-    ``genmodels.imaging`` for MNIST framing. ``PICK_BRUSH_JS`` (run once per page by app.py) selects
+    """A 280×280 black-on-white drawing pad (one layer, a fixed black brush); its value goes through
+    ``demos.sketch`` (``sketch_to_mnist`` / ``sketch_to_domain``) to ``genmodels.imaging``'s framing. ``PICK_BRUSH_JS`` (run once per page by app.py) selects
     the brush on every pad, so that drawing works without a click on the brush icon first."""
     return gr.Sketchpad(label=label, type="numpy", height=height, canvas_size=(280, 280), layers=False,
                         brush=gr.Brush(default_size=brush_size, colors=["#000000"], color_mode="fixed"),
@@ -448,6 +449,14 @@ PICK_BRUSH_JS = """() => {
   new MutationObserver(pick).observe(document.body, {childList: true, subtree: true});
   pick();
 }"""
+
+
+def legend_html(colours=CLASS_COLOURS) -> str:
+    """A row of coloured dots labelled 0-9: the class colours of ``genmodels.plotting``'s maps."""
+    chips = "".join(f'<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;'
+                    f'width:10px;height:10px;border-radius:5px;background:{c}"></span> {i}</span>'
+                    for i, c in enumerate(colours))
+    return f"<div>{chips}</div>"
 
 
 class TrainingPanel:

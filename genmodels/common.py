@@ -100,7 +100,11 @@ def to_model(x: torch.Tensor) -> torch.Tensor:
 
 def grid(images: torch.Tensor | np.ndarray, nrow: int = 8, pad: int = 2, value: float = 1.0,
          scale: int = 1) -> np.ndarray:
-    """(N, H, W) or (N, 1, H, W) in [0, 1] -> one (rows*H, nrow*W) uint8 image, pixels × ``scale``."""
+    """(N, H, W) or (N, 1, H, W) in [0, 1] -> one (rows*H, nrow*W) uint8 image, pixels × ``scale``.
+
+    The layout of ``torchvision.utils.make_grid`` (tests/test_common.py compares them pixel for
+    pixel), always ``nrow`` columns wide. Not make_grid itself: importing torchvision would add
+    seconds to the app's cold start (the CycleGAN tab draws a grid at start-up; docs/figures.md)."""
     x = torch.as_tensor(images).detach().float().cpu()
     if x.dim() == 4:
         x = x[:, 0]

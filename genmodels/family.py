@@ -2,7 +2,9 @@
 
 A family is one module (``genmodels/vae.py``, ``genmodels/dcgan.py``, …) that a student can
 read top to bottom, and that the command line, the app and the tests use through the same
-seven names. ``genmodels.FAMILIES`` maps each CLI name to its module.
+seven names. ``genmodels.FAMILIES`` maps each CLI name to its module and ``genmodels.family(name)``
+imports it (lazily: a family that fails to import breaks only itself). ``tests/test_contract.py``
+checks every family in FAMILIES against this page; ``python -m genmodels`` uses nothing else.
 
     FAMILY                      the CLI name, e.g. "dcgan"
     Config                      a dataclass of everything that defines a run (sizes, steps,
@@ -20,7 +22,8 @@ seven names. ``genmodels.FAMILIES`` maps each CLI name to its module.
                                 inside it), so a caller can sample from it at any point; closing
                                 the generator stops training at once; ``model`` continues it
     sample(model, n, *, seed, **options) -> Tensor
-                                images (n, 1, 28, 28) in [0, 1]; 2-D families (n, 2) points.
+                                images (n, 1, 28, 28) in [0, 1]; 2-D families (n, 2) points;
+                                the coin GAN (n,) flips, 1.0 = heads.
                                 The same seed gives the same samples on the CPU. ``options`` are
                                 the family's SAMPLE_OPTIONS (e.g. sampler, steps, label, guidance)
     save(model, path, metrics, *, command="", seconds=None) -> card
@@ -34,9 +37,17 @@ and three declarations for the command line:
 
     SAMPLE_OPTIONS, EVAL_OPTIONS   tuples of ``Option(name, type, default, help)``; they become
                                    ``--name`` flags of ``sample`` / ``eval`` and arrive as keyword
-                                   arguments (a default of None means "not given")
+                                   arguments (a default of None means "not given"). ``type`` is any
+                                   callable from the flag's string (int, float, str, bool reads
+                                   true/false, or a reader whose ValueError message is shown);
+                                   range checks belong in ``sample`` / ``evaluate`` (ValueError)
     CARD_EVAL                      keyword arguments of ``evaluate`` that ``train`` uses to put
                                    metrics on the card it writes (``{}``: the family's defaults)
+
+Optional: ``CLI_ALIASES`` ({"p": "p_heads"}: extra ``train`` flag names for Config fields), and the
+special verbs' functions ``translate(model, images, direction)`` (cyclegan) and
+``complete(model, x, known_rows, n, *, seed)`` (pixelcnn). Bad input anywhere is a ValueError with
+a sentence saying what is allowed: the CLI prints it as ``error: …`` (exit 2), the app as a message.
 
 Records (``progress.Record``) carry ``step``, ``losses`` (``loss`` or ``loss_<name>`` with the
 paper's subscript: ``loss_D``, ``loss_G``, ``loss_kl``, ``loss_cycle_X``), ``metrics``, a typed

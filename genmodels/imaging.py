@@ -1,4 +1,4 @@
-"""Turning a user's picture (an upload or a sketch) into what a 28×28 model expects.
+"""Turning a user's picture (an upload or a drawing) into what a 28×28 model expects.
 
 Our datasets are white objects on a black background, centred, 28×28, grey
 values in [0, 1]. A photo or a drawing is usually the opposite: dark on light,
@@ -254,25 +254,16 @@ def frame_like_mnist(x: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 1)
 
 
-def sketch_to_domain(value, framing: str = "object") -> np.ndarray:
-    """A gr.Sketchpad / ImageEditor value (dict with 'composite', or an array) -> (28, 28)."""
-    if isinstance(value, dict):
-        value = value.get("composite")
-        if value is None:
-            raise ImageInputError("The sketch is empty: draw something first.")
-    if isinstance(value, (str, Path, bytes)):
-        return to_domain(value, framing=framing)
-    arr = np.asarray(value) if value is not None else None
-    if arr is None or arr.size == 0:
-        raise ImageInputError("The sketch is empty: draw something first.")
-    if arr.ndim == 3 and arr.shape[2] == 4 and arr[:, :, 3].max() == 0:
-        raise ImageInputError("The sketch is empty: draw something first.")
-    return to_domain(arr, framing=framing)
+# Parsing a drawing pad's value is UI support: it lives in ``demos/sketch.py`` now. The old names
+# keep working for callers not yet switched (imported lazily, so this package never imports demos/).
+_MOVED = {"sketch_to_domain": "demos.sketch", "sketch_to_mnist": "demos.sketch"}
 
 
-def sketch_to_mnist(value) -> np.ndarray:
-    """A drawn digit -> a (28, 28) MNIST-like digit."""
-    return sketch_to_domain(value, framing="mnist")
+def __getattr__(name: str):
+    if name in _MOVED:
+        import importlib
+        return getattr(importlib.import_module(_MOVED[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def upscale(x, size: int = 168) -> np.ndarray:

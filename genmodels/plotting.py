@@ -122,8 +122,10 @@ def scatter(points: np.ndarray, labels: np.ndarray, extent, size: int = 420, rad
     return np.asarray(img)
 
 
-def legend_html() -> str:
-    chips = "".join(f'<span style="display:inline-block;margin-right:10px"><span style="display:inline-block;'
-                    f'width:10px;height:10px;border-radius:5px;background:{c}"></span> {i}</span>'
-                    for i, c in enumerate(CLASS_COLOURS))
-    return f"<div>{chips}</div>"
+# ``legend_html`` (HTML for the class colours) is UI support: it lives in ``demos/common.py`` now.
+# The old name keeps working for callers not yet switched (imported lazily: no demos/ import here).
+def __getattr__(name: str):
+    if name == "legend_html":
+        import importlib
+        return importlib.import_module("demos.common").legend_html
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

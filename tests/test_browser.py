@@ -127,3 +127,34 @@ def test_dcgan_tab_pick_abc_and_compute(page):
     page.click("#dc-compute")
     page.wait_for_selector("#dc-result img")
     page.wait_for_selector("#dc-means img")
+
+
+def test_tab_query_opens_that_tab(browser, app_url):
+    """?tab=<id> opens the page on that tab; every tab has #tab-<id>-button; an unknown id keeps
+    the first tab (and no error badge shows)."""
+    import app
+
+    ids = [t.id for t in app.demo.blocks.values() if type(t).__name__ == "Tab" and t.elem_id == f"tab-{t.id}"]
+    assert {"coin", "vae", "dcgan", "ddpm", "cyclegan"} <= set(ids)
+    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
+    try:
+        pg = ctx.new_page()
+        pg.set_default_timeout(30_000)
+        for tab_id in ("ddpm", "cyclegan", "coin"):
+            pg.goto(f"{app_url}?tab={tab_id}")
+            pg.wait_for_function(
+                f"() => document.querySelector('#tab-{tab_id}-button')?.getAttribute('aria-selected') === 'true'")
+            assert pg.is_visible(f"#tab-{tab_id}")
+            for other in set(ids) - {tab_id}:
+                assert pg.get_attribute(f"#tab-{other}-button", "aria-selected") == "false"
+        pg.goto(f"{app_url}?tab=cyclegan")
+        pg.wait_for_selector("#cg-gallery img")                   # the tab's content, not only its button
+        pg.goto(f"{app_url}?tab=nope")
+        pg.wait_for_selector("#tab-coin-button")
+        pg.wait_for_timeout(1000)
+        assert pg.get_attribute("#tab-coin-button", "aria-selected") == "true"
+        assert pg.locator(".error, [data-testid='error']").count() == 0
+        for tab_id in ids:
+            assert pg.locator(f"#tab-{tab_id}-button").count() == 1
+    finally:
+        ctx.close()

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from demos import sketch
 from genmodels import data, imaging
 from genmodels.imaging import ImageInputError
 
@@ -67,14 +68,27 @@ def test_animated_and_huge_images_are_refused():
 
 
 def test_sketch_values():
-    with pytest.raises(ImageInputError, match="empty"):
-        imaging.sketch_to_domain({"composite": None, "layers": [], "background": None})
-    with pytest.raises(ImageInputError, match="empty"):
-        imaging.sketch_to_domain({"composite": np.zeros((100, 100, 4), np.uint8)})
+    for empty in ({"composite": None, "layers": [], "background": None}, {"composite": np.zeros((100, 100, 4), np.uint8)},
+                  None, np.zeros((0, 0)), {}):
+        with pytest.raises(ImageInputError, match="empty"):
+            sketch.sketch_to_domain(empty)
     canvas = np.zeros((100, 100, 4), np.uint8)
     canvas[40:60, 20:80] = (0, 0, 0, 255)           # a black stroke on a transparent canvas
-    y = imaging.sketch_to_domain({"composite": canvas})
+    y = sketch.sketch_to_domain({"composite": canvas})
     assert y.max() == 1.0 and y[0, 0] == 0
+    assert np.array_equal(y, imaging.to_domain(canvas))                   # parsing only; framing is imaging's
+    assert np.array_equal(sketch.sketch_to_domain(_png(canvas)), y)       # bytes, as an API caller sends
+
+
+def test_moved_names_still_resolve():
+    """The tabs may still import the UI helpers from their old places until they switch."""
+    from genmodels.imaging import sketch_to_domain, sketch_to_mnist
+    from genmodels.plotting import legend_html
+    from demos import common
+    assert sketch_to_domain is sketch.sketch_to_domain and sketch_to_mnist is sketch.sketch_to_mnist
+    assert legend_html is common.legend_html and legend_html().count("border-radius") == 10
+    with pytest.raises(AttributeError):
+        imaging.no_such_name
 
 
 # -- MNIST framing: uploads and drawings of digits reach the models as MNIST digits were made ----
@@ -140,9 +154,9 @@ def test_a_sketch_of_a_digit_gets_the_mnist_framing():
 
     canvas = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
     ImageDraw.Draw(canvas).line([(140, 40), (140, 240)], fill=(0, 0, 0, 255), width=16)     # a "1"
-    y = imaging.sketch_to_mnist({"composite": np.asarray(canvas)})
+    y = sketch.sketch_to_mnist({"composite": np.asarray(canvas)})
     ys, xs = np.nonzero(y > 0)
     assert ys.max() - ys.min() + 1 == 20 and xs.max() - xs.min() + 1 <= 6
-    assert imaging.sketch_to_domain({"composite": np.asarray(canvas)}, framing="mnist").tolist() == y.tolist()
+    assert sketch.sketch_to_domain({"composite": np.asarray(canvas)}, framing="mnist").tolist() == y.tolist()
     lo, _, hi = imaging.MNIST_STROKE
     assert lo - 0.3 <= imaging.mnist_stroke_widths(y[None])[0] <= hi + 0.3
