@@ -151,7 +151,7 @@ def accuracy(net: Classifier, x: torch.Tensor, y: torch.Tensor, batch: int = 200
     return correct / len(x)
 
 
-def train(cfg: Config, model: Classifier | None = None, *, seconds: float = 1.0, every: int | None = None):
+def train(cfg: Config, model: Classifier | None = None, *, seconds: float = 1.0, every: int = 50):
     """Yields Records with the cross-entropy ``loss`` at least every ``seconds`` of wall time (and
     every ``every`` steps; default once per epoch), with ``epoch`` and ``test_accuracy`` in the
     metrics at the end of every epoch. Every record's ``model`` is the live network."""
@@ -169,7 +169,7 @@ def train(cfg: Config, model: Classifier | None = None, *, seconds: float = 1.0,
     steps_per_epoch = len(x) // cfg.batch_size
     stream = batches(x, cfg.batch_size, g, y)
     deadline = Deadline(cfg.max_seconds)
-    log = Cadence(every or steps_per_epoch, seconds)
+    log = Cadence(every, seconds)
     total = steps_per_epoch * cfg.epochs
     for step in range(1, total + 1):
         xb, yb = next(stream)
