@@ -2,8 +2,8 @@
 
     python benchmarks/judges.py [--n 10000] [--seed 0] [--device auto]
 
-``classifier-mnist`` (LeNet, seed 0) judges every card; ``classifier-mnist-b`` (a strided
-ConvNet without pooling, batch norm, seed 1; ``genmodels.classifier``'s ``arch="convnet"``) is a
+``classifier-mnist`` (LeNet, seed 0) judges every card; ``classifier-mnist-b`` (a
+multilayer perceptron, no convolutions, seed 1; ``genmodels.classifier``'s ``arch="mlp"``) is a
 second opinion trained separately (issue 19). For real test digits and for samples of
 dcgan-mnist, ddpm-mnist (its default sampler), vae-mnist (decodes of z ~ N(0, I)) and
 cgan-mnist (labels cycling 0..9), prints IS under both, and each judge's test accuracy.

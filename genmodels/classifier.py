@@ -12,9 +12,9 @@ Tasks:
 Architectures (``Config.arch``):
 - ``lenet``: conv 32 → pool → conv 64 → pool → fc 128 (the features) → classes; the judge
   behind every card (``checkpoints/classifier-mnist``);
-- ``convnet``: a second judge of another design, for a second opinion on the same samples
-  (issue 19): strided convolutions 16 → 32 → 64 with batch norm and no pooling, fc 128
-  (the features) → classes (``checkpoints/classifier-mnist-b``, another seed).
+- ``mlp``: a second judge of another design, for a second opinion on the same samples
+  (issue 19): no convolutions, 784 → 512 → 256 (the features) → classes
+  (``checkpoints/classifier-mnist-b``, another seed).
 
 The family follows ``genmodels/family.py``; a classifier is not generative, so ``sample``
 refuses with a ValueError.
@@ -33,7 +33,7 @@ from .progress import Cadence, Record
 
 FAMILY = "classifier"
 TASKS = {"mnist": 10, "fashion": 10, "horse_zebra": 2}
-ARCHS = ("lenet", "convnet")
+ARCHS = ("lenet", "mlp")
 SAMPLE_OPTIONS: tuple[Option, ...] = ()
 EVAL_OPTIONS: tuple[Option, ...] = ()
 CARD_EVAL: dict = {}
@@ -95,22 +95,22 @@ class LeNet(Classifier):
         self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(128, classes))
 
 
-class ConvNet(Classifier):
-    """conv 16 (28×28) -> strided conv 32 (14×14) -> strided conv 64 (7×7), batch norm, no
-    pooling -> fc 128 (the features) -> classes."""
+class MLP(Classifier):
+    """A multilayer perceptron: pixels 784 -> 512 -> 256 (the features) -> classes; no
+    convolutions, so it sees a digit as a whole rather than through local strokes."""
+
+    num_features = 256
 
     def __init__(self, classes: int = 10):
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(),                # 28x28
-            nn.Conv2d(16, 32, 3, stride=2, padding=1), nn.BatchNorm2d(32), nn.ReLU(),     # 14x14
-            nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.BatchNorm2d(64), nn.ReLU(),     # 7x7
-            nn.Flatten(), nn.Dropout(0.3), nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
+            nn.Flatten(), nn.Linear(28 * 28, 512), nn.ReLU(), nn.Dropout(0.2),
+            nn.Linear(512, 256), nn.ReLU(),
         )
-        self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, classes))
+        self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(256, classes))
 
 
-NETWORKS = {"lenet": LeNet, "convnet": ConvNet}
+NETWORKS = {"lenet": LeNet, "mlp": MLP}
 
 
 def build(cfg: Config) -> Classifier:

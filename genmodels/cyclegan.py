@@ -261,7 +261,7 @@ def translate(model: CycleGAN, images: torch.Tensor, direction: str = "horse2zeb
     other(direction)                            # checks the direction
     model.eval()
     net = model.G if direction == "horse2zebra" else model.F
-    dev = next(net.parameters()).device
+    dev = next(model.parameters()).device       # all four networks live on one device
     images = torch.as_tensor(images, dtype=torch.float32).reshape(-1, 28, 28)
     return to_unit(net(to_model(images).to(dev))).cpu()[:, 0]
 
