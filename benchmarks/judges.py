@@ -57,7 +57,10 @@ def main() -> None:
         t0 = time.perf_counter()
         x = make()
         seconds = time.perf_counter() - t0
-        scores = [inception_score(x, net=net)[0] for net in judges.values()]
+        scores = []
+        for net in judges.values():
+            torch.manual_seed(a.seed)   # torchmetrics shuffles the samples into splits with the global RNG
+            scores.append(inception_score(x, net=net)[0])
         print(f"| {label} | {scores[0]:.2f} | {scores[1]:.2f} | {seconds:.1f} |", flush=True)
 
 
