@@ -36,7 +36,7 @@ def live(batch_sizes: list[int], steps: int) -> None:
     import os
 
     from genmodels import checkpoints, metrics
-    base, _ = cyclegan.load(checkpoints.CHECKPOINT_DIR / "cyclegan-horse2zebra")
+    base = cyclegan.load(checkpoints.CHECKPOINT_DIR / "cyclegan-horse2zebra")
     clf = metrics.load_classifier("horse_zebra").eval()
     horses, zebras = data.horses_and_zebras("test")
     every = max(2, steps // 50)
@@ -45,7 +45,7 @@ def live(batch_sizes: list[int], steps: int) -> None:
         model = copy.deepcopy(base)
         cfg = cyclegan.Config(**{**model.cfg.__dict__, "steps": steps, "batch_size": b, "seed": 0, "device": "cpu",
                                  "max_seconds": 0.0})
-        runs[b] = cyclegan.train(cfg, model=model, log_every=every, preview_every=every * 3, log_seconds=0.25)
+        runs[b] = cyclegan.train(cfg, model=model, seconds=0.25, every=every, preview_every=every * 3)
         clock[b], cpu[b] = 0.0, 0.0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), load average {os.getloadavg()}")
     last = {}
@@ -59,16 +59,17 @@ def live(batch_sizes: list[int], steps: int) -> None:
                 del runs[b]
                 continue
             last[b] = r
-            if "panels" in r.preview and b not in first:
-                first[b] = (r.step, clock[b], cpu[b])
+            if r.preview is not None and b not in first:
+                first[b] = (r.step - base.steps, clock[b], cpu[b])
     for b, r in last.items():
-        model = r.preview["model"]
+        model = r.model
         with torch.no_grad():
             to_zebra = float((clf(cyclegan.translate(model, horses, "horse2zebra")).argmax(1) == 1).float().mean())
             to_horse = float((clf(cyclegan.translate(model, zebras, "zebra2horse")).argmax(1) == 0).float().mean())
         s, t, c = first[b]
+        n = r.step - base.steps                            # this run's steps (records count the model's)
         print(f"batch {b:2d}: first held-out translations at step {s} after {t:.1f} s ({c:.1f} CPU s); "
-              f"{r.step} steps in {clock[b]:.1f} s ({cpu[b]:.1f} CPU s), {r.step / clock[b]:.1f} steps/s; "
+              f"{n} steps in {clock[b]:.1f} s ({cpu[b]:.1f} CPU s), {n / clock[b]:.1f} steps/s; "
               f"held-out target class: horses → zebra {to_zebra:.0%}, zebras → horse {to_horse:.0%}")
 
 
@@ -98,7 +99,7 @@ def main() -> None:
         total.append(time.perf_counter() - t0)
         x = to_domain(str(png))
         t1 = time.perf_counter()
-        tab.cycle_panels(model, x, "horse2zebra")
+        cyclegan.cycle(model, x, "horse2zebra")
         nets.append(time.perf_counter() - t1)
     q = lambda v, p: sorted(v)[min(len(v) - 1, int(p * len(v)))] * 1000  # noqa: E731
     print(f"{a.runs} runs, {torch.get_num_threads()} thread(s), torch {torch.__version__}")

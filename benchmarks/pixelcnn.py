@@ -101,7 +101,7 @@ def main() -> None:
 @torch.no_grad()
 def completion_accuracy(model, n: int, known_rows: int, per: int) -> None:
     from genmodels import classifier, data
-    net, _ = classifier.load("checkpoints/classifier-mnist")
+    net = classifier.load("checkpoints/classifier-mnist")
     x, y = (t[:n] for t in data.binarized_mnist_test())
     t = time.perf_counter()
     done = P.complete(model, x, known_rows, per, seed=0)

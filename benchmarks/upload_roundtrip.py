@@ -49,8 +49,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--checkpoint", default="checkpoints/vae-mnist")
     a = ap.parse_args()
-    model, card = vae.load(a.checkpoint)
-    binarized = model.config.binarized
+    model = vae.load(a.checkpoint)
+    binarized = model.cfg.binarized
     x_grey, y = data.load("mnist", "test")
     if binarized:
         ref = vae.neg_elbo(model, data.binarized_mnist_test()[0][:REFERENCE])

@@ -61,9 +61,8 @@ def examples_training(seed: int = 0):
 
 def ours_training(seed: int = 0):
     cfg = vae.Config(latent=16, steps=10**7, device="cpu", seed=seed)
-    model = vae.build(cfg, seeded(cfg.seed))           # the same init vae.train would make
-    for r in vae.train(cfg, model=model, log_every=1, preview_every=10**9):
-        yield r.step, model
+    for r in vae.train(cfg, seconds=0, every=1, preview_every=10**9):
+        yield r.step, r.model
 
 
 def main() -> None:

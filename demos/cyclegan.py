@@ -11,13 +11,13 @@ import time
 import gradio as gr
 import numpy as np
 import pandas as pd
-import torch
 
 from genmodels import cyclegan, data
 from genmodels.common import grid, grid_cell
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
-from .common import RECORD_SECONDS, UploadImage, cards, load_checkpoint, long_job, number
+from .common import (LATEX, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, sketchpad,
+                     training_panel)
 
 CHECKPOINT = "cyclegan-horse2zebra"
 GALLERY_SIZE = 12
@@ -29,21 +29,8 @@ PREVIEW_EVERY = 3                     # held-out translations every 3 records
 TRAIN_TIME = ("The default: 60 steps at batch 4 fine-tuning the checkpoint, held-out translations every 6 steps "
               "(from the first record on, the model translates: it starts from the checkpoint). The status line shows "
               "this run's own pace and the time left (a busy server is slower).")
-# Opening the Draw tab selects the sketchpad's brush (Gradio starts a sketchpad in a hidden tab with no
-# tool, and strokes then draw nothing): wait for the editor, click "Brush" unless it is already active.
-BRUSH_FIRST = """() => {
-  let tries = 0;
-  const timer = setInterval(() => {
-    const brush = document.querySelector('#cg-sketch button[aria-label="Brush"]');
-    tries += 1;
-    if (brush && brush.classList.contains('highlight')) { clearInterval(timer); return; }
-    if (brush && tries > 2) brush.click();
-    if (tries > 60) clearInterval(timer);
-  }, 100);
-}"""
 PANELS = [("received", "**received** (28×28)"), ("translated", "**translated**"),
           ("reconstructed", "**reconstructed**"), ("identity", "**identity**")]
-PREVIEW_ROWS = ["horse", "horse2zebra", "horse_reconstructed", "zebra", "zebra2horse", "zebra_reconstructed"]
 LABELS = {"horse2zebra": "Horse → zebra", "zebra2horse": "Zebra → horse"}
 
 INTRO = r"""
@@ -63,16 +50,16 @@ zebras would fool $D_Y$, so the **cycle** constraint $F(G(x)) \approx x$ forces 
 content (pose, outline) and change only the style (the stripes).
 """
 
-# (key in cyclegan.generator_losses, the name shown in the table and the plot's legend, what it is)
+# (key in the records of cyclegan.train, the name shown in the table and the plot's legend, what it is)
 LOSS_TERMS = [
-    ("GAN_G", "L_GAN(G, D_Y)", "(D_Y(G(x)) − 1)²: G tries to make D_Y call its zebras real (LSGAN)."),
-    ("GAN_F", "L_GAN(F, D_X)", "(D_X(F(y)) − 1)²: F tries to make D_X call its horses real (LSGAN)."),
-    ("cycle_X", "λ·L_cyc, horses", "10·|F(G(x)) − x|: a horse turned zebra and back must be the same horse."),
-    ("cycle_Y", "λ·L_cyc, zebras", "10·|G(F(y)) − y|: and a zebra there and back the same zebra."),
-    ("identity_X", "0.5λ·L_identity, F", "5·|F(x) − x|: F given a real horse should leave it alone (keeps tones)."),
-    ("identity_Y", "0.5λ·L_identity, G", "5·|G(y) − y|: G given a real zebra should leave it alone."),
-    ("D_X", "D_X's loss", "½[(D_X(x) − 1)² + D_X(F(y))²]: tell real horses from F's (from a pool of the last 50)."),
-    ("D_Y", "D_Y's loss", "½[(D_Y(y) − 1)² + D_Y(G(x))²]: tell real zebras from G's."),
+    ("loss_GAN_G", "L_GAN(G, D_Y)", "(D_Y(G(x)) − 1)²: G tries to make D_Y call its zebras real (LSGAN)."),
+    ("loss_GAN_F", "L_GAN(F, D_X)", "(D_X(F(y)) − 1)²: F tries to make D_X call its horses real (LSGAN)."),
+    ("loss_cycle_X", "λ·L_cyc, horses", "10·|F(G(x)) − x|: a horse turned zebra and back must be the same horse."),
+    ("loss_cycle_Y", "λ·L_cyc, zebras", "10·|G(F(y)) − y|: and a zebra there and back the same zebra."),
+    ("loss_identity_X", "0.5λ·L_identity, F", "5·|F(x) − x|: F given a real horse should leave it alone (keeps tones)."),
+    ("loss_identity_Y", "0.5λ·L_identity, G", "5·|G(y) − y|: G given a real zebra should leave it alone."),
+    ("loss_D_X", "D_X's loss", "½[(D_X(x) − 1)² + D_X(F(y))²]: tell real horses from F's (from a pool of the last 50)."),
+    ("loss_D_Y", "D_Y's loss", "½[(D_Y(y) − 1)² + D_Y(G(x))²]: tell real zebras from G's."),
 ]
 TERM_NAMES = {key: name for key, name, _ in LOSS_TERMS}
 
@@ -86,14 +73,14 @@ growing with the distance from "real" and keeps pulling; Zhu et al. found it mor
 
 
 @functools.lru_cache(maxsize=1)
-def pretrained() -> cyclegan.CycleGAN:
-    return load_checkpoint(cyclegan.load, CHECKPOINT, "You can still train one from scratch below (Train live).")[0].eval()
+def pretrained():
+    return load_checkpoint(cyclegan.load, CHECKPOINT, "You can still train one from scratch below (Train live).")
 
 
 @functools.lru_cache(maxsize=1)
-def _heldout() -> dict[str, torch.Tensor]:
+def _heldout() -> dict[str, np.ndarray]:
     horses, zebras = data.horses_and_zebras("test")
-    return {"horse2zebra": horses[:GALLERY_SIZE], "zebra2horse": zebras[:GALLERY_SIZE]}
+    return {"horse2zebra": horses[:GALLERY_SIZE].numpy(), "zebra2horse": zebras[:GALLERY_SIZE].numpy()}
 
 
 NO_LIVE_MODEL = "You have no live-trained model yet: train one below, or choose the pretrained checkpoint."
@@ -103,7 +90,7 @@ class Refused(Exception):
     """A request the tab answers with a message, leaving the four panels as they are."""
 
 
-def _model(use_live: bool, live_model) -> cyclegan.CycleGAN:
+def _model(use_live: bool, live_model):
     if use_live:
         if live_model is None:
             raise Refused(NO_LIVE_MODEL)
@@ -124,24 +111,13 @@ def _direction(direction: str) -> str:
     return direction
 
 
-@torch.no_grad()
-def cycle_panels(model: cyclegan.CycleGAN, x: np.ndarray | torch.Tensor, direction: str) -> dict:
-    """received x, translated, reconstructed, identity (all (28, 28) in [0, 1]) and P(target)."""
-    x = torch.as_tensor(x, dtype=torch.float32).reshape(1, 28, 28)
-    back = "zebra2horse" if direction == "horse2zebra" else "horse2zebra"
-    fake = cyclegan.translate(model, x, direction)
-    rec = cyclegan.translate(model, fake, back)
-    ident = cyclegan.translate(model, x, back)      # the *other* generator should leave x alone
-    return {"received": x[0], "translated": fake[0], "reconstructed": rec[0], "identity": ident[0],
-            "cycle_l1": float((rec - x).abs().mean())}
-
-
-def _outputs(p: dict, direction: str, use_live: bool):
+def _outputs(p: cyclegan.Cycle, direction: str, use_live: bool):
+    """The four panels, the cards and the caption of one image's round trip (``cyclegan.cycle``)."""
     src, dst = ("horse", "zebra") if direction == "horse2zebra" else ("zebra", "horse")
     gen, other = ("G", "F") if direction == "horse2zebra" else ("F", "G")
     info = cards([("direction", LABELS[direction], ""),
-                  ("cycle L1 |reconstructed − received|", f"{p['cycle_l1']:.3f}", "good" if p["cycle_l1"] <= 0.08 else "bad")])
-    return (upscale(p["received"]), upscale(p["translated"]), upscale(p["reconstructed"]), upscale(p["identity"]),
+                  ("cycle L1 |reconstructed − received|", f"{p.cycle_l1:.3f}", "good" if p.cycle_l1 <= 0.08 else "bad")])
+    return (upscale(p.received), upscale(p.translated), upscale(p.reconstructed), upscale(p.identity),
             info, f"**Received** ({src}, 28×28, what the model sees) → **{gen}(x)**, a {dst} → "
                   f"**{other}({gen}(x))**, back to a {src} · identity: **{other}(x)** should equal x · by "
                   f"{'your live-trained model' if use_live else 'the pretrained checkpoint'}.")
@@ -160,7 +136,7 @@ def translate_example(direction: str, index, use_live: bool = False, live_model=
         model = _model(use_live, live_model)
     except Refused as e:
         return _refusal(str(e))
-    return _outputs(cycle_panels(model, _heldout()[direction][i], direction), direction, use_live)
+    return _outputs(cyclegan.cycle(model, _heldout()[direction][i], direction), direction, use_live)
 
 
 def _translate(direction: str, convert, value, use_live: bool, live_model):
@@ -170,7 +146,7 @@ def _translate(direction: str, convert, value, use_live: bool, live_model):
         model = _model(use_live, live_model)
     except (ImageInputError, Refused) as e:
         return _refusal(str(e))
-    return _outputs(cycle_panels(model, x, direction), direction, use_live)
+    return _outputs(cyclegan.cycle(model, x, direction), direction, use_live)
 
 
 def translate_upload(direction: str, image, use_live: bool = False, live_model=None):
@@ -195,7 +171,7 @@ def train_stream(mode: str, steps, batch_size, seed):
     """Stream a live run: yields (loss table, curves, preview strip, status, model state)."""
     steps = number("Steps", steps, 10, MAX_TRAIN_STEPS, integer=True)
     batch_size = number("Batch size", batch_size, 1, MAX_BATCH, integer=True)
-    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    seed = check_seed(seed)
     if mode not in ("fine-tune the checkpoint", "from scratch"):
         raise gr.Error(f"Mode must be 'fine-tune the checkpoint' or 'from scratch'; got {mode!r}.")
     model = None
@@ -207,28 +183,26 @@ def train_stream(mode: str, steps, batch_size, seed):
         cfg = cyclegan.Config(steps=steps, batch_size=batch_size, seed=seed, device="cpu")
     history = []
     every = max(2, steps // 50)
+    start = model.steps if model is not None else 0     # the steps of this run, not the checkpoint's
     t0 = time.perf_counter()
-    for r in cyclegan.train(cfg, model=model, log_every=every, preview_every=every * PREVIEW_EVERY,
-                            log_seconds=RECORD_SECONDS):
-        history += [{"step": r.step, "loss": v, "term": TERM_NAMES[k]} for k, v in r.losses.items() if k in TERM_NAMES]
-        strip = gr.skip()
-        if "panels" in r.preview:
-            panels = r.preview["panels"]
-            strip = grid(torch.cat([panels[k][:4] for k in PREVIEW_ROWS]), nrow=4, pad=0, scale=4)
+    for r in cyclegan.train(cfg, model=model, seconds=RECORD_SECONDS, every=every,
+                            preview_every=every * PREVIEW_EVERY):
+        step = r.step - start
+        history += [{"step": step, "loss": v, "term": TERM_NAMES[k]} for k, v in r.losses.items() if k in TERM_NAMES]
+        strip = r.preview.image() if r.preview is not None else gr.skip()
         seconds = time.perf_counter() - t0
-        status = f"step {r.step} / {steps} · {seconds:.0f} s"
+        status = f"step {step} / {steps} · {seconds:.0f} s"
         if r.done:
             status += " · done: choose “my live-trained model” above to use it"
         else:
-            status += (f", about {seconds / r.step * (steps - r.step):.0f} s to go at this pace · Stop keeps the "
+            status += (f", about {seconds / step * (steps - step):.0f} s to go at this pace · Stop keeps the "
                        "model as it is, for “my live-trained model”")
         # the model on every record: a run stopped at any moment leaves its latest model in the session
-        yield _loss_table(r.losses), pd.DataFrame(history), strip, status, r.preview["model"]
+        yield _loss_table(r.losses), pd.DataFrame(history), strip, status, r.model
 
 
 def build() -> None:
-    latex = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
-    gr.Markdown(INTRO, latex_delimiters=latex)
+    gr.Markdown(INTRO, latex_delimiters=LATEX)
     live_model = gr.State(None)
     with gr.Row():
         direction = gr.Radio([(v, k) for k, v in LABELS.items()], value="horse2zebra", label="Direction",
@@ -245,11 +219,8 @@ def build() -> None:
                     upload = UploadImage(type="filepath", label="Upload a horse or zebra picture", height=220,
                                       sources=["upload", "clipboard"], elem_id="cg-upload")
                     upload_btn = gr.Button("Translate the upload", elem_id="cg-upload-btn")
-                with gr.Tab("Draw") as draw_tab:
-                    sketch = gr.Sketchpad(label="Draw a horse or a zebra", type="numpy",
-                                          height=300, canvas_size=(280, 280), layers=False,
-                                          brush=gr.Brush(default_size=14, colors=["#000000"], color_mode="fixed"),
-                                          elem_id="cg-sketch")
+                with gr.Tab("Draw"):
+                    sketch = sketchpad("cg-sketch", "Draw a horse or a zebra", height=300, brush_size=14)
                     sketch_btn = gr.Button("Translate the drawing", elem_id="cg-sketch-btn")
         with gr.Column(scale=3):
             try:
@@ -266,34 +237,25 @@ def build() -> None:
                                                height=150, elem_id=f"cg-{key}"))
                 received, translated, reconstructed, identity = panels
             caption = gr.Markdown(first[5], elem_id="cg-caption")
-    gr.Markdown(UNPAIRED, latex_delimiters=latex)
+    gr.Markdown(UNPAIRED, latex_delimiters=LATEX)
 
-    with gr.Accordion("Train live: every loss term, explained, with its value", open=False, elem_id="cg-train-acc"):
-        with gr.Row():
-            with gr.Column(scale=1, min_width=260):
-                mode = gr.Radio(["fine-tune the checkpoint", "from scratch"], value="fine-tune the checkpoint",
-                                label="Start from", elem_id="cg-mode")
-                steps = gr.Slider(10, MAX_TRAIN_STEPS, value=TRAIN_STEPS, step=10, label="Steps", elem_id="cg-steps")
-                batch = gr.Slider(1, MAX_BATCH, value=TRAIN_BATCH, step=1, label="Batch size (each domain)",
-                                  elem_id="cg-batch")
-                seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
-                gr.Markdown(TRAIN_TIME, elem_id="cg-train-time")
-                with gr.Row():
-                    train_btn = gr.Button("Train", variant="primary", elem_id="cg-train")
-                    stop_btn = gr.Button("Stop", variant="stop", elem_id="cg-stop")
-                status = gr.Markdown("", elem_id="cg-status")
-            with gr.Column(scale=2):
-                gr.Markdown(LSGAN, latex_delimiters=latex)
-                table = gr.HTML(_loss_table(None), elem_id="cg-losses")
-                curves = gr.LinePlot(x="step", y="loss", color="term", title="Loss terms during training",
-                                     elem_id="cg-curves")
-                gr.Markdown("Four held-out horses → $G(x)$ → $F(G(x))$ (rows 1-3), four zebras → $F(y)$ → $G(F(y))$ "
-                            "(rows 4-6), by the model at the step the status line names when they arrive",
-                            latex_delimiters=latex, elem_classes=["gm-caption"])
-                preview = gr.Image(show_label=False, interactive=False, buttons=[], elem_id="cg-preview")
+    _, panel = training_panel("cg", "Train live: every loss term, explained, with its value",
+                              (10, MAX_TRAIN_STEPS, TRAIN_STEPS, 10), modes=["fine-tune the checkpoint", "from scratch"])
+    with panel.controls:
+        batch = gr.Slider(1, MAX_BATCH, value=TRAIN_BATCH, step=1, label="Batch size (each domain)",
+                          elem_id="cg-batch")
+        gr.Markdown(TRAIN_TIME, elem_id="cg-train-time")
+    with panel.plots:
+        gr.Markdown(LSGAN, latex_delimiters=LATEX)
+        table = gr.HTML(_loss_table(None), elem_id="cg-losses")
+        curves = gr.LinePlot(x="step", y="loss", color="term", title="Loss terms during training",
+                             elem_id="cg-curves")
+        gr.Markdown("Four held-out horses → $G(x)$ → $F(G(x))$ (rows 1-3), four zebras → $F(y)$ → $G(F(y))$ "
+                    "(rows 4-6), by the model at the step the status line names when they arrive",
+                    latex_delimiters=LATEX, elem_classes=["gm-caption"])
+        preview = gr.Image(show_label=False, interactive=False, buttons=[], elem_id="cg-preview")
 
     outs = [received, translated, reconstructed, identity, info, caption]
-    draw_tab.select(None, None, None, js=BRUSH_FIRST, api_name=False)
     def on_direction(direction, use_live, live_model):
         return gallery(direction), *translate_example(direction, 0, use_live, live_model)
 
@@ -314,5 +276,5 @@ def build() -> None:
                      concurrency_id="cyclegan_light", concurrency_limit=8)
     sketch_btn.click(translate_sketch, [direction, sketch, use_live, live_model], outs, api_name="cyclegan_sketch",
                      concurrency_id="cyclegan_light", concurrency_limit=8)
-    long_job(train_btn, train_stream, [mode, steps, batch, seed],
-             [table, curves, preview, status, live_model], "cyclegan_train", stop=stop_btn, status=status)
+    panel.wire(train_stream, [panel.mode, panel.steps, batch, panel.seed],
+               [table, curves, preview, panel.status, live_model], "cyclegan_train")

@@ -10,14 +10,14 @@ import functools
 import gradio as gr
 import numpy as np
 import pandas as pd
-import torch
 
 from genmodels import data, vae
 from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscale
 from genmodels.plotting import framed, legend_html, pixel_to_point, scatter
 
-from .common import RECORD_SECONDS, UploadImage, cards, load_checkpoint, long_job, number
+from .common import (LATEX, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, seed_input,
+                     sketchpad, training_panel)
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
 LIKELIHOOD_MODEL = "vae-bin-mnist"     # the 16-D VAE trained on binarized MNIST: its −ELBO bounds −log p(x)
@@ -28,7 +28,6 @@ GRID_N = 15
 MAP_POINTS = 2000
 MAX_TRAIN_STEPS = 5000
 ELBO_MAX = 3000.0  # the likelihood histogram's range in nats (larger values are drawn at the edge)
-LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 INTRO = r"""
 ### Variational autoencoder: a code pulled towards $\mathcal N(0, I)$
@@ -73,35 +72,27 @@ def _name(choice: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def load_model(name: str) -> vae.VAE:
-    return load_checkpoint(vae.load, name, "You can still train a VAE live below.")[0].eval()
+    return load_checkpoint(vae.load, name, "You can still train a VAE live below.")
 
 
 @functools.lru_cache(maxsize=None)
-def test_set():
+def test_set() -> tuple[np.ndarray, np.ndarray]:
     x, y = data.load("mnist", "test")
-    return x, y
+    return x.numpy(), y.numpy()
 
 
 @functools.lru_cache(maxsize=None)
 def latent_map(name: str):
-    """Encodings of MAP_POINTS test digits, their labels, and the plotted extent."""
-    model = load_model(name)
+    """Encodings of MAP_POINTS test digits, their labels, and the plotted extent (``vae.map_extent``)."""
     x, y = test_set()
-    mu = vae.encode_mean(model, x[:MAP_POINTS]).numpy()
-    lo, hi = np.percentile(mu, 1, axis=0), np.percentile(mu, 99, axis=0)
-    if name.startswith("vae"):
-        lo, hi = np.minimum(lo, -3.0), np.maximum(hi, 3.0)
-    pad = 0.08 * (hi - lo)
-    extent = (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
-    return mu, y[:MAP_POINTS].numpy(), extent
+    mu, extent = vae.latent_map(load_model(name), x[:MAP_POINTS])
+    return mu, y[:MAP_POINTS], extent
 
 
 @functools.lru_cache(maxsize=None)
 def decoded_grid(name: str) -> np.ndarray:
-    model = load_model(name)
     _, _, extent = latent_map(name)
-    imgs = vae.decode(model, vae.latent_grid(extent, GRID_N))
-    return framed(grid(imgs, nrow=GRID_N, pad=0), extent, MAP_SIZE)
+    return framed(vae.decoded_grid(load_model(name), extent, GRID_N), extent, MAP_SIZE)
 
 
 def map_image(name: str, marker=None) -> np.ndarray:
@@ -120,14 +111,14 @@ def decode_sliders(choice: str, *z):
     vals = [number(f"z[{i}]", v, -5.0, 5.0) for i, v in enumerate(z[: model.latent])]
     if len(vals) < model.latent:
         raise gr.Error(f"This model needs {model.latent} latent values; got {len(vals)}.")
-    return upscale(vae.decode(model, torch.tensor([vals]))[0], 196)
+    return upscale(vae.decode_points(model, [vals])[0], 196)
 
 
 def on_model_change(choice: str):
     """Show one slider per latent dimension, set them to the code of test digit 0, redraw maps."""
     name = _name(choice)
     model = load_model(name)
-    z = vae.encode_mean(model, test_set()[0][:1])[0].tolist()
+    z = vae.encode_points(model, test_set()[0][:1])[0].tolist()
     sliders = [gr.update(visible=i < model.latent, value=round(z[i], 2) if i < model.latent else 0.0)
                for i in range(MAX_DIMS)]
     map_name = _map_name(choice)
@@ -152,7 +143,7 @@ def click_map(choice: str, evt: gr.SelectData):
 def decode_point(choice: str, z1, z2):
     name = _map_name(choice)
     z1, z2 = number("z1", z1, -100, 100), number("z2", z2, -100, 100)
-    img = upscale(vae.decode(load_model(name), torch.tensor([[z1, z2]]))[0], 196)
+    img = upscale(vae.decode_points(load_model(name), [[z1, z2]])[0], 196)
     return img, map_image(name, marker=(z1, z2)), f"decoded z = ({z1:.2f}, {z2:.2f}) with the {name} model"
 
 
@@ -160,7 +151,7 @@ def _input_image(source: str, index, sketch, upload) -> np.ndarray:
     try:
         if source == "test digit":
             i = number("Test digit index", index, 0, 9999, integer=True)
-            return test_set()[0][i].numpy()
+            return test_set()[0][i]
         if source == "drawing":
             return sketch_to_mnist(sketch)
         if source == "upload":
@@ -172,23 +163,21 @@ def _input_image(source: str, index, sketch, upload) -> np.ndarray:
 
 def reconstruct(choice: str, source: str, index, sketch, upload):
     """x -> x̂ with the chosen model, and where x lands on the 2-D map; also fills the sliders."""
-    x = torch.from_numpy(_input_image(source, index, sketch, upload)).float()
+    x = _input_image(source, index, sketch, upload)
     name = _name(choice)
     model = load_model(name)
-    z = vae.encode_mean(model, x[None])[0]
-    recon = vae.decode(model, z[None])[0]
+    r = vae.reconstruct(model, x)
     map_name = _map_name(choice)
-    z2 = vae.encode_mean(load_model(map_name), x[None])[0].tolist()
-    sliders = [gr.update(value=round(float(z[i]), 2)) if i < model.latent else gr.skip() for i in range(MAX_DIMS)]
+    z2 = vae.encode_points(load_model(map_name), x)[0].tolist()
+    sliders = [gr.update(value=round(float(r.z[i]), 2)) if i < model.latent else gr.skip() for i in range(MAX_DIMS)]
     items = [("lands at (2-D map)", f"({z2[0]:.2f}, {z2[1]:.2f})", "")]
-    if model.config.kl:
-        elbo = float(vae.neg_elbo(model, x[None])[0])
-        items.append(("−ELBO on grey levels: a loss, not −log p(x) (see Likelihood)", f"{elbo:.1f} nats", ""))
+    if r.neg_elbo is not None:
+        items.append(("−ELBO on grey levels: a loss, not −log p(x) (see Likelihood)", f"{r.neg_elbo:.1f} nats", ""))
     else:
-        rec = float(vae.reconstruction_at_mean(model, x[None])[0])
-        items += [("−ELBO", vae.NO_ELBO, ""), ("reconstruction error at z = μ (BCE)", f"{rec:.1f} nats", "")]
+        items += [("−ELBO", vae.NO_ELBO, ""),
+                  ("reconstruction error at z = μ (BCE)", f"{r.reconstruction_at_mu:.1f} nats", "")]
     info = cards(items)
-    return (upscale(x, 196), upscale(recon, 196), map_image(map_name, marker=tuple(z2)), info, *sliders)
+    return (upscale(x, 196), upscale(r.x_hat, 196), map_image(map_name, marker=tuple(z2)), info, *sliders)
 
 
 def traverse(choice: str, dim, *z):
@@ -196,39 +185,33 @@ def traverse(choice: str, dim, *z):
     model = load_model(name)
     dim = number("Dimension", dim, 0, model.latent - 1, integer=True)
     vals = [number(f"z[{i}]", v, -5.0, 5.0) for i, v in enumerate(z[: model.latent])]
-    strip = vae.traversal(model, torch.tensor(vals), dim, torch.linspace(-3, 3, 9))
+    strip = vae.traversal(model, vals, dim, np.linspace(-3, 3, 9))
     return grid(strip, nrow=9, pad=2, scale=3)
 
 
 def ae_vs_vae(seed):
-    from genmodels.metrics import class_histogram, load_classifier
+    from genmodels.metrics import load_classifier
 
-    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    seed = check_seed(seed)
     out, stats = [], []
     for name, title in (("ae2d-mnist", "AE"), ("vae2d-mnist", "VAE")):
-        model = load_model(name)
-        samples = vae.sample(model, 1000, seed=seed)
-        counts, kl = class_histogram(samples, load_classifier("mnist"))
-        mu, _, _ = latent_map(name)
-        lo, hi = np.percentile(mu, 1, axis=0), np.percentile(mu, 99, axis=0)
+        decodes = vae.prior_decodes(load_model(name), 1000, seed, load_classifier("mnist"))
+        counts, kl = decodes.class_counts, decodes.class_kl
+        lo, hi = vae.code_span(latent_map(name)[0])
         stats += [(f"{title}: codes span (1-99%)", f"z₁ {lo[0]:.0f}…{hi[0]:.0f}, z₂ {lo[1]:.0f}…{hi[1]:.0f}", ""),
                   (f"{title}: classes among N(0, I) decodes (≥ {CLASS_MIN} of 1,000 each)",
                    f"{sum(c >= CLASS_MIN for c in counts)} of 10 · KL {kl:.2f}", "good" if kl < 0.1 else "bad")]
-        out += [map_image(name), grid(samples[:16], nrow=8, pad=2, scale=3)]
+        out += [map_image(name), grid(decodes.images[:16], nrow=8, pad=2, scale=3)]
     return (*out, cards(stats))
 
 
 @functools.lru_cache(maxsize=1)
-def likelihood_model() -> tuple[vae.VAE, bool]:
+def likelihood_model() -> tuple:
     """(model, binarized): vae-bin-mnist, or the grey-level 16-D VAE while that one is missing."""
     try:
         return load_model(LIKELIHOOD_MODEL), True
     except gr.Error:
         return load_model("vae-mnist"), False
-
-
-def _likelihood_input(x: torch.Tensor, binarized: bool) -> torch.Tensor:
-    return vae.binarize_input(x) if binarized else x
 
 
 @functools.lru_cache(maxsize=1)
@@ -245,10 +228,10 @@ def elbo_reference() -> pd.DataFrame:
     edges = np.linspace(0, ELBO_MAX, 61)
     rows = []
     for label, x in sets.items():
-        v = vae.neg_elbo(model, x if label.startswith("MNIST") else _likelihood_input(x, binarized)).numpy()
-        counts, _ = np.histogram(np.clip(v, 0, ELBO_MAX - 1), edges)
-        rows += [{"−ELBO (nats)": float(c), "share": float(n) / len(v), "images": label}
-                 for c, n in zip((edges[:-1] + edges[1:]) / 2, counts)]
+        shares = vae.neg_elbo_histogram(model, x if label.startswith("MNIST") else vae.likelihood_input(x, binarized),
+                                        edges)
+        rows += [{"−ELBO (nats)": float(c), "share": float(s), "images": label}
+                 for c, s in zip((edges[:-1] + edges[1:]) / 2, shares)]
     return pd.DataFrame(rows)
 
 
@@ -256,11 +239,10 @@ def likelihood(source: str, index, sketch, upload):
     model, binarized = likelihood_model()
     if source == "test digit" and binarized:      # the test digit exactly as in the reference histogram
         i = number("Test digit index", index, 0, 9999, integer=True)
-        x = data.binarized_mnist_test()[0][i]
+        x = data.binarized_mnist_test()[0][i].numpy()
     else:
-        x = _likelihood_input(torch.from_numpy(_input_image(source, index, sketch, upload)).float(), binarized)
-    v = float(vae.neg_elbo(model, x[None])[0])
-    iwae = -float(vae.iwae_bound(model, x[None], 100)[0])
+        x = vae.likelihood_input(_input_image(source, index, sketch, upload), binarized)[0]
+    v, iwae = vae.likelihood_scores(model, x, 100)
     ref = elbo_reference()
     mnist = ref[ref["images"] == "MNIST test digits"]
     share_below = float(mnist[mnist["−ELBO (nats)"] < v]["share"].sum())
@@ -286,7 +268,7 @@ def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: st
     latent = number("Latent size", latent, 2, 16, integer=True)
     beta = number("β", beta, 0.0, 10.0)
     steps = number("Steps", steps, 10, MAX_TRAIN_STEPS, integer=True)
-    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    seed = check_seed(seed)
     model = None
     if mode == "continue from the checkpoint":
         if dataset != "mnist":
@@ -303,20 +285,16 @@ def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: st
     metric = "test_neg_elbo" if use_kl else "test_reconstruction"
     metric_label = "test −ELBO" if use_kl else "test reconstruction at z = μ"
     every = max(5, steps // 60)
-    x_show = data.load(dataset, "test")[0][:8]
-    for r in vae.train(cfg, model=model, log_every=every, preview_every=every * 5, log_seconds=RECORD_SECONDS):
-        history.append({"step": r.step, "nats per image": r.losses["reconstruction"], "term": "reconstruction"})
-        if "KL" in r.losses:                           # a plain AE has no KL term (no prior)
-            history.append({"step": r.step, "nats per image": r.losses["KL"], "term": "KL"})
+    start = model.steps if model is not None else 0     # the steps of this run, not the checkpoint's
+    for r in vae.train(cfg, model=model, seconds=RECORD_SECONDS, every=every, preview_every=every * 5):
+        step = r.step - start
+        history.append({"step": step, "nats per image": r.losses["loss_recon"], "term": "reconstruction"})
+        if "loss_kl" in r.losses:                      # a plain AE has no KL term (no prior)
+            history.append({"step": step, "nats per image": r.losses["loss_kl"], "term": "KL"})
         if metric in r.metrics:
-            elbo.append({"step": r.step, "test −ELBO": r.metrics[metric]})
-        recon = gr.skip()
-        if r.preview:
-            live = r.preview["model"]
-            rec = vae.decode(live, vae.encode_mean(live, x_show))
-            live.train()                                   # training goes on after this record
-            recon = grid(torch.cat([x_show, rec]), nrow=8, pad=2, scale=3)
-        status = (f"step {r.step} / {steps}" + (f" · {metric_label} {elbo[-1]['test −ELBO']:.1f} nats" if elbo else "")
+            elbo.append({"step": step, "test −ELBO": r.metrics[metric]})
+        recon = r.preview.image() if r.preview is not None else gr.skip()
+        status = (f"step {step} / {steps}" + (f" · {metric_label} {elbo[-1]['test −ELBO']:.1f} nats" if elbo else "")
                   + ("" if use_kl else " · −ELBO n/a (no prior)"))
         yield pd.DataFrame(history), pd.DataFrame(elbo), recon, status
 
@@ -325,7 +303,6 @@ def train_stream(latent, use_kl: bool, beta, steps, seed, mode: str, dataset: st
 # Layout
 # ---------------------------------------------------------------------------
 # On a phone the columns stack: keep the decoded digit in view while the sliders below it move.
-# And start the sketchpad with its brush picked (Gradio starts it with no tool).
 PAGE_EXTRAS = """<style>
 @media (max-width: 640px) {
   #vae-decoded-col { position: sticky; top: 0; z-index: 20; background: var(--background-fill-primary); }
@@ -334,16 +311,6 @@ PAGE_EXTRAS = """<style>
 }
 .vae-caption p { margin: 0 0 2px 0 !important; font-size: 0.9em; opacity: 0.85; }
 </style>"""
-PICK_BRUSH_JS = """() => {
-  const pick = () => {
-    const b = document.querySelector('#vae-sketch button[aria-label="Brush"]');
-    if (b && !b.dataset.gmPicked) { b.dataset.gmPicked = '1'; b.click(); }
-  };
-  new MutationObserver(pick).observe(document.body, {childList: true, subtree: true});
-  pick();
-}"""
-
-
 def _captioned_image(caption: str, min_width: int = 160, **kwargs) -> gr.Image:
     """An image with its caption above it, not drawn over its top-left corner (where a digit grid's
     first row is) and never cut short. Digit grids also pass ``buttons=[]``: the image toolbar
@@ -403,10 +370,7 @@ def build() -> None:
             index = gr.Slider(0, 9999, value=0, step=1, label="Test digit index", elem_id="vae-index")
             rec_btn = gr.Button("Reconstruct", variant="primary", elem_id="vae-rec-btn")
             with gr.Row():
-                sketch = gr.Sketchpad(label="Draw a digit", type="numpy", height=260,
-                                      canvas_size=(280, 280), layers=False, min_width=200,
-                                      brush=gr.Brush(default_size=16, colors=["#000000"], color_mode="fixed"),
-                                      elem_id="vae-sketch")
+                sketch = sketchpad("vae-sketch", "Draw a digit", height=260, min_width=200)
                 upload = UploadImage(type="filepath", label="…or upload a picture", height=260, min_width=160,
                                      elem_id="vae-upload")
         with gr.Column():
@@ -420,7 +384,7 @@ def build() -> None:
     gr.Markdown(AE_VS_VAE, latex_delimiters=LATEX)
     with gr.Row():
         with gr.Column(scale=1, min_width=160):
-            seed_cmp = gr.Number(value=0, precision=0, minimum=0, label="Seed for z ~ N(0, I)")
+            seed_cmp = seed_input("Seed for z ~ N(0, I)")
             cmp_btn = gr.Button("Compare", elem_id="vae-cmp-btn", variant="primary")
         with gr.Column(scale=4):
             cmp_cards = gr.HTML("", elem_id="vae-cmp-cards")
@@ -445,31 +409,24 @@ def build() -> None:
                                    title="−ELBO under the binarized 16-D VAE, 1,000 images per set",
                                    elem_id="vae-lik-plot")
 
-    with gr.Accordion("Train a VAE live (reconstruction and KL stream; Stop works)", open=False):
-        with gr.Row():
-            with gr.Column(min_width=260):
-                t_mode = gr.Radio(["from scratch", "continue from the checkpoint"], value="from scratch",
-                                  label="Start", elem_id="vae-t-mode")
-                t_dataset = gr.Radio([("MNIST", "mnist")] + ([("Fashion-MNIST", "fashion")] if data.available("fashion")
-                                                             else []), value="mnist", label="Data")
-                t_latent = gr.Radio([2, 16], value=2, label="Latent size")
-                t_kl = gr.Checkbox(value=True, label="KL term on (off = plain autoencoder)")
-                t_beta = gr.Slider(0, 10, value=1.0, step=0.1, label="β (weight of the KL term)")
-                t_steps = gr.Slider(10, MAX_TRAIN_STEPS, value=600, step=10, label="Steps (batch 128)")
-                t_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
-                with gr.Row():
-                    t_btn = gr.Button("Train", variant="primary", elem_id="vae-train")
-                    t_stop = gr.Button("Stop", variant="stop", elem_id="vae-stop")
-                t_status = gr.Markdown("", elem_id="vae-t-status")
-            with gr.Column(scale=2):
-                t_curves = gr.LinePlot(x="step", y="nats per image", color="term",
-                                       title="Reconstruction and KL (nats per image; an AE has no KL)",
-                                       elem_id="vae-t-curves")
-                t_elbo = gr.LinePlot(x="step", y="test −ELBO",
-                                     title="Test −ELBO on grey levels (AE: reconstruction at z = μ), 2,000 test images",
-                                     elem_id="vae-t-elbo")
-                t_recon = _captioned_image("test digits (top) and their reconstructions (bottom)",
-                                           elem_id="vae-t-recon", buttons=[])
+    _, panel = training_panel("vae", "Train a VAE live (reconstruction and KL stream; Stop works)",
+                              (10, MAX_TRAIN_STEPS, 600, 10), modes=["from scratch", "continue from the checkpoint"],
+                              steps_label="Steps (batch 128)")
+    with panel.controls:
+        t_dataset = gr.Radio([("MNIST", "mnist")] + ([("Fashion-MNIST", "fashion")] if data.available("fashion")
+                                                     else []), value="mnist", label="Data")
+        t_latent = gr.Radio([2, 16], value=2, label="Latent size")
+        t_kl = gr.Checkbox(value=True, label="KL term on (off = plain autoencoder)")
+        t_beta = gr.Slider(0, 10, value=1.0, step=0.1, label="β (weight of the KL term)")
+    with panel.plots:
+        t_curves = gr.LinePlot(x="step", y="nats per image", color="term",
+                               title="Reconstruction and KL (nats per image; an AE has no KL)",
+                               elem_id="vae-t-curves")
+        t_elbo = gr.LinePlot(x="step", y="test −ELBO",
+                             title="Test −ELBO on grey levels (AE: reconstruction at z = μ), 2,000 test images",
+                             elem_id="vae-t-elbo")
+        t_recon = _captioned_image("test digits (top) and their reconstructions (bottom)",
+                                   elem_id="vae-t-recon", buttons=[])
 
     light = {"concurrency_id": "vae_light", "concurrency_limit": 8}
     on_model_outputs = [*sliders, decoded, dim, map_img, grid_img, note]
@@ -494,9 +451,8 @@ def build() -> None:
     sketch.change(None, None, source, js="() => 'drawing'", api_name=False)
     upload.upload(None, None, source, js="() => 'upload'", api_name=False)
     index.release(None, None, source, js="() => 'test digit'", api_name=False)
-    gr.on(None, None, None, None, js=PICK_BRUSH_JS)
     # on a phone the result column sits below the sketchpad and the upload: bring it into view
     rec_btn.click(None, None, None, api_name=False, js="() => { if (window.innerWidth < 640) "
                   "document.querySelector('#vae-rec-in')?.scrollIntoView({behavior: 'smooth', block: 'start'}); }")
-    long_job(t_btn, train_stream, [t_latent, t_kl, t_beta, t_steps, t_seed, t_mode, t_dataset],
-             [t_curves, t_elbo, t_recon, t_status], "vae_train", stop=t_stop, status=t_status)
+    panel.wire(train_stream, [t_latent, t_kl, t_beta, panel.steps, panel.seed, panel.mode, t_dataset],
+               [t_curves, t_elbo, t_recon, panel.status], "vae_train")

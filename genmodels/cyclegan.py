@@ -20,18 +20,22 @@ Networks (this file's first half) are kept apart from the model (second half).
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 from . import checkpoints, data
-from .common import Deadline, device, device_description, init_normal, seeded, to_model, to_unit
+from .common import Deadline, device, device_description, grid, init_normal, seeded, to_model, to_unit
+from .family import Option
 from .progress import Cadence, Record
 
 FAMILY = "cyclegan"
 DIRECTIONS = ("horse2zebra", "zebra2horse")
+SAMPLE_OPTIONS: tuple[Option, ...] = ()
+EVAL_OPTIONS: tuple[Option, ...] = ()
+CARD_EVAL: dict = {}
 
 
 # ===========================================================================
@@ -133,9 +137,12 @@ class Config:
 
 
 class CycleGAN(nn.Module):
+    """The Model: G: X → Y, F: Y → X, D_X, D_Y; ``cfg``, ``steps`` (optimizer steps done) and,
+    once loaded, ``card``."""
+
     def __init__(self, cfg: Config):
         super().__init__()
-        self.cfg = cfg
+        self.cfg, self.steps = cfg, 0
         self.G = ResnetGenerator(cfg.ngf, cfg.n_blocks)   # horse -> zebra
         self.F = ResnetGenerator(cfg.ngf, cfg.n_blocks)   # zebra -> horse
         self.D_X = PatchDiscriminator(cfg.ndf)            # real horse?
@@ -170,21 +177,36 @@ def discriminator_loss(D: nn.Module, real: torch.Tensor, fake: torch.Tensor) -> 
     return 0.5 * (lsgan(D(real), True) + lsgan(D(fake.detach()), False))
 
 
-def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, preview_every: int = 250,
-          log_seconds: float = 0.0):
-    """Yields Records: every loss term, D_X, D_Y and G_total. Every record's preview holds
-    ``"model"`` (the model being trained, itself, not a copy); every ``preview_every`` steps and
-    on the last record it also holds ``"panels"`` (held-out translations, see ``panels``)."""
+def build(cfg: Config) -> CycleGAN:
+    """Fresh networks of ``cfg``'s sizes, initialised N(0, 0.02) from ``cfg.seed``."""
+    cfg.validate()
+    model = CycleGAN(cfg)
+    init_normal(model, seeded(cfg.seed))
+    return model
+
+
+LOSS_KEYS = {"GAN_G": "loss_GAN_G", "GAN_F": "loss_GAN_F", "cycle_X": "loss_cycle_X", "cycle_Y": "loss_cycle_Y",
+             "identity_X": "loss_identity_X", "identity_Y": "loss_identity_Y"}
+
+
+def train(cfg: Config, model: CycleGAN | None = None, *, seconds: float = 1.0, every: int = 50,
+          preview_every: int = 250):
+    """Yields Records at least every ``seconds`` of wall time and every ``every`` steps, with every
+    loss term (``loss_GAN_G``, ``loss_GAN_F``, ``loss_cycle_X``, ``loss_cycle_Y``,
+    ``loss_identity_X``, ``loss_identity_Y``, weighted as in L; ``loss_D_X``, ``loss_D_Y``; ``loss``:
+    the full objective L that G and F minimise). Every record's ``model`` is the live model, so a
+    run stopped at any record keeps it; every ``preview_every`` steps and on the last record the
+    preview is a ``Preview`` of held-out translations."""
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
     if model is None:
-        model = CycleGAN(cfg)
-        init_normal(model, g)
+        model = build(cfg)
     model.cfg = cfg
+    model.steps = getattr(model, "steps", 0)
     model.to(dev).train()
     horses, zebras = (to_model(d) for d in data.horses_and_zebras("train"))
-    th, tz = (to_model(d[:4]) for d in data.horses_and_zebras("test"))
+    th, tz = (d[:4] for d in data.horses_and_zebras("test"))
     opt_g = torch.optim.Adam(list(model.G.parameters()) + list(model.F.parameters()), cfg.lr, betas=(cfg.beta1, 0.999))
     opt_d = torch.optim.Adam(list(model.D_X.parameters()) + list(model.D_Y.parameters()), cfg.lr, betas=(cfg.beta1, 0.999))
     half = cfg.steps // 2
@@ -192,7 +214,7 @@ def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, previ
     scheds = [torch.optim.lr_scheduler.LambdaLR(o, decay) for o in (opt_g, opt_d)]
     pool_x, pool_y = ImagePool(cfg.pool_size, g), ImagePool(cfg.pool_size, g)
     deadline = Deadline(cfg.max_seconds)
-    log = Cadence(log_every, log_seconds)      # records every log_every steps, or log_seconds
+    log = Cadence(every, seconds)              # records every ``every`` steps, or ``seconds``
     for step in range(1, cfg.steps + 1):
         # unpaired: an independent random batch from each domain
         x = horses[torch.randint(len(horses), (cfg.batch_size,), generator=g)].to(dev)
@@ -210,59 +232,130 @@ def train(cfg: Config, model: CycleGAN | None = None, log_every: int = 50, previ
         opt_d.step()
         for s in scheds:
             s.step()
+        model.steps += 1
 
         last = step == cfg.steps or deadline.passed()
         if log.due(step) or last:
-            pv = {"model": model}          # on every record, so a run stopped at any record keeps its model
+            pv = None
             if step % preview_every == 0 or last:
-                pv["panels"] = panels(model, th.to(dev), tz.to(dev))
+                pv = preview(model, th, tz)
                 model.train()
-            losses = {k: v.item() for k, v in terms.items()} | {"D_X": loss_dx.item(), "D_Y": loss_dy.item(),
-                                                                  "G_total": loss_g.item()}
-            yield Record(step, losses, {}, pv, done=last)
+            losses = {LOSS_KEYS[k]: v.item() for k, v in terms.items()} | {
+                "loss_D_X": loss_dx.item(), "loss_D_Y": loss_dy.item(), "loss": loss_g.item()}
+            yield Record(model.steps, losses, {}, pv, done=last, model=model)
         if last:
             return
 
 
-@torch.no_grad()
-def translate(model: CycleGAN, images: torch.Tensor, direction: str = "horse2zebra") -> torch.Tensor:
-    """Images (N, 28, 28) in [0, 1] -> translated (N, 28, 28) in [0, 1]."""
+def other(direction: str) -> str:
+    """The way back: zebra2horse for horse2zebra and the reverse."""
     if direction not in DIRECTIONS:
         raise ValueError(f"direction must be one of {DIRECTIONS}, got '{direction}'")
+    return DIRECTIONS[1 - DIRECTIONS.index(direction)]
+
+
+@torch.no_grad()
+def translate(model: CycleGAN, images: torch.Tensor, direction: str = "horse2zebra") -> torch.Tensor:
+    """Images (N, 28, 28) in [0, 1] -> translated (N, 28, 28) in [0, 1]: G(x) for horse2zebra, F(y)
+    for zebra2horse."""
+    other(direction)                            # checks the direction
     model.eval()
     net = model.G if direction == "horse2zebra" else model.F
-    dev = next(net.parameters()).device
+    dev = next(model.parameters()).device       # all four networks live on one device
+    images = torch.as_tensor(images, dtype=torch.float32).reshape(-1, 28, 28)
     return to_unit(net(to_model(images).to(dev))).cpu()[:, 0]
 
 
-@torch.no_grad()
-def panels(model: CycleGAN, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-    """real → translated → reconstructed, and the identity panel, both directions ([0, 1])."""
-    model.eval()
-    fy, fx = model.G(x), model.F(y)
-    return {k: to_unit(v).cpu()[:, 0] for k, v in {
-        "horse": x, "horse2zebra": fy, "horse_reconstructed": model.F(fy), "horse_identity": model.F(x),
-        "zebra": y, "zebra2horse": fx, "zebra_reconstructed": model.G(fx), "zebra_identity": model.G(y)}.items()}
+def reconstruct(model: CycleGAN, images: torch.Tensor, direction: str = "horse2zebra") -> torch.Tensor:
+    """There and back: F(G(x)) for horse2zebra, G(F(y)) for zebra2horse; (N, 28, 28) in [0, 1]."""
+    return translate(model, translate(model, images, direction), other(direction))
+
+
+def identity(model: CycleGAN, images: torch.Tensor, direction: str = "horse2zebra") -> torch.Tensor:
+    """The generator of the other direction applied to the source images, which it should leave
+    alone: F(x) for horses (horse2zebra), G(y) for zebras (zebra2horse)."""
+    return translate(model, images, other(direction))
+
+
+def cycle_l1(images: torch.Tensor, reconstructed: torch.Tensor) -> float:
+    """Mean |reconstructed − images| over every pixel, in [0, 1] pixel units."""
+    return float((torch.as_tensor(reconstructed) - torch.as_tensor(images).reshape(-1, 28, 28)).abs().mean())
+
+
+@dataclass
+class Cycle:
+    """One image's round trip (each (28, 28) in [0, 1]) and its cycle L1."""
+    received: np.ndarray
+    translated: np.ndarray
+    reconstructed: np.ndarray
+    identity: np.ndarray
+    cycle_l1: float
+
+
+def cycle(model: CycleGAN, image, direction: str) -> Cycle:
+    """``image`` (28, 28) in [0, 1] through ``direction`` and back, and through the identity."""
+    x = torch.as_tensor(np.asarray(image, dtype=np.float32)).reshape(1, 28, 28)
+    fake = translate(model, x, direction)
+    back = translate(model, fake, other(direction))
+    return Cycle(x[0].numpy(), fake[0].numpy(), back[0].numpy(), identity(model, x, direction)[0].numpy(),
+                 cycle_l1(x, back))
+
+
+@dataclass
+class Preview:
+    """Held-out translations at a step of a run: horses x, G(x), F(G(x)), F(x); zebras y, F(y),
+    G(F(y)), G(y) (each (N, 28, 28) in [0, 1])."""
+    step: int
+    horse: np.ndarray
+    horse2zebra: np.ndarray
+    horse_reconstructed: np.ndarray
+    horse_identity: np.ndarray
+    zebra: np.ndarray
+    zebra2horse: np.ndarray
+    zebra_reconstructed: np.ndarray
+    zebra_identity: np.ndarray
+
+    ROWS = ("horse", "horse2zebra", "horse_reconstructed", "zebra", "zebra2horse", "zebra_reconstructed")
+
+    def image(self, n: int = 4, scale: int = 4) -> np.ndarray:
+        """Rows: n horses, G(x), F(G(x)), n zebras, F(y), G(F(y)), as one uint8 picture."""
+        return grid(np.concatenate([getattr(self, k)[:n] for k in self.ROWS]), nrow=n, pad=0, scale=scale)
+
+
+def preview(model: CycleGAN, horses: torch.Tensor, zebras: torch.Tensor) -> Preview:
+    """real → translated → reconstructed, and the identity, both directions."""
+    t = {"horse": horses, "zebra": zebras}
+    for src, direction in (("horse", "horse2zebra"), ("zebra", "zebra2horse")):
+        t[direction] = translate(model, t[src], direction)
+        t[f"{src}_reconstructed"] = translate(model, t[direction], other(direction))
+        t[f"{src}_identity"] = identity(model, t[src], direction)
+    return Preview(model.steps, **{k: torch.as_tensor(v).numpy() for k, v in t.items()})
+
+
+def sample(model: CycleGAN, n: int, *, seed: int = 0, **options):
+    raise ValueError("CycleGAN translates images, it does not sample them: use "
+                     "`python -m genmodels translate CHECKPOINT --direction horse2zebra --input IN.npy --out OUT.npy`")
 
 
 # ===========================================================================
-# Evaluation, checkpoints, CLI
+# Evaluation and checkpoints
 # ===========================================================================
-def evaluate(model: CycleGAN) -> dict:
-    """On the held-out split: target-class rate by the horse/zebra classifier, cycle L1, FLD."""
+def evaluate(model: CycleGAN, *, n: int | None = None, seed: int = 0, **options) -> dict:
+    """On the held-out split (its first ``n`` images per domain if given): target-class rate by the
+    horse/zebra classifier, cycle L1, FLD of translations vs real target images beside the floor."""
     from .metrics import fld, load_classifier
 
     clf = load_classifier("horse_zebra")
-    horses, zebras = data.horses_and_zebras("test")
+    horses, zebras = (d[:n] if n else d for d in data.horses_and_zebras("test"))
     h_tr, z_tr = data.horses_and_zebras("train")
     out = {}
     for direction, src, target_label, target_test in (("horse2zebra", horses, 1, zebras), ("zebra2horse", zebras, 0, horses)):
         fake = translate(model, src, direction)
-        back = translate(model, fake, "zebra2horse" if direction == "horse2zebra" else "horse2zebra")
+        back = translate(model, fake, other(direction))
         with torch.no_grad():
             pred = clf.eval().cpu()(fake).argmax(1)
         out[f"{direction}_target_rate"] = float((pred == target_label).float().mean())
-        out[f"{direction}_cycle_l1"] = float((back - src).abs().mean())
+        out[f"{direction}_cycle_l1"] = cycle_l1(src, back)
         out[f"{direction}_fld"] = fld(target_test, fake, clf)
     out["fld_floor_horse"] = fld(horses, h_tr[:len(horses)], clf)
     out["fld_floor_zebra"] = fld(zebras, z_tr[:len(zebras)], clf)
@@ -271,33 +364,18 @@ def evaluate(model: CycleGAN) -> dict:
     return out
 
 
-def save(path, model: CycleGAN, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    cfg = model.cfg
-    card = checkpoints.card(FAMILY, cfg, "Animal-MNIST horses (7) and zebras (9), unpaired; held-out split excluded",
-                            steps, device_description(next(model.parameters()).device), metrics, command, seconds)
+def save(model: CycleGAN, path, metrics: dict, *, command: str = "", seconds: float | None = None) -> dict:
+    card = checkpoints.card(FAMILY, model.cfg, "Animal-MNIST horses (7) and zebras (9), unpaired; held-out split excluded",
+                            model.steps, device_description(next(model.parameters()).device), metrics, command, seconds)
     return checkpoints.save(path, model.networks(), card)
 
 
-def load(path) -> tuple[CycleGAN, dict]:
+def load(path) -> CycleGAN:
+    """The model of a checkpoint (tensors under ``G.``, ``F.``, ``D_X.``, ``D_Y.``), on the CPU in
+    eval mode, with ``cfg``, ``steps`` and ``card``."""
     tensors, card = checkpoints.load(path, family=FAMILY)
     model = CycleGAN(Config(**card["config"]))
     for name, net in model.networks().items():
         net.load_state_dict(checkpoints.unflatten(tensors, name))
-    return model.eval(), card
-
-
-def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
-    t0 = time.perf_counter()
-    for r in train(cfg, log_every=max(1, min(500, cfg.steps // 20)), preview_every=10**9):
-        echo(f"step {r.step:6d}  " + "  ".join(f"{k} {v:.3f}" for k, v in r.losses.items()))
-    model = r.preview["model"]
-    return save(out, model, r.step, {}, command, round(time.perf_counter() - t0, 1))
-
-
-def cli_sample(path, n, seed):
-    raise ValueError("CycleGAN translates images rather than sampling: use `python -m genmodels translate`")
-
-
-def cli_eval(path, n=None, seed=0) -> dict:
-    model, _ = load(path)
-    return evaluate(model)
+    model.steps, model.card = card.get("steps", 0), card
+    return model.eval()

@@ -28,8 +28,7 @@ CLASSIFIERS = {"mnist": "classifier-mnist", "fashion": "classifier-fashion", "ho
 
 @functools.lru_cache(maxsize=None)
 def load_classifier(task: str = "mnist", path: str | None = None) -> classifier_mod.LeNet:
-    net, _ = classifier_mod.load(path or CHECKPOINT_DIR / CLASSIFIERS[task])
-    return net
+    return classifier_mod.load(path or CHECKPOINT_DIR / CLASSIFIERS[task])
 
 
 class _Features(nn.Module):

@@ -22,17 +22,22 @@ binarized test set (``data.binarized_mnist_test``), the −ELBO and the importan
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import nn
 
 from . import checkpoints, data
-from .common import Deadline, cosine, batches, device, device_description, init_default, seeded
+from .common import Deadline, cosine, batches, device, device_description, grid, init_default, seeded
+from .family import Option
 from .progress import Cadence, Record
 
 FAMILY = "vae"
+SAMPLE_OPTIONS: tuple[Option, ...] = ()
+EVAL_OPTIONS = (Option("iwae_images", int, None,
+                       "binarized models: test images for the IWAE bounds (all 10,000 if not given)"),)
+CARD_EVAL: dict = {}           # the defaults: every test image, 10,000 decodes of z ~ N(0, I)
 
 
 @dataclass
@@ -60,12 +65,19 @@ class Config:
             raise ValueError(f"lr_schedule must be 'constant' or 'cosine', got '{self.lr_schedule}'")
         if not (1 <= self.latent <= 256 and 0 <= self.beta <= 100 and 1 <= self.steps <= 10_000_000):
             raise ValueError("latent must be in 1..256, beta in 0..100, steps ≥ 1")
+        if not 1 <= self.batch_size <= 4096:
+            raise ValueError("batch_size must be in 1..4096")
         return self
 
 
 class VAE(nn.Module):
-    def __init__(self, latent: int = 16, hidden: int = 256):
+    """The Model: encoder q_φ(z|x) (``encoder`` → ``mu``, ``logvar``) and decoder p_θ(x|z)
+    (``decoder``); ``cfg`` its Config, ``steps`` the optimizer steps done, ``card`` once loaded."""
+
+    def __init__(self, latent: int = 16, hidden: int = 256, cfg: Config | None = None):
         super().__init__()
+        self.cfg = cfg if cfg is not None else Config(latent=latent, hidden=hidden)
+        self.steps = 0
         self.latent = latent
         self.encoder = nn.Sequential(
             nn.Conv2d(1, 32, 4, 2, 1), nn.ReLU(),          # 14×14
@@ -191,24 +203,44 @@ def binarize_input(x: torch.Tensor, seed: int = 0) -> torch.Tensor:
     return data.binarize(x, seeded(seed))
 
 
-def build(cfg: Config, g: torch.Generator) -> VAE:
-    m = VAE(cfg.latent, cfg.hidden)
-    init_default(m, g)
+def build(cfg: Config) -> VAE:
+    """A fresh VAE (or AE, ``cfg.kl=False``) of ``cfg``'s sizes, initialised from ``cfg.seed``."""
+    cfg.validate()
+    m = VAE(cfg.latent, cfg.hidden, cfg)
+    init_default(m, seeded(cfg.seed))
     return m
 
 
-def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_every: int = 500,
-          log_seconds: float = 0.0):
-    """Yields Records with reconstruction and KL (nats per image; no KL for a plain AE) and, every
-    ``preview_every`` steps and at the end, test −ELBO (AE: test reconstruction at z = μ) and
-    preview['model']."""
+@dataclass
+class Preview:
+    """What a live run shows: test digits x and their reconstructions x̂ = decoder(μ_φ(x))."""
+    step: int
+    x: np.ndarray          # (8, 28, 28) in [0, 1]
+    x_hat: np.ndarray      # (8, 28, 28) in [0, 1]
+
+    def image(self, scale: int = 3) -> np.ndarray:
+        """Digits (top row) above their reconstructions (bottom row), as one uint8 picture."""
+        return grid(np.concatenate([self.x, self.x_hat]), nrow=len(self.x), pad=2, scale=scale)
+
+
+def train(cfg: Config, model: VAE | None = None, *, seconds: float = 1.0, every: int = 50,
+          preview_every: int = 500):
+    """Yields Records at least every ``seconds`` of wall time and every ``every`` steps: losses
+    ``loss_recon`` and ``loss_kl`` (nats per image; no KL for a plain AE) and ``loss`` (what is
+    minimised); every ``preview_every`` steps and at the end, test −ELBO (AE: test reconstruction
+    at z = μ) and a ``Preview`` of 8 test digits. Every record's ``model`` is the live model
+    (``model`` given: training continues it)."""
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
-    model = model if model is not None else build(cfg, g)
+    if model is None:
+        model = build(cfg)
+    model.cfg = cfg
+    model.steps = getattr(model, "steps", 0)
     model.to(dev).train()
     x_train, _ = data.load(cfg.dataset, "train")
     x_test = test_images(cfg)
+    x_show = data.load(cfg.dataset, "test")[0][:8]
     g_dev = g                                   # on CPU one generator drives everything: repeatable runs
     if dev.type == "cuda":                      # on a GPU: data stays there, noise is drawn there
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
@@ -216,7 +248,7 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     stream = batches(x_train, cfg.batch_size, g)
     deadline = Deadline(cfg.max_seconds)
-    log = Cadence(log_every, log_seconds)      # records every log_every steps, or log_seconds
+    log = Cadence(every, seconds)               # records every ``every`` steps, or ``seconds``
     for step in range(1, cfg.steps + 1):
         x = next(stream).to(dev, non_blocking=True)
         if cfg.binarized:
@@ -229,6 +261,7 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        model.steps += 1
         last = step == cfg.steps or deadline.passed()
         if log.due(step) or last:
             metrics = {}
@@ -238,12 +271,12 @@ def train(cfg: Config, model: VAE | None = None, log_every: int = 50, preview_ev
                     metrics["test_neg_elbo"] = float(neg_elbo(model, x_test[:2000]).mean())
                 else:                           # an AE has no prior, hence no ELBO
                     metrics["test_reconstruction"] = float(reconstruction_at_mean(model, x_test[:2000]).mean())
+                pv = Preview(model.steps, x_show.numpy(), decode_points(model, encode_points(model, x_show)))
                 model.train()
-                pv = {"model": model}  # a live reference: the caller may decode with it between steps
-            losses = {"reconstruction": rec.mean().item(), "loss": loss.item()}
+            losses = {"loss": loss.item(), "loss_recon": rec.mean().item()}
             if cfg.kl:                          # an AE's log σ² gets no gradient: its "KL" means nothing
-                losses["KL"] = kld.mean().item()
-            yield Record(step, losses, metrics, pv, done=last)
+                losses["loss_kl"] = kld.mean().item()
+            yield Record(model.steps, losses, metrics, pv, done=last, model=model)
         if last:
             return
 
@@ -258,38 +291,44 @@ def dataset_name(cfg: Config) -> str:
     return f"{cfg.dataset} train (60k)" + (", dynamically binarized" if cfg.binarized else "")
 
 
-def save(path, model: VAE, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    card = checkpoints.card(FAMILY, cfg, dataset_name(cfg), steps,
+def save(model: VAE, path, metrics: dict, *, command: str = "", seconds: float | None = None) -> dict:
+    cfg = model.cfg
+    card = checkpoints.card(FAMILY, cfg, dataset_name(cfg), model.steps,
                             device_description(next(model.parameters()).device), metrics, command, seconds,
                             kind="VAE" if cfg.kl else "plain autoencoder (no KL term)")
     return checkpoints.save(path, {"vae": model}, card)
 
 
-def load(path) -> tuple[VAE, dict]:
+def load(path) -> VAE:
+    """The model of a checkpoint (tensors under ``vae.``), on the CPU in eval mode, with ``cfg``,
+    ``steps`` and ``card``."""
     tensors, card = checkpoints.load(path, family=FAMILY)
     cfg = Config(**card["config"])
-    m = VAE(cfg.latent, cfg.hidden)
+    m = VAE(cfg.latent, cfg.hidden, cfg)
     m.load_state_dict(checkpoints.unflatten(tensors, "vae"))
-    m.config = cfg
-    return m.eval(), card
+    m.steps, m.card = card.get("steps", 0), card
+    return m.eval()
 
 
 @torch.no_grad()
-def sample(model: VAE, n: int, seed: int = 0) -> torch.Tensor:
-    """Decode z ~ N(0, I): images (n, 28, 28) in [0, 1]."""
+def sample(model: VAE, n: int, *, seed: int = 0, **options) -> torch.Tensor:
+    """Decode z ~ N(0, I): images (n, 1, 28, 28) in [0, 1] (Bernoulli means)."""
     model.eval()
     z = torch.randn(n, model.latent, generator=seeded(seed))
-    return model.decode(z.to(next(model.parameters()).device)).cpu()
+    return model.decode(z.to(next(model.parameters()).device)).cpu()[:, None]
 
 
 NO_ELBO = "n/a (no prior)"
 IWAE_KS = (1, 10, 100)
 
 
-def evaluate(model: VAE, cfg: Config, n: int = 10_000, seed: int = 0, iwae_images: int | None = None) -> dict:
+def evaluate(model: VAE, *, n: int | None = None, seed: int = 0, iwae_images: int | None = None) -> dict:
     """Test −ELBO (nats per image; for a binarized model on the fixed binarized test set, with the
     IWAE bounds −L_k for k = 1, 10, 100 on ``iwae_images`` of it), or, for a plain AE, "n/a" and
-    its reconstruction error at z = μ; then sample metrics (FLD, KID, IS, classes)."""
+    its reconstruction error at z = μ; then sample metrics (FLD, KID, IS, classes) of ``n``
+    (default 10,000) decodes of z ~ N(0, I)."""
+    cfg = model.cfg
+    n = n or 10_000
     x_test = test_images(cfg)
     out = {"test_set": ("mnist test, binarized (fixed draw, data.binarized_mnist_test)" if cfg.binarized
                         else f"{cfg.dataset} test, grey levels" + ("" if not cfg.kl else
@@ -311,50 +350,37 @@ def evaluate(model: VAE, cfg: Config, n: int = 10_000, seed: int = 0, iwae_image
         from .metrics import image_metrics, default_classifier_available
         if default_classifier_available(cfg.dataset):
             # decodes are Bernoulli means (grey levels): compare them with the grey-level images
-            out |= image_metrics(sample(model, n, seed), data.load(cfg.dataset, "test")[0],
+            out |= image_metrics(sample(model, n, seed=seed), data.load(cfg.dataset, "test")[0],
                                  data.load(cfg.dataset, "train")[0], task=cfg.dataset)
     return out
 
 
-def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
-    t0 = time.perf_counter()
-    every = max(1, min(1000, cfg.steps // 20))
-    for r in train(cfg, log_every=every, preview_every=every, log_seconds=10.0 if cfg.max_seconds else 0.0):
-        test = (f"test -ELBO {r.metrics['test_neg_elbo']:.2f}" if "test_neg_elbo" in r.metrics else
-                f"test rec at mu {r.metrics['test_reconstruction']:.2f}" if "test_reconstruction" in r.metrics else "")
-        kl = f"KL {r.losses['KL']:.2f}" if "KL" in r.losses else "KL n/a (no prior)"
-        echo(f"step {r.step:6d}  rec {r.losses['reconstruction']:.2f}  {kl}  {test}")
-    model = r.preview["model"]
-    return save(out, model, cfg, r.step, {}, command, round(time.perf_counter() - t0, 1))
-
-
-def cli_sample(path, n: int, seed: int):
-    model, _ = load(path)
-    return sample(model, n, seed).numpy()
-
-
-EVAL_OPTIONS = (("iwae_images", int, None, "binarized models: test images for the IWAE bounds (all 10,000 if not given)"),)
-
-
-def cli_eval(path, n=None, seed=0, iwae_images=None) -> dict:
-    model, card = load(path)
-    return evaluate(model.to(device("auto")), model.config, n or 10_000, seed, iwae_images)
-
-
-# -- exploring the latent space (used by the VAE tab) --------------------------
+# -- exploring the latent space (used by the VAE tab; numpy in, numpy out) -------
 @torch.no_grad()
-def encode_mean(model: VAE, x: torch.Tensor, batch: int = 2000) -> torch.Tensor:
+def encode_mean(model: VAE, x, batch: int = 2000) -> torch.Tensor:
     """μ_φ(x) for images (N, 28, 28): where each image lands in latent space."""
     model.eval()
+    x = torch.as_tensor(x, dtype=torch.float32).reshape(-1, 28, 28)
     dev = next(model.parameters()).device
     return torch.cat([model.encode(x[i:i + batch].to(dev))[0].cpu() for i in range(0, len(x), batch)])
 
 
 @torch.no_grad()
-def decode(model: VAE, z: torch.Tensor) -> torch.Tensor:
+def decode(model: VAE, z) -> torch.Tensor:
     """x̂_θ(z) for latent vectors (N, latent): images (N, 28, 28) in [0, 1]."""
     model.eval()
-    return model.decode(torch.as_tensor(z, dtype=torch.float32).reshape(-1, model.latent)).cpu()
+    dev = next(model.parameters()).device
+    return model.decode(torch.as_tensor(z, dtype=torch.float32).reshape(-1, model.latent).to(dev)).cpu()
+
+
+def encode_points(model: VAE, x) -> np.ndarray:
+    """``encode_mean`` for numpy images (N, 28, 28) or one (28, 28): codes μ (N, latent)."""
+    return encode_mean(model, x).numpy()
+
+
+def decode_points(model: VAE, z) -> np.ndarray:
+    """``decode`` for a list / array of codes (N, latent) or one code: images (N, 28, 28) in [0, 1]."""
+    return decode(model, np.asarray(z, dtype=np.float32)).numpy()
 
 
 def latent_grid(extent: tuple[float, float, float, float], n: int = 15) -> torch.Tensor:
@@ -365,8 +391,96 @@ def latent_grid(extent: tuple[float, float, float, float], n: int = 15) -> torch
     return torch.stack(torch.meshgrid(xs, ys, indexing="xy"), -1).reshape(-1, 2)
 
 
-def traversal(model: VAE, z: torch.Tensor, dim: int, values: torch.Tensor) -> torch.Tensor:
+def decoded_grid(model: VAE, extent, n: int = 15) -> np.ndarray:
+    """The decoder's picture of a 2-D latent area: x̂(z) on an n×n grid of z over ``extent``,
+    as one uint8 image (top row: the largest z₂)."""
+    return grid(decode(model, latent_grid(extent, n)), nrow=n, pad=0)
+
+
+def traversal(model: VAE, z, dim: int, values) -> np.ndarray:
     """Decode z with dimension ``dim`` swept over ``values``, the others fixed: (len(values), 28, 28)."""
+    values = torch.as_tensor(values, dtype=torch.float32)
     zs = torch.as_tensor(z, dtype=torch.float32).reshape(1, -1).repeat(len(values), 1)
     zs[:, dim] = values
-    return decode(model, zs)
+    return decode(model, zs).numpy()
+
+
+def code_span(mu: np.ndarray, percent: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Where the middle (100 − 2·percent)% of codes lie, per dimension: (low, high)."""
+    return np.percentile(mu, percent, axis=0), np.percentile(mu, 100 - percent, axis=0)
+
+
+def map_extent(mu: np.ndarray, prior: bool, pad: float = 0.08) -> tuple[float, float, float, float]:
+    """The (z₁ min, z₁ max, z₂ min, z₂ max) a 2-D latent map shows for codes ``mu`` (N, 2): the
+    1-99% span of the codes (a few outliers would squeeze the rest), widened to at least ±3 for a
+    model with a prior (a VAE: where z ~ N(0, I) falls, so its decodes can be seen), then padded
+    by ``pad`` of the width on each side."""
+    lo, hi = code_span(mu)
+    if prior:
+        lo, hi = np.minimum(lo, -3.0), np.maximum(hi, 3.0)
+    margin = pad * (hi - lo)
+    return (float(lo[0] - margin[0]), float(hi[0] + margin[0]), float(lo[1] - margin[1]), float(hi[1] + margin[1]))
+
+
+def latent_map(model: VAE, x) -> tuple[np.ndarray, tuple[float, float, float, float]]:
+    """Codes μ of images ``x`` under a 2-D model, and the extent to draw them in (``map_extent``)."""
+    mu = encode_points(model, x)
+    return mu, map_extent(mu, prior=model.cfg.kl)
+
+
+@dataclass
+class Reconstruction:
+    """One image through the model: its code z = μ_φ(x), x̂ = decoder(z), and its score in nats:
+    the −ELBO for a VAE (``neg_elbo``), the reconstruction error at z = μ for a plain AE
+    (``reconstruction_at_mu``; it has no prior, so no ELBO)."""
+    z: np.ndarray
+    x_hat: np.ndarray
+    neg_elbo: float | None
+    reconstruction_at_mu: float | None
+
+
+def reconstruct(model: VAE, x) -> Reconstruction:
+    """x (28, 28) in [0, 1] -> its code, reconstruction and score (see ``Reconstruction``)."""
+    x = torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(1, 28, 28)
+    z = encode_mean(model, x)
+    if model.cfg.kl:
+        return Reconstruction(z[0].numpy(), decode(model, z)[0].numpy(), float(neg_elbo(model, x)[0]), None)
+    return Reconstruction(z[0].numpy(), decode(model, z)[0].numpy(), None, float(reconstruction_at_mean(model, x)[0]))
+
+
+@dataclass
+class PriorDecodes:
+    """Decodes of z ~ N(0, I) judged by a classifier: how many of each digit, and KL(p̂(y) ‖ uniform)."""
+    images: np.ndarray     # (n, 28, 28) in [0, 1]
+    class_counts: list[int]
+    class_kl: float
+
+
+def prior_decodes(model: VAE, n: int, seed: int, net) -> PriorDecodes:
+    """``n`` decodes of z ~ N(0, I) (seeded), classified by ``net`` (``metrics.class_histogram``)."""
+    from .metrics import class_histogram
+
+    x = sample(model, n, seed=seed)
+    counts, kl = class_histogram(x, net)
+    return PriorDecodes(x[:, 0].numpy(), counts, kl)
+
+
+def likelihood_input(x, binarized: bool) -> np.ndarray:
+    """The image a likelihood model scores: binarized with a fixed seed for a binarized model
+    (``binarize_input``), as given otherwise."""
+    x = torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(-1, 28, 28)
+    return (binarize_input(x) if binarized else x).numpy()
+
+
+def likelihood_scores(model: VAE, x, k: int = 100) -> tuple[float, float]:
+    """(−ELBO, −L_k) of one image (28, 28), in nats (upper bounds on −log p(x) for a binary x)."""
+    x = torch.as_tensor(np.asarray(x, dtype=np.float32)).reshape(1, 28, 28)
+    return float(neg_elbo(model, x)[0]), -float(iwae_bound(model, x, k)[0])
+
+
+def neg_elbo_histogram(model: VAE, x, edges: np.ndarray) -> np.ndarray:
+    """Share of images ``x`` whose −ELBO falls in each bin of ``edges`` (values beyond the last
+    edge are counted in the last bin)."""
+    v = neg_elbo(model, torch.as_tensor(np.asarray(x, dtype=np.float32))).numpy()
+    counts, _ = np.histogram(np.clip(v, edges[0], np.nextafter(edges[-1], edges[0])), edges)
+    return counts / len(v)

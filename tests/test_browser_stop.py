@@ -52,8 +52,8 @@ def _setup_dcgan(page):
 def _setup_cyclegan(page):
     page.get_by_role("tab", name="CycleGAN").click()
     page.click("#cg-train-acc button, #cg-train-acc .label-wrap")
-    page.locator("#cg-steps input[type=number]").fill("2000")
-    page.locator("#cg-steps input[type=number]").press("Enter")
+    page.locator("#cg-t-steps input[type=number]").fill("2000")
+    page.locator("#cg-t-steps input[type=number]").press("Enter")
 
 
 def _setup_ddpm(page):
@@ -81,7 +81,7 @@ JOBS = {
     "vae_train": (_setup_vae, "#vae-train", "#vae-stop", "#vae-t-status",
                   "#vae-t-curves canvas, #vae-t-curves svg", 20),
     "dcgan_train": (_setup_dcgan, "#dc-train", "#dc-stop", "#dc-status", "#dc-t-grid img", 20),
-    "cyclegan_train": (_setup_cyclegan, "#cg-train", "#cg-stop", "#cg-status", "#cg-preview img", 20),
+    "cyclegan_train": (_setup_cyclegan, "#cg-train", "#cg-stop", "#cg-t-status", "#cg-preview img", 20),
     "ddpm_generate": (_setup_ddpm, "#dd-generate", "#dd-stop", "#dd-caption", "#dd-xt img", 8),
     "ddpm_sdedit": (_setup_sdedit, "#dd-sdedit", "#dd-stop", "#dd-caption", "#dd-xt img", 6),
     "ddpm_toy": (_setup_toy, "#dd-toy", "#dd-toy >> xpath=following::button[normalize-space()='Stop'][1]",

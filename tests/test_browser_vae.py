@@ -92,3 +92,22 @@ def test_compare_puts_its_cards_beside_the_button(laptop):
         page.wait_for_selector(sel)
     assert _in_view(page, "#vae-cmp-btn") and _in_view(page, "#vae-cmp-cards")
     _no_error_shown(page)
+
+
+def test_live_run_from_the_checkpoint_streams_its_own_steps_and_reconstructions(laptop):
+    """Continuing vae2d-mnist: curves, the digits-over-reconstructions strip, and a status that counts
+    this run's steps (not the checkpoint's thousands before it)."""
+    page = laptop
+    page.click("#vae-train-acc")
+    page.locator("#vae-t-mode").get_by_label("continue from the checkpoint").check()
+    steps = page.locator("#vae-t-steps input[type=number]")
+    steps.fill("20")
+    steps.press("Enter")
+    page.click("#vae-train")
+    page.wait_for_function("() => /step 20 \\/ 20/.test(document.querySelector('#vae-t-status').innerText)",
+                           timeout=180_000)
+    assert "test −ELBO" in page.inner_text("#vae-t-status")
+    page.wait_for_selector("#vae-t-curves canvas, #vae-t-curves svg")
+    page.wait_for_function("() => { const i = document.querySelector('#vae-t-recon img');"
+                           " return i && i.complete && i.naturalWidth === 726; }")   # 8 digits × 3, two rows
+    _no_error_shown(page)

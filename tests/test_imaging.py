@@ -102,7 +102,7 @@ def test_real_digits_survive_the_upload_round_trip_and_are_not_flagged():
     import torch
     from genmodels import vae
 
-    model, _ = vae.load("checkpoints/vae-mnist")
+    model = vae.load("checkpoints/vae-mnist")
     x = data.load("mnist", "test")[0]
     threshold = float(np.quantile(vae.neg_elbo(model, x[:1000]).numpy(), 0.95))   # the tab's outlier rule
     digits = x[1000:1024].numpy()

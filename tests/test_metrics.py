@@ -47,10 +47,10 @@ def test_class_histogram_of_test_set_is_near_uniform(mnist, net):
 
 
 def test_classifiers_reach_their_accuracies_from_checkpoints():
-    net, card = classifier.load("checkpoints/classifier-mnist")
+    net = classifier.load("checkpoints/classifier-mnist")
     x, y = data.load("mnist", "test")
     assert classifier.accuracy(net, x, y) >= 0.99
-    hz, _ = classifier.load("checkpoints/classifier-horse-zebra")
+    hz = classifier.load("checkpoints/classifier-horse-zebra")
     xh, yh = classifier.task_data("horse_zebra", "test")
     assert classifier.accuracy(hz, xh, yh) >= 0.95
 

@@ -233,7 +233,7 @@ def test_shipped_checkpoint_samples_are_digit_like():
     from genmodels import classifier
     model = P.load(SHIPPED)
     x = P.sample(model, 16, seed=0)
-    net, _ = classifier.load(ROOT / "checkpoints" / "classifier-mnist")
+    net = classifier.load(ROOT / "checkpoints" / "classifier-mnist")
     with torch.no_grad():
         probs = net(x).softmax(1)
     ink = x.mean(dim=(1, 2))                       # binarized MNIST test digits: 0.03 … 0.45 of the pixels

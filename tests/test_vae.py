@@ -1,11 +1,116 @@
-"""VAE likelihoods: binarized training, the importance-weighted bound, and the plain AE's "no ELBO"."""
+"""VAE: shapes and the loss terms, training under the family contract, likelihoods (binarized training,
+the importance-weighted bound, the plain AE's "no ELBO"), and the tab's latent-space helpers."""
 import math
 
+import numpy as np
 import pytest
 import torch
+from safetensors.torch import load_file
 
 from genmodels import data, vae
 from genmodels.common import seeded
+
+
+def test_vae_shapes_kl_and_reparameterization():
+    m = vae.build(vae.Config(latent=4))
+    x = torch.rand(5, 28, 28)
+    mu, logvar = m.encode(x)
+    assert mu.shape == logvar.shape == (5, 4) and m.decode(mu).shape == (5, 28, 28)
+    assert (vae.kl_divergence(mu, logvar) >= 0).all()
+    assert torch.allclose(vae.kl_divergence(torch.zeros(2, 4), torch.zeros(2, 4)), torch.zeros(2))
+    z1 = vae.reparameterize(mu, logvar, seeded(1))
+    z2 = vae.reparameterize(mu, logvar, seeded(1))
+    assert torch.equal(z1, z2)
+
+
+def test_vae_few_steps_lower_the_loss_and_are_deterministic():
+    cfg = vae.Config(latent=4, steps=40, batch_size=64, device="cpu", seed=3)
+    a = [r.losses["loss"] for r in vae.train(cfg, seconds=0, every=1, preview_every=10**9)]
+    b = [r.losses["loss"] for r in vae.train(cfg, seconds=0, every=1, preview_every=10**9)]
+    assert a == b and len(a) == 40
+    assert sum(a[-5:]) / 5 < 0.8 * sum(a[:5]) / 5
+
+
+def test_records_hand_out_the_live_model_its_loss_terms_and_typed_previews():
+    cfg = vae.Config(latent=2, steps=6, batch_size=16, device="cpu", seed=0)
+    records = list(vae.train(cfg, seconds=0, every=1, preview_every=3))
+    model = records[-1].model
+    assert [r.step for r in records] == [1, 2, 3, 4, 5, 6] and model.steps == 6 and records[-1].done
+    assert all(r.model is model for r in records)
+    for r in records:                                   # loss = recon + β·KL, the terms in nats per image
+        assert set(r.losses) == {"loss", "loss_recon", "loss_kl"}
+        assert r.losses["loss"] == pytest.approx(r.losses["loss_recon"] + r.losses["loss_kl"], rel=1e-5)
+    previews = [r.preview for r in records if r.preview is not None]
+    assert [p.step for p in previews] == [3, 6] and "test_neg_elbo" in records[-1].metrics
+    p = previews[-1]
+    assert isinstance(p, vae.Preview) and p.x.shape == p.x_hat.shape == (8, 28, 28)
+    assert np.allclose(p.x, data.load("mnist", "test")[0][:8].numpy())
+    assert np.allclose(p.x_hat, vae.decode_points(model, vae.encode_points(model, p.x)), atol=1e-6)
+    assert p.image().shape == ((2 * 30 + 2) * 3, (8 * 30 + 2) * 3)
+    # continuing: the same model object, its step count goes on
+    more = list(vae.train(cfg, model, seconds=0, every=100))
+    assert more[-1].model is model and model.steps == 12
+
+
+def test_sample_is_seeded_images_in_unit_range():
+    m = vae.build(vae.Config(latent=3, seed=1))
+    a, b, c = vae.sample(m, 4, seed=7), vae.sample(m, 4, seed=7), vae.sample(m, 4, seed=8)
+    assert a.shape == (4, 1, 28, 28) and torch.equal(a, b) and not torch.equal(a, c)
+    assert 0 <= float(a.min()) and float(a.max()) <= 1
+
+
+def test_save_load_keeps_the_checkpoint_layout(tmp_path):
+    cfg = vae.Config(latent=2, hidden=32, steps=2, batch_size=8, device="cpu")
+    model = list(vae.train(cfg))[-1].model
+    card = vae.save(model, tmp_path / "m", {"probe": 1.0}, command="test", seconds=0.5)
+    assert card["steps"] == 2 and card["kind"] == "VAE" and card["train_seconds"] == 0.5
+    keys = load_file(str(tmp_path / "m.safetensors"))
+    assert all(k.startswith("vae.") for k in keys)            # the shipped checkpoints' prefix
+    back = vae.load(tmp_path / "m")
+    assert back.cfg == cfg and back.steps == 2 and back.card["metrics"] == {"probe": 1.0} and not back.training
+    shipped = vae.load("checkpoints/ae2d-mnist")
+    assert shipped.cfg.kl is False and shipped.steps == shipped.card["steps"]
+
+
+def test_shipped_vae_test_neg_elbo():
+    m = vae.load("checkpoints/vae-mnist")
+    x = data.load("mnist", "test")[0]
+    assert float(vae.neg_elbo(m, x).mean()) <= 100.0
+    assert m.cfg.latent == m.card["config"]["latent"] == 16
+
+
+def test_map_extent_spans_the_codes_and_a_prior_s_three_sigmas():
+    mu = np.stack([np.linspace(0, 1, 101), np.linspace(-10, 10, 101)], 1)
+    lo1, hi1 = np.percentile(mu[:, 0], [1, 99])                 # 0.01, 0.99
+    x0, x1, y0, y1 = vae.map_extent(mu, prior=False)
+    assert (x0, x1) == pytest.approx((lo1 - 0.08 * (hi1 - lo1), hi1 + 0.08 * (hi1 - lo1)))
+    assert (y0, y1) == pytest.approx((-9.8 - 0.08 * 19.6, 9.8 + 0.08 * 19.6))
+    x0, x1, y0, y1 = vae.map_extent(mu, prior=True)             # at least ±3, where N(0, I) falls
+    assert (x0, x1) == pytest.approx((-3 - 0.08 * 6, 3 + 0.08 * 6)) and y1 == pytest.approx(9.8 + 0.08 * 19.6)
+    lo, hi = vae.code_span(mu)
+    assert lo == pytest.approx([lo1, -9.8]) and hi == pytest.approx([hi1, 9.8])
+
+
+def test_tab_helpers_agree_with_the_model_functions():
+    m = vae.load("checkpoints/vae2d-mnist")
+    ae = vae.load("checkpoints/ae2d-mnist")
+    x = data.load("mnist", "test")[0][:5]
+    r = vae.reconstruct(m, x[0].numpy())
+    assert r.neg_elbo == pytest.approx(float(vae.neg_elbo(m, x[:1])[0]), rel=1e-5) and r.reconstruction_at_mu is None
+    assert np.allclose(r.x_hat, vae.decode(m, vae.encode_mean(m, x[:1]))[0].numpy())
+    ra = vae.reconstruct(ae, x[0].numpy())
+    assert ra.neg_elbo is None and ra.reconstruction_at_mu == pytest.approx(float(vae.reconstruction_at_mean(ae, x[:1])[0]), rel=1e-5)
+    mu, extent = vae.latent_map(m, x.numpy())
+    assert mu.shape == (5, 2) and extent[0] <= -3 and extent[1] >= 3      # a VAE's map shows ±3
+    strip = vae.traversal(m, [0.5, -0.5], 1, np.linspace(-3, 3, 9))
+    assert strip.shape == (9, 28, 28)
+    assert np.allclose(strip[4], vae.decode_points(m, [[0.5, 0.0]])[0], atol=1e-6)   # the middle value is 0
+    edges = np.linspace(0, 3000, 61)
+    shares = vae.neg_elbo_histogram(m, x, edges)
+    assert shares.shape == (60,) and shares.sum() == pytest.approx(1.0)
+    v, iwae = vae.likelihood_scores(m, vae.likelihood_input(x[0].numpy(), binarized=True))
+    assert 0 < iwae < v + 5
+    assert set(np.unique(vae.likelihood_input(x[0].numpy(), binarized=True))) <= {0.0, 1.0}
 
 
 def test_binarized_training_sees_binary_batches_and_improves(monkeypatch):
@@ -19,9 +124,9 @@ def test_binarized_training_sees_binary_batches_and_improves(monkeypatch):
     monkeypatch.setattr(vae, "loss_terms", spy)
     cfg = vae.Config(latent=16, steps=50, batch_size=32, device="cpu", seed=0, binarized=True)
     x = data.binarized_mnist_test()[0][:500]
-    before = float(vae.neg_elbo(vae.build(cfg, seeded(cfg.seed)), x).mean())
-    records = list(vae.train(cfg, log_every=50, preview_every=10**9))
-    after = float(vae.neg_elbo(records[-1].preview["model"], x).mean())
+    before = float(vae.neg_elbo(vae.build(cfg), x).mean())
+    records = list(vae.train(cfg, every=50, preview_every=10**9))
+    after = float(vae.neg_elbo(records[-1].model, x).mean())
     assert all(set(u.tolist()) <= {0.0, 1.0} for u in seen) and len(seen) >= 50
     assert after < 0.6 * before                      # ~543 nats untrained
     # dynamic binarization: the same grey image is drawn afresh each time it is used
@@ -37,7 +142,7 @@ def test_binarized_needs_mnist():
 
 @pytest.fixture(scope="module")
 def shipped():
-    return vae.load("checkpoints/vae-mnist")[0]
+    return vae.load("checkpoints/vae-mnist")
 
 
 def test_iwae_bounds_tighten_with_k(shipped):
@@ -52,7 +157,7 @@ def test_iwae_bounds_tighten_with_k(shipped):
 def test_iwae_converges_to_the_exact_likelihood_in_one_dimension():
     """With a 1-D latent, log p(x) = log ∫ p(x|z) p(z) dz can be integrated on a grid: L_k
     stays below it and approaches it as k grows."""
-    model = vae.build(vae.Config(latent=1), seeded(4)).eval()
+    model = vae.build(vae.Config(latent=1, seed=4)).eval()
     with torch.no_grad():          # q(z|x) = N(μ(x) + 0.5, 2²): wider than the posterior and off-centre
         model.logvar.weight.zero_()
         model.logvar.bias.fill_(math.log(4.0))
@@ -74,18 +179,20 @@ def test_iwae_converges_to_the_exact_likelihood_in_one_dimension():
 
 
 def test_plain_autoencoder_reports_no_elbo():
-    ae, card = vae.load("checkpoints/ae2d-mnist")
+    ae = vae.load("checkpoints/ae2d-mnist")
+    card = ae.card
     assert card["metrics"]["test_neg_elbo"] == "n/a (no prior)"           # the shipped card says so too
     assert card["metrics"]["test_reconstruction_at_mu"] > 0
     x = data.load("mnist", "test")[0][:300]
-    out = vae.evaluate(ae, ae.config, n=100)
+    out = vae.evaluate(ae, n=100)
     assert out["test_neg_elbo"] == out["test_kl"] == "n/a (no prior)"
     rec = out["test_reconstruction_at_mu"]
     assert 50 < rec < 200 and isinstance(rec, float)
     assert abs(float(vae.reconstruction_at_mean(ae, x).mean()) - rec) < 15
     records = list(vae.train(vae.Config(latent=2, kl=False, steps=3, batch_size=32, device="cpu"),
-                             log_every=1, preview_every=3))
+                             every=1, preview_every=3))
     assert "test_neg_elbo" not in records[-1].metrics and records[-1].metrics["test_reconstruction"] > 0
+    assert all("loss_kl" not in r.losses for r in records)   # an AE has no KL term
 
 
 @pytest.mark.slow
@@ -97,7 +204,8 @@ def test_shipped_binarized_vae_reports_bounds_it_can_back():
 
     if not Path("checkpoints/vae-bin-mnist.json").exists():
         pytest.skip("checkpoints/vae-bin-mnist is not trained yet: run the line in gpu_jobs.sh")
-    m, card = vae.load("checkpoints/vae-bin-mnist")
+    m = vae.load("checkpoints/vae-bin-mnist")
+    card = m.card
     met = card["metrics"]
     assert card["config"]["binarized"] and card["config"]["kl"] and m.latent == 16
     assert "binarized" in met["test_set"] and met["test_images"] == 10_000
