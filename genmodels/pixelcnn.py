@@ -915,7 +915,7 @@ def binary_input(kind: str, *, index: int = 0, grey=None, simple: str | None = N
         return binarize_input(grey)[0].numpy()
     if kind == "simple image":
         images = simple_images()
-        if simple not in images:
+        if not isinstance(simple, str) or simple not in images:
             raise ValueError(f"the simple image must be one of {', '.join(images)}; got {simple!r}")
         return images[simple].numpy()
     raise ValueError(f"the input must be one of {', '.join(INPUT_KINDS)}; got {kind!r}")
