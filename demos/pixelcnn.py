@@ -221,7 +221,7 @@ def bounds(source, index, sketch, upload, simple, seed):
         by = {r["quantity"]: r["nats"] for r in means}
         table += f"| {means[0]['images']} | " + " | ".join(
             f"{by.get(r['quantity'], float('nan')):.1f}" for r in mine) + " |\n"
-    return pd.DataFrame(mine + means), table
+    return pd.DataFrame(mine), table
 
 
 # -- train live ------------------------------------------------------------------------------------------
@@ -332,8 +332,8 @@ def build() -> None:
             b_seed = seed_input("Seed for z ~ q(z | x)", elem_id="pcnn-bound-seed")
             b_btn = gr.Button("Compare on the input", variant="primary", elem_id="pcnn-bound-btn")
         with gr.Column(scale=3):
-            b_plot = gr.BarPlot(x="quantity", y="nats", color="images", title="nats per binarized image (lower is better)",
-                                elem_id="pcnn-bound-plot", x_label_angle=-20)
+            b_plot = gr.BarPlot(x="quantity", y="nats", title="your input: nats of the binarized image (lower is better)",
+                                elem_id="pcnn-bound-plot", x_label_angle=-20, sort=None)
             b_table = gr.Markdown("", elem_id="pcnn-bound-table")
 
     _, panel = training_panel("pcnn", "Train a small PixelCNN live (test −log p(x) falls; samples improve)",

@@ -352,9 +352,9 @@ def train(cfg: Config, model: nn.Module | None = None, *, seconds: float = 0.25,
         opt.step()
         model.steps += 1
         last = step == cfg.steps or deadline.passed()
-        if log.due(step) or last:
+        evaluated = step % eval_every == 0 or last
+        if log.due(step) or evaluated:
             metrics = {"bits_per_dim": bits_per_dim(loss.item())}
-            evaluated = step % eval_every == 0 or last
             if evaluated:
                 test = float(nll(model, x_test).mean())
                 metrics.update(test_nll=test, test_bits_per_dim=bits_per_dim(test))
