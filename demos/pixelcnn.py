@@ -123,8 +123,8 @@ def chain_stream(seed):
     m = model()
     for f in P.chain_frames(m, N_SAMPLES, seed=seed):
         state = "done" if f.done else "sampling"
-        status = (f"{state}: pixel x_{f.k + 1} = ({f.row}, {f.col}) of 784 drawn in all {N_SAMPLES} images, "
-                  f"{f.seconds:.1f} s. Image 1's last factor: p(x_{f.k + 1} = 1 | x_<{f.k + 1}) = {f.p_last[0]:.3f}.")
+        status = (f"{state}: step {f.k + 1} of 784, pixel x_{f.k + 1} = ({f.row}, {f.col}) drawn in all {N_SAMPLES} "
+                  f"images, {f.seconds:.1f} s. Image 1's last factor: p(x_{f.k + 1} = 1 | x_<{f.k + 1}) = {f.p_last[0]:.3f}.")
         yield f.images, f.heat, status
 
 
@@ -221,7 +221,8 @@ def bounds(source, index, sketch, upload, simple, seed):
         by = {r["quantity"]: r["nats"] for r in means}
         table += f"| {means[0]['images']} | " + " | ".join(
             f"{by.get(r['quantity'], float('nan')):.1f}" for r in mine) + " |\n"
-    return pd.DataFrame(mine), table
+    top = max(r["nats"] for r in mine) * 1.1                   # bars from 0: their heights compare
+    return gr.BarPlot(pd.DataFrame(mine), y_lim=[0, top]), table
 
 
 # -- train live ------------------------------------------------------------------------------------------
@@ -272,8 +273,9 @@ def build() -> None:
             c_images = _image("the images so far (slate: not drawn yet, red: next pixel)", "pcnn-chain-images")
         with gr.Column(min_width=260, scale=2):
             c_heat = _image("p(x_k = 1 | x_<k) of each pixel drawn", "pcnn-chain-heat")
-            gr.Image(P.heat_scale(), label="colour scale: p = 0 (left) … 1 (right)", interactive=False, buttons=[],
-                     height=40, elem_id="pcnn-heat-scale")
+            gr.Markdown("colour scale: p = 0 (left) … p = 1 (right)")
+            gr.Image(P.heat_scale(), show_label=False, interactive=False, buttons=[], height=30,
+                     elem_id="pcnn-heat-scale", container=False)
 
     gr.Markdown(FIELD, latex_delimiters=LATEX)
     plain0, gated0, text0, i0, j0 = field(14, 10)

@@ -137,7 +137,8 @@ def test_tab_samples_pixel_by_pixel_with_a_heat_map_then_stops(laptop):
     page.wait_for_selector("#pcnn-chain-heat img")
     page.wait_for_function("() => document.querySelector('#pcnn-chain-status').innerText.includes('drawn in all 16')")
     page.click("#pcnn-sample-stop")
-    page.wait_for_function("() => /stopped|done/.test(document.querySelector('#pcnn-chain-status').innerText)")
+    page.wait_for_function("() => /stopped at step \\d+ of 784|done: step 784/.test("
+                           "document.querySelector('#pcnn-chain-status').innerText)")
     assert page.locator("#pcnn-chain-heat img").count() == 1 and page.locator("#pcnn-heat-scale img").count() == 1
     _no_error_shown(page)
 
