@@ -243,7 +243,8 @@ def train_stream(channels, layers, steps, seed):
 
 # -- layout --------------------------------------------------------------------------------------------------
 def _image(label: str, elem_id: str, **kw) -> gr.Image:
-    return gr.Image(label=label, elem_id=elem_id, interactive=False, buttons=[], **kw)
+    """An output picture, sent as PNG: pixel art stays crisp and its colours exact (WebP blurs both)."""
+    return gr.Image(label=label, elem_id=elem_id, interactive=False, buttons=[], format="png", **kw)
 
 
 def _card_text() -> str:
@@ -286,10 +287,10 @@ def build() -> None:
                               elem_id="pcnn-col")
             f_btn = gr.Button("Show", elem_id="pcnn-field-btn")
             f_text = gr.Markdown(text0, elem_id="pcnn-field-text", latex_delimiters=LATEX)
-        f_plain = gr.Image(plain0, label="plain stack (mask A, then mask B): click a pixel", interactive=False,
-                           buttons=[], elem_id="pcnn-field-plain", min_width=200)
-        f_gated = gr.Image(gated0, label="gated PixelCNN (vertical + horizontal stacks): click a pixel",
-                           interactive=False, buttons=[], elem_id="pcnn-field-gated", min_width=200)
+        f_plain = _image("plain stack (mask A, then mask B): click a pixel", "pcnn-field-plain", value=plain0,
+                         min_width=200)
+        f_gated = _image("gated PixelCNN (vertical + horizontal stacks): click a pixel", "pcnn-field-gated",
+                         value=gated0, min_width=200)
 
     gr.Markdown(INPUT)
     with gr.Row():

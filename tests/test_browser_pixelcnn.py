@@ -8,21 +8,20 @@ from PIL import Image
 
 from genmodels import data
 from genmodels import pixelcnn as P
+from test_browser_vae import _scan          # a real MNIST test digit as a user's scan (a PNG file)
 
 LAPTOP = {"width": 1280, "height": 720}
 SIMPLE = "blank (all black)"
+OUT_OF_RANGE = "greater than maximum|less than minimum"       # Gradio's own check of a control's range
+
+
+def _frame(plot) -> pd.DataFrame:
+    """A native plot's data as gradio_client returns it."""
+    return pd.DataFrame(plot["data"], columns=plot["columns"])
 
 
 def _img(path) -> np.ndarray:
     return np.asarray(Image.open(path).convert("RGB"))
-
-
-def _scan(tmp_path, index: int) -> str:
-    """A real MNIST test digit as a user's scan: dark on white, 280×280, a PNG file."""
-    digit = data.load("mnist", "test")[0][index].numpy()
-    path = tmp_path / f"digit{index}.png"
-    Image.fromarray(((1 - digit) * 255).round().astype(np.uint8)).resize((280, 280), Image.BICUBIC).save(path)
-    return str(path)
 
 
 # -- gradio_client ---------------------------------------------------------------------------------
@@ -35,7 +34,7 @@ def test_field_endpoint_shows_the_blind_spot_of_the_plain_stack_only(client):
     assert (a == orange).all(-1).any() and not (b == orange).all(-1).any()
     assert "blind spot 0" in text and "Plain stack" in text
     for r, c in ((28, 0), (-1, 3), (3, 2.5), (None, 1)):
-        with pytest.raises(Exception, match="Row|Column"):
+        with pytest.raises(Exception, match=OUT_OF_RANGE + "|Row|Column"):
             client.predict(r, c, api_name="/pixelcnn_field")
 
 
@@ -47,10 +46,11 @@ def test_complete_endpoint_keeps_the_known_rows(client):
     x = data.binarized_mnist_test()[0][3].numpy()
     tile = g[8:8 + 28 * 4:4, 8:8 + 28 * 4:4, 0]                      # completion 1 (pad 2, scale 4)
     assert np.array_equal(tile[:19] > 127, x[:19] > 0.5)            # rows above R are the test digit's
-    for args, message in ((("test digit", 3, None, None, SIMPLE, 0, 2, 0), "Known rows"),
-                          (("test digit", 3, None, None, SIMPLE, 28, 2, 0), "Known rows"),
-                          (("test digit", 3, None, None, SIMPLE, 14, 17, 0), "Completions"),
-                          (("test digit", 10_000, None, None, SIMPLE, 14, 2, 0), "index"),
+    for args, message in ((("test digit", 3, None, None, SIMPLE, 0, 2, 0), OUT_OF_RANGE),
+                          (("test digit", 3, None, None, SIMPLE, 28, 2, 0), OUT_OF_RANGE),
+                          (("test digit", 3, None, None, SIMPLE, 14, 17, 0), OUT_OF_RANGE),
+                          (("test digit", 3, None, None, SIMPLE, 14.5, 2, 0), "Known rows"),
+                          (("test digit", 10_000, None, None, SIMPLE, 14, 2, 0), OUT_OF_RANGE),
                           (("drawing", 0, None, None, SIMPLE, 14, 2, 0), "sketch is empty"),
                           (("upload", 0, None, None, SIMPLE, 14, 2, 0), "No upload")):
         with pytest.raises(Exception, match=message):
@@ -59,7 +59,7 @@ def test_complete_endpoint_keeps_the_known_rows(client):
 
 def test_likelihood_endpoint_scores_digits_uploads_and_the_known_failure(client, tmp_path):
     frame, img, text, simple_cards = client.predict("test digit", 0, None, None, SIMPLE, api_name="/pixelcnn_likelihood")
-    df = pd.DataFrame(frame["value"]["data"], columns=frame["value"]["headers"])
+    df = _frame(frame)
     assert {"MNIST test digits", "your image"} <= set(df["images"])
     v = float(P.nll(P.load("checkpoints/pixelcnn-mnist"), data.binarized_mnist_test()[0][0])[0])
     assert f"{v:.1f} nats" in text and "exact" in text
@@ -83,19 +83,21 @@ def test_likelihood_endpoint_scores_digits_uploads_and_the_known_failure(client,
 
 def test_bounds_endpoint_puts_the_exact_nll_beside_the_vae_bounds(client):
     frame, table = client.predict("test digit", 0, None, None, SIMPLE, 0, api_name="/pixelcnn_bounds")
-    df = pd.DataFrame(frame["value"]["data"], columns=frame["value"]["headers"])
+    df = _frame(frame)
     mine = df[df["images"] == "your input"].set_index("quantity")["nats"]
     assert list(mine.index) == ["PixelCNN −log p(x)", "−ELBO", "−L_1", "−L_10", "−L_100"]
     assert "your input" in table and "mean of test digits 1…100" in table   # the test digits' means beside it
     assert f"{mine['PixelCNN −log p(x)']:.1f}" in table
-    with pytest.raises(Exception, match="Seed"):
+    with pytest.raises(Exception, match=OUT_OF_RANGE):
         client.predict("test digit", 0, None, None, SIMPLE, -1, api_name="/pixelcnn_bounds")
+    with pytest.raises(Exception, match="Seed"):
+        client.predict("test digit", 0, None, None, SIMPLE, 0.5, api_name="/pixelcnn_bounds")
 
 
 def test_sample_and_train_refuse_bad_values(client):
     for args, name in (((-1,), "/pixelcnn_sample"), (("abc",), "/pixelcnn_sample"),
                        ((8, 2, 5, 0), "/pixelcnn_train"), ((8, 99, 100, 0), "/pixelcnn_train")):
-        with pytest.raises(Exception, match="Seed|Steps|layers"):
+        with pytest.raises(Exception, match=OUT_OF_RANGE + "|Seed|Steps|layers"):
             client.predict(*args, api_name=name)
 
 
@@ -105,7 +107,7 @@ def test_train_endpoint_streams_a_falling_test_nll_and_samples(client):
     outs = list(job)
     loss, test, samples, status = job.result()
     assert len(outs) >= 2 and status.startswith("done: step 60 of 60")
-    rows = test["value"]["data"]
+    rows = test["data"]
     assert len(rows) >= 2 and rows[-1][1] < rows[0][1]
     assert _img(samples).ndim == 3
 
