@@ -383,7 +383,7 @@ class SampleStep:
         return self.k % W
 
 
-@torch.no_grad()
+@torch.inference_mode()          # no autograd bookkeeping at all: 784 small steps, each op counts
 def sample_steps(model: nn.Module, n: int, *, seed: int, x: torch.Tensor | None = None, known_rows: int = 0,
                  every: int = 1):
     """Draw x_k ~ Bernoulli(σ(ℓ_k(x_<k))) for k in raster order, from row ``known_rows`` on

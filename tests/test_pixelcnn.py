@@ -463,5 +463,5 @@ def test_live_run_redraws_samples_after_each_test_evaluation():
     frames = list(P.live_run(cfg, seconds=0, eval_every=15, n_samples=2))
     assert frames[-1].done and frames[-1].step == 30 and frames[-1].model.steps == 30
     assert [s for s, _ in frames[-1].test_nll] == [15, 30] and [s for s, _ in frames[-1].loss] == [10, 15, 20, 30]
-    assert frames[0].samples is None and frames[-1].samples.shape == (32, 62, 3) and frames[-1].test_images == 50
+    assert frames[0].samples is None and frames[-1].samples.shape == (3 * 32, 3 * 62, 3) and frames[-1].test_images == 50
     assert frames[-1].model.training is True                           # sampling put it back to training
