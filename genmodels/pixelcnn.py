@@ -506,7 +506,9 @@ def load(path) -> nn.Module:
 
 EVAL_OPTIONS: tuple[Option, ...] = (
     Option("data", str, None, "a .npy of binary images (N, 28, 28) to score instead of the fixed binarized test set"),)
-CARD_EVAL: dict = {}          # the card's figure: the whole fixed binarized test set (10,000 images)
+# After `train`, the card gets the test NLL on the first 1,000 fixed binarized test images (a CPU
+# computes it in seconds); `eval CHECKPOINT` replaces it with all 10,000 (the shipped card's figure).
+CARD_EVAL: dict = {"n": 1000}
 
 
 def evaluate(model: nn.Module, *, n: int | None = None, seed: int = 0, data=None) -> dict:

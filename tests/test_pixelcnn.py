@@ -152,7 +152,7 @@ def test_short_cpu_training_lowers_the_test_nll_and_records_carry_the_model():
 
 def test_save_load_evaluate_sample_through_the_contract(tmp_path):
     from genmodels import family
-    assert family.missing(P) == [] and P.SAMPLE_OPTIONS == () and P.CARD_EVAL == {}
+    assert family.missing(P) == [] and P.SAMPLE_OPTIONS == () and P.CARD_EVAL == {"n": 1000}
     assert [o.name for o in P.EVAL_OPTIONS] == ["data"]
     assert not [name for name in dir(P) if name.startswith("cli_")]
     model = _tiny(seed=4)
@@ -194,7 +194,7 @@ def test_cli_train_sample_eval_complete(tmp_path):
     assert r.returncode == 0, r.stderr
     card = json.loads((tmp_path / "pcnn.json").read_text())
     assert card["family"] == "pixelcnn" and card["steps"] == 4 and card["device"] == "cpu"
-    assert card["metrics"]["test_images"] == 10_000 and 300 < card["metrics"]["test_nll"] < 700   # CARD_EVAL: all
+    assert card["metrics"]["test_images"] == 1000 and 300 < card["metrics"]["test_nll"] < 700   # CARD_EVAL
     assert math.isclose(card["metrics"]["bits_per_dim"], card["metrics"]["test_nll"] / (784 * math.log(2)))
 
     r = _cli("sample", str(out), "--n", "2", "--seed", "1", "--out", str(tmp_path / "s.npy"))
@@ -202,7 +202,7 @@ def test_cli_train_sample_eval_complete(tmp_path):
     s = np.load(tmp_path / "s.npy")
     assert s.shape == (2, 28, 28) and set(np.unique(s)) <= {0.0, 1.0}
 
-    r = _cli("eval", str(out))
+    r = _cli("eval", str(out), "--n", "1000")
     assert r.returncode == 0, r.stderr
     assert math.isclose(json.loads(r.stdout)["test_nll"], card["metrics"]["test_nll"], rel_tol=1e-5)
     np.save(tmp_path / "x.npy", data.binarized_mnist_test()[0][:3].numpy())
