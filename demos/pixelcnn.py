@@ -79,7 +79,7 @@ LIKELIHOOD = r"""
 $-\log p_\theta(x)$ of your input against histograms of 1,000 binarized test images of each set: MNIST digits (what
 the model was trained on), Fashion-MNIST and Animal-MNIST. **The known failure**: an exact likelihood rewards what
 is easy to predict, so simple, low-detail images that are not digits at all (a blank image, a bar, a square: choose
-"simple image") score as *more* likely than almost every real digit. A high likelihood does not mean "looks like the
+"simple image") score as *more* likely than most real digits, the blank image and the bar than almost all of them. A high likelihood does not mean "looks like the
 training data" (Nalisnick et al. 2019 found the same for far larger models).
 """
 
