@@ -56,6 +56,9 @@ def build_demo() -> gr.Blocks:
                 dcgan.build()
             with gr.Tab("DDPM", id="ddpm"):
                 ddpm.build()
+            with gr.Tab("PixelCNN", id="pixelcnn"):
+                from demos import pixelcnn
+                pixelcnn.build()
             with gr.Tab("CycleGAN", id="cyclegan"):
                 cyclegan.build()
             with gr.Tab("Map of models", id="map"):

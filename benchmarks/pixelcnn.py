@@ -12,7 +12,8 @@ median of ``--repeats`` with the two samplers interleaved:
 - *row update*: row r of every layer's vertical stack (``update_cache``), 28 times per image;
 - the estimate for 16 samples: 784 · pixel + 28 · row (cached) against 784 · full pass.
 
-Then 16 samples from the checkpoint, timed end to end (``pixelcnn.sample``), median of repeats.
+Then 16 samples from the checkpoint, timed end to end (``pixelcnn.sample``), interleaved with the
+tab's stream of the same (``pixelcnn.chain_frames``: pictures every 56 pixels), median of repeats.
 Wall-clock times: the machine's other load counts (see ``os.getloadavg`` in the output).
 
     python3 benchmarks/pixelcnn.py --sizes "" --completion 200 --known-rows 14
@@ -90,10 +91,14 @@ def main() -> None:
               f"cached {r['cached_16_s']:5.2f} s, uncached {r['uncached_16_s']:6.1f} s", flush=True)
     if checkpoints.paths(a.checkpoint)[1].exists():
         model = P.load(a.checkpoint)
-        times = [timed(lambda: P.sample(model, a.n, seed=i)) for i in range(a.repeats)]
+        times, tab = [], []
+        for i in range(a.repeats):                     # interleaved: sample, the tab's stream, sample, ...
+            times.append(timed(lambda: P.sample(model, a.n, seed=i)))
+            tab.append(timed(lambda: list(P.chain_frames(model, a.n, seed=i))))
         print(f"{a.checkpoint}: {a.n} samples in {statistics.median(times):.2f} s "
-              f"(median of {a.repeats}; min {min(times):.2f}, max {max(times):.2f}); "
-              f"load average {os.getloadavg()}")
+              f"(median of {a.repeats}; min {min(times):.2f}, max {max(times):.2f}); the tab's stream "
+              f"(pixelcnn.chain_frames, a frame every 56 pixels) {statistics.median(tab):.2f} s "
+              f"(min {min(tab):.2f}, max {max(tab):.2f}); load average {os.getloadavg()}")
         if a.completion:
             completion_accuracy(model, a.completion, a.known_rows, a.per)
 

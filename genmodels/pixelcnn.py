@@ -51,23 +51,23 @@ from __future__ import annotations
 
 import copy
 import math
-import time
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from . import checkpoints, data
+from . import data as _data                # ``evaluate`` has an argument named data
 from .common import Deadline, cosine, batches, device, device_description, init_default, seeded
+from .family import Option
 from .progress import Cadence, Record
 
 FAMILY = "pixelcnn"
 H = W = 28
 D = H * W                                  # pixels per image (dimensions of x)
-
-EVAL_OPTIONS = [("data", str, None, "binary (N, 28, 28) .npy")]
-
 
 @dataclass
 class Config:
@@ -259,11 +259,12 @@ class GatedPixelCNN(nn.Module):
 
 
 def build(cfg: Config, g: torch.Generator | None = None) -> nn.Module:
-    """The network of ``cfg`` (PyTorch's default init drawn from ``g``); it keeps its Config."""
+    """The Model of ``cfg``: the network itself (GatedPixelCNN or PlainPixelCNN, PyTorch's default
+    init drawn from ``g``, else from cfg.seed), with ``.cfg`` and ``.steps`` (0)."""
     cfg.validate()
     model = GatedPixelCNN(cfg) if cfg.arch == "gated" else PlainPixelCNN(cfg)
     init_default(model, g if g is not None else seeded(cfg.seed))
-    model.config = cfg
+    model.cfg, model.steps = cfg, 0
     return model
 
 
@@ -309,18 +310,19 @@ def check_binary(x) -> torch.Tensor:
 # -- training ----------------------------------------------------------------------------------
 @dataclass
 class Preview:
-    """What every training record hands out: the live model (a reference; sample or score with it
-    between records) and, on evaluation records, the test NLL's images count."""
-    model: nn.Module
+    """What a training record shows besides its numbers: on evaluation records, how many fixed
+    binarized test images the test NLL was computed on (0 on the others)."""
     test_images: int = 0
 
 
-def train(cfg: Config, model: nn.Module | None = None, log_every: int = 50, eval_every: int = 500,
-          log_seconds: float = 0.25):
+def train(cfg: Config, model: nn.Module | None = None, *, seconds: float = 0.25, log_every: int = 50,
+          eval_every: int = 500):
     """Maximum likelihood on dynamically binarized MNIST (a fresh Bernoulli draw of every grey
-    level each time an image is used). Yields Records with the batch NLL (nats per image) on a
-    time cadence, and the test NLL on ``cfg.eval_images`` fixed binarized test images every
-    ``eval_every`` steps and at the end. Closing the generator stops at once."""
+    level each time an image is used). Yields Records with ``loss`` = the batch's mean −log p_θ(x)
+    (nats per image) every ``log_every`` steps and at least every ``seconds`` of wall time, the test
+    NLL on ``cfg.eval_images`` fixed binarized test images every ``eval_every`` steps and at the end;
+    every Record's ``model`` is the live Model (``model.steps`` counts its optimizer steps). Closing
+    the generator stops at once; ``model`` continues training it."""
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
@@ -336,7 +338,7 @@ def train(cfg: Config, model: nn.Module | None = None, log_every: int = 50, eval
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     stream = batches(x_train, cfg.batch_size, g)
     deadline = Deadline(cfg.max_seconds)
-    log = Cadence(log_every, log_seconds)
+    log = Cadence(log_every, seconds)
     autocast = cfg.bf16 and dev.type == "cuda"
     for step in range(1, cfg.steps + 1):
         for group in opt.param_groups:   # cosine decay from lr to lr · lr_min over the budget used
@@ -348,14 +350,16 @@ def train(cfg: Config, model: nn.Module | None = None, log_every: int = 50, eval
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        model.steps += 1
         last = step == cfg.steps or deadline.passed()
-        if log.due(step) or last:
-            metrics = {}
-            if step % eval_every == 0 or last:
+        evaluated = step % eval_every == 0 or last
+        if log.due(step) or evaluated:
+            metrics = {"bits_per_dim": bits_per_dim(loss.item())}
+            if evaluated:
                 test = float(nll(model, x_test).mean())
-                metrics = {"test_nll": test, "test_bits_per_dim": bits_per_dim(test)}
-            yield Record(step, {"nll": loss.item(), "bits_per_dim": bits_per_dim(loss.item())}, metrics,
-                         Preview(model, len(x_test) if metrics else 0), done=last)
+                metrics.update(test_nll=test, test_bits_per_dim=bits_per_dim(test))
+            yield Record(step, {"loss": loss.item()}, metrics, Preview(len(x_test) if evaluated else 0),
+                         done=last, model=model)
         if last:
             return
 
@@ -379,7 +383,7 @@ class SampleStep:
         return self.k % W
 
 
-@torch.no_grad()
+@torch.inference_mode()          # no autograd bookkeeping at all: 784 small steps, each op counts
 def sample_steps(model: nn.Module, n: int, *, seed: int, x: torch.Tensor | None = None, known_rows: int = 0,
                  every: int = 1):
     """Draw x_k ~ Bernoulli(σ(ℓ_k(x_<k))) for k in raster order, from row ``known_rows`` on
@@ -420,18 +424,33 @@ def _plain_logit(model: PlainPixelCNN, x: torch.Tensor, r: int, c: int) -> torch
     return model(x[:, top:r + 1, left:right])[:, -1, c - left]     # rows below r never reach it
 
 
+SAMPLE_OPTIONS: tuple[Option, ...] = ()
+
+
 def sample(model: nn.Module, n: int, *, seed: int = 0) -> torch.Tensor:
-    """n images (n, 28, 28) of 0/1 from p_θ(x), pixel by pixel."""
+    """n images (n, 1, 28, 28) of 0/1 from p_θ(x), pixel by pixel (the same seed, the same images)."""
+    if not 1 <= n <= 100_000:
+        raise ValueError(f"n must be in 1..100000, got {n}")
     for s in sample_steps(model, n, seed=seed, every=D):
         pass
-    return s.x
+    return s.x[:, None]
 
 
 def complete(model: nn.Module, x, known_rows: int, n: int = 1, *, seed: int = 0) -> torch.Tensor:
-    """Keep rows < known_rows of each image of x (N, 28, 28 of 0/1) and sample rows ≥ known_rows
-    from p_θ(rows below | rows above), n times per image: (N·n, 28, 28), image i's completions at
-    rows i·n … i·n + n − 1."""
-    x = check_binary(x)
+    """Keep rows < known_rows of each image of x (N, 28, 28) and sample rows ≥ known_rows from
+    p_θ(rows below | rows above), n times per image: (N·n, 28, 28) of 0/1, image i's completions at
+    rows i·n … i·n + n − 1. x in [0, 1] is binarized at ½ (binary images pass unchanged): this is
+    the ``complete`` verb of the command line."""
+    if not 0 <= known_rows <= H:
+        raise ValueError(f"known_rows must be in 0..28, got {known_rows}")
+    x = torch.as_tensor(x, dtype=torch.float32)
+    if x.dim() == 2:
+        x = x[None]
+    if x.dim() != 3 or tuple(x.shape[1:]) != (H, W) or len(x) == 0:
+        raise ValueError(f"images must have shape (N, 28, 28), got {tuple(x.shape)}")
+    if not bool(torch.isfinite(x).all()) or x.min() < 0 or x.max() > 1:
+        raise ValueError(f"pixels must be in [0, 1], got [{float(x.min()):.3g}, {float(x.max()):.3g}]")
+    x = (x > 0.5).float()
     if not 1 <= n <= 10_000:
         raise ValueError(f"n must be in 1..10000, got {n}")
     for s in sample_steps(model, len(x) * n, seed=seed, x=x.repeat_interleave(n, 0), known_rows=known_rows, every=D):
@@ -465,8 +484,10 @@ def ordering_before(i: int, j: int) -> torch.Tensor:
 
 
 # -- checkpoints and evaluation ----------------------------------------------------------------
-def save(path, model: nn.Module, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    card = checkpoints.card(FAMILY, cfg, "MNIST train (60k), dynamically binarized", steps,
+def save(model: nn.Module, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
+    """Weights (tensor keys ``pixelcnn.*``) and card of ``model``."""
+    cfg = model.cfg
+    card = checkpoints.card(FAMILY, cfg, "MNIST train (60k), dynamically binarized", model.steps,
                             device_description(_device_of(model)), metrics, command, seconds,
                             kind=f"{cfg.arch} PixelCNN", parameters=sum(p.numel() for p in model.parameters()),
                             test_set=f"MNIST test, binarized once with seed {data.BINARIZE_TEST_SEED}")
@@ -474,47 +495,45 @@ def save(path, model: nn.Module, cfg: Config, steps: int, metrics: dict, command
 
 
 def load(path) -> nn.Module:
-    """The model of a checkpoint (on the CPU, eval mode); its Config is ``model.config``, its card ``model.card``."""
+    """The Model of a checkpoint (on the CPU, eval mode), with ``.cfg``, ``.steps`` and ``.card``."""
     tensors, card = checkpoints.load(path, family=FAMILY)
-    cfg = Config(**card["config"])
-    model = build(cfg)
+    model = build(Config(**card["config"]))
     model.load_state_dict(checkpoints.unflatten(tensors, "pixelcnn"))
+    model.steps = int(card.get("steps", 0))
     model.card = card
     return model.eval()
 
 
-def evaluate(model: nn.Module, *, n: int = 10_000, seed: int = 0, x: torch.Tensor | None = None) -> dict:
-    """Exact test NLL (nats per image) and bits/dim on the first n images of the fixed binarized
-    MNIST test set, or on the given binary images x. NLL is deterministic: ``seed`` is unused."""
-    x = data.binarized_mnist_test()[0][:n] if x is None else check_binary(x)
+EVAL_OPTIONS: tuple[Option, ...] = (
+    Option("data", str, None, "a .npy of binary images (N, 28, 28) to score instead of the fixed binarized test set"),)
+# After `train`, the card gets the test NLL on the first 1,000 fixed binarized test images (a CPU
+# computes it in seconds); `eval CHECKPOINT` replaces it with all 10,000 (the shipped card's figure).
+CARD_EVAL: dict = {"n": 1000}
+
+
+def evaluate(model: nn.Module, *, n: int | None = None, seed: int = 0, data=None) -> dict:
+    """Exact NLL −log p_θ(x) (nats per image, its mean as ``test_nll``) and bits/dim on the first
+    n (default all 10,000) images of the fixed binarized MNIST test set, or on ``data``: binary
+    images (N, 28, 28), as an array or the path of a .npy. NLL is deterministic: ``seed`` is unused."""
+    if data is None:
+        x = _data.binarized_mnist_test()[0]
+    else:
+        x = check_binary(load_npy_images(data) if isinstance(data, (str, Path)) else data)
+    if n is not None:
+        if n < 1:
+            raise ValueError(f"n must be ≥ 1, got {n}")
+        x = x[:n]
     if len(x) == 0:
         raise ValueError("no images to evaluate on")
-    v = nll(model, x)
+    was = _device_of(model)
+    v = nll(model.to(device("auto")), x)
+    model.to(was)
     return {"test_nll": float(v.mean()), "bits_per_dim": bits_per_dim(float(v.mean())),
             "test_nll_std": float(v.std()) if len(v) > 1 else 0.0, "test_images": len(x)}
 
 
-def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
-    t0 = time.perf_counter()
-    every = max(1, min(1000, cfg.steps // 20))
-    for r in train(cfg, log_every=every, eval_every=every, log_seconds=30.0):
-        if r.metrics:
-            echo(f"step {r.step:6d}  nll {r.losses['nll']:.2f}  test nll {r.metrics['test_nll']:.2f} nats "
-                 f"({r.metrics['test_bits_per_dim']:.4f} bits/dim)  {time.perf_counter() - t0:.0f} s")
-    model = r.preview.model
-    seconds = round(time.perf_counter() - t0, 1)
-    metrics = evaluate(model, n=cfg.eval_images)       # `eval CHECKPOINT` recomputes it on all 10,000
-    echo(f"test nll {metrics['test_nll']:.2f} nats on {metrics['test_images']} images")
-    return save(out, model, cfg, r.step, metrics, command, seconds)
-
-
-def cli_sample(path, n: int, seed: int):
-    return sample(load(path), n, seed=seed).numpy()
-
-
-def load_npy_images(path: str) -> torch.Tensor:
+def load_npy_images(path) -> torch.Tensor:
     """A .npy of images (N, 28, 28) or (28, 28); a clear ValueError otherwise (never a traceback)."""
-    import numpy as np
     try:
         a = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as e:
@@ -528,17 +547,377 @@ def load_npy_images(path: str) -> torch.Tensor:
     return torch.from_numpy(a.astype(np.float32))
 
 
-def cli_eval(path, n=None, seed=0, data=None) -> dict:
-    model = load(path).to(device("auto"))
-    x = None if data is None else load_npy_images(data)
-    return evaluate(model, n=n or 10_000, seed=seed, x=x)
+# -- what the tab shows: plain functions returning numpy images, numbers and dataclasses --------
+# Colours of the receptive-field pictures (RGB).
+FIELD_COLOURS = {
+    "pixel": (220, 38, 38),        # the pixel x_k whose probability is computed (red)
+    "field": (37, 99, 235),        # earlier pixels its logit depends on (blue)
+    "blind": (249, 115, 22),       # earlier pixels within reach that it never sees: the blind spot (orange)
+    "before": (203, 213, 225),     # earlier pixels out of the kernels' reach (light grey)
+    "after": (255, 255, 255),      # x_k itself and later pixels: masked out (white)
+}
+PANEL_SCALE = 12                   # screen pixels per image pixel in the pictures where one clicks a pixel
+# Anchors of the heat-map's colour scale (viridis): p = 0 dark purple … p = 1 yellow.
+_VIRIDIS = np.array([[68, 1, 84], [59, 82, 139], [33, 145, 140], [94, 201, 98], [253, 231, 37]], np.float32)
+UNDRAWN = (235, 235, 235)          # heat-map colour of pixels not drawn (given, or not reached yet)
 
 
-def cli_complete(path, x, known_rows: int, n: int, seed: int):
-    """The CLI's ``complete`` verb: x (N, 28, 28) in [0, 1] is binarized at 0.5."""
-    if not 0 <= known_rows <= H:
-        raise ValueError(f"--known-rows must be in 0..28, got {known_rows}")
-    x = torch.as_tensor(x, dtype=torch.float32)
-    if x.min() < 0 or x.max() > 1:
-        raise ValueError(f"--input pixels must be in [0, 1], got [{float(x.min()):.3g}, {float(x.max()):.3g}]")
-    return complete(load(path), (x > 0.5).float(), known_rows, n, seed=seed).numpy()
+def heat_colours(p: np.ndarray) -> np.ndarray:
+    """p in [0, 1] (any shape, NaN = not drawn) -> uint8 RGB (…, 3) on the viridis scale."""
+    p = np.asarray(p, dtype=np.float32)
+    t = np.clip(np.nan_to_num(p, nan=0.0), 0, 1) * (len(_VIRIDIS) - 1)
+    lo = np.minimum(t.astype(int), len(_VIRIDIS) - 2)
+    f = (t - lo)[..., None]
+    rgb = _VIRIDIS[lo] * (1 - f) + _VIRIDIS[lo + 1] * f
+    rgb[np.isnan(p)] = UNDRAWN
+    return rgb.round().astype(np.uint8)
+
+
+def heat_scale(width: int = 280, height: int = 14) -> np.ndarray:
+    """The heat-map's colour bar: p = 0 on the left … p = 1 on the right, uint8 (height, width, 3)."""
+    return np.repeat(heat_colours(np.linspace(0, 1, width))[None], height, axis=0)
+
+
+def _tile(images: np.ndarray, nrow: int, pad: int, scale: int, value: int = 255) -> np.ndarray:
+    """(N, 28, 28, 3) uint8 -> one grid image, pixels × scale (RGB version of common.grid)."""
+    n = len(images)
+    rows = (n + nrow - 1) // nrow
+    out = np.full((rows * (H + pad) + pad, nrow * (W + pad) + pad, 3), value, np.uint8)
+    for i, im in enumerate(images):
+        r, c = divmod(i, nrow)
+        out[pad + r * (H + pad): pad + r * (H + pad) + H, pad + c * (W + pad): pad + c * (W + pad) + W] = im
+    return out.repeat(scale, 0).repeat(scale, 1)
+
+
+def _grey_rgb(x) -> np.ndarray:
+    """(N, 28, 28) in [0, 1] -> (N, 28, 28, 3) uint8, ink white on black as MNIST."""
+    a = (np.clip(np.asarray(x, dtype=np.float32), 0, 1) * 255).round().astype(np.uint8)
+    return np.repeat(a[..., None], 3, axis=-1)
+
+
+@dataclass
+class ChainFrame:
+    """One frame of pixel-by-pixel sampling: the state after pixel x_k was drawn in every image.
+
+    ``images``: the images so far (drawn pixels white/black, pixels not reached yet dark blue-grey,
+    the next pixel x_{k+1} red); ``heat``: p_θ(x_i = 1 | x_<i) of every pixel drawn so far on the
+    viridis scale (light grey: not drawn yet); ``p_last``: that probability for pixel x_k in each
+    image; ``seconds``: wall time since sampling started."""
+    k: int
+    row: int
+    col: int
+    images: np.ndarray
+    heat: np.ndarray
+    p_last: np.ndarray
+    seconds: float
+    done: bool
+
+
+NOT_REACHED = (51, 65, 85)         # pixels the sampler has not reached yet (slate)
+
+
+def chain_frames(model: nn.Module, n: int = 16, *, seed: int = 0, every: int = 56, nrow: int = 4,
+                 scale: int = 3):
+    """Sample n images pixel by pixel (``sample_steps``), yielding a ChainFrame every ``every``
+    pixels and after the last: the chain rule p(x) = ∏ p(x_k | x_<k) run forwards, watched."""
+    import time
+    if not 1 <= n <= 64:
+        raise ValueError(f"n must be in 1..64, got {n}")
+    if not 1 <= every <= D:
+        raise ValueError(f"every must be in 1..784, got {every}")
+    t0 = time.perf_counter()
+    for s in sample_steps(model, n, seed=seed, every=every):
+        drawn = ordering_before(s.row, s.col).numpy() | (np.arange(D).reshape(H, W) == s.k)
+        images = _grey_rgb(s.x.numpy())
+        images[:, ~drawn] = NOT_REACHED
+        if s.k + 1 < D:
+            images[:, (s.k + 1) // W, (s.k + 1) % W] = FIELD_COLOURS["pixel"]
+        p_last = s.p[:, s.row, s.col].numpy()
+        yield ChainFrame(s.k, s.row, s.col, _tile(images, nrow, 2, scale), _tile(heat_colours(s.p.numpy()), nrow, 2, scale),
+                         p_last, time.perf_counter() - t0, s.k == D - 1)
+
+
+def pixel_at(x: float, y: float, scale: int = PANEL_SCALE) -> tuple[int, int]:
+    """The image pixel (row, column) under screen point (x, y) of a picture drawn ``scale``× (clamped)."""
+    return min(H - 1, max(0, int(y // scale))), min(W - 1, max(0, int(x // scale)))
+
+
+@dataclass
+class FieldStats:
+    """Counts of input pixels for the output at (row, col): ``before`` = k − 1 earlier pixels in the
+    ordering, ``reach`` = those within the kernels' reach, ``seen`` = those the logit depends on,
+    ``blind`` = reach − seen (the blind spot)."""
+    row: int
+    col: int
+    before: int
+    reach: int
+    seen: int
+    blind: int
+
+
+def field_shape(cfg: Config, arch: str) -> Config:
+    """The same stack as cfg (layers, kernels) in architecture ``arch``, with 2 channels: the
+    receptive field depends only on the masks and kernel sizes, so a tiny copy computes it fast."""
+    return Config(arch=arch, channels=2, layers=cfg.layers, kernel=cfg.kernel, first_kernel=cfg.first_kernel, head=2)
+
+
+def reach_window(cfg: Config, i: int, j: int) -> torch.Tensor:
+    """(28, 28) bool: pixels at most first_kernel//2 + layers · kernel//2 rows above and columns
+    left or right of (i, j), i.e. within the kernels' reach if no mask cut a path."""
+    reach = cfg.first_kernel // 2 + cfg.layers * (cfg.kernel // 2)
+    rows, cols = torch.meshgrid(torch.arange(H), torch.arange(W), indexing="ij")
+    return (rows >= i - reach) & (rows <= i) & ((cols - j).abs() <= reach)
+
+
+def field_panel(cfg: Config, arch: str, i: int, j: int, scale: int = PANEL_SCALE) -> tuple[np.ndarray, FieldStats]:
+    """The receptive field of the logit at pixel (i, j) through the masked layers of cfg's stack in
+    ``arch`` ("plain" or "gated"): an RGB picture (28·scale square, FIELD_COLOURS, a grid line
+    between pixels) and the counts."""
+    if not (isinstance(i, int) and isinstance(j, int) and 0 <= i < H and 0 <= j < W):
+        raise ValueError(f"the pixel must have row and column in 0..27, got ({i}, {j})")
+    seen = receptive_field(field_shape(cfg, arch), i, j)
+    before = ordering_before(i, j)
+    window = reach_window(cfg, i, j) & before
+    blind = window & ~seen
+    img = np.empty((H, W, 3), np.uint8)
+    img[:] = FIELD_COLOURS["after"]
+    img[before.numpy()] = FIELD_COLOURS["before"]
+    img[blind.numpy()] = FIELD_COLOURS["blind"]
+    img[seen.numpy()] = FIELD_COLOURS["field"]
+    img[i, j] = FIELD_COLOURS["pixel"]
+    big = img.repeat(scale, 0).repeat(scale, 1)
+    big[::scale] = (big[::scale] * 0.85).astype(np.uint8)          # faint lines between pixels
+    big[:, ::scale] = (big[:, ::scale] * 0.85).astype(np.uint8)
+    return big, FieldStats(i, j, int(before.sum()), int(window.sum()), int(seen.sum()), int(blind.sum()))
+
+
+@dataclass
+class Completion:
+    """Completions of one image: ``given`` (the binarized input, rows ≥ R dimmed and a red line at
+    row R), ``grid`` (the n completions, a red line at row R), ``nll_known`` = −log p_θ(rows < R)
+    in nats (exact: the first 28·R factors of the chain rule), ``nll`` = −log p_θ(x) of each
+    completion (n,), and ``original_nll`` = −log p_θ(x) of the whole input."""
+    given: np.ndarray
+    grid: np.ndarray
+    nll_known: float
+    nll: np.ndarray
+    original_nll: float
+
+
+def prefix_nll(model: nn.Module, x: torch.Tensor, rows: int) -> torch.Tensor:
+    """−log p_θ(x_1 … x_{28·rows}) per image: the sum of the first 28·rows factors of the chain rule
+    (a prefix of the ordering is exactly what an autoregressive model can score on its own)."""
+    x = check_binary(x)
+    if not 0 <= rows <= H:
+        raise ValueError(f"rows must be in 0..28, got {rows}")
+    model.eval()
+    with torch.no_grad():
+        logits = model(x.to(_device_of(model))).float().cpu()
+    per_pixel = F.binary_cross_entropy_with_logits(logits, x, reduction="none")
+    return per_pixel[:, :rows].flatten(1).sum(1)
+
+
+def _mark_row(img: np.ndarray, row: int, scale: int, pad: int = 0, nrow: int = 1, n: int = 1) -> None:
+    """Draw a red line above image row ``row`` in every tile of a grid made by ``_tile``."""
+    if not 0 < row < H:
+        return
+    for t in range(n):
+        r, c = divmod(t, nrow)
+        y = (pad + r * (H + pad) + row) * scale
+        x0, x1 = (pad + c * (W + pad)) * scale, (pad + c * (W + pad) + W) * scale
+        img[max(0, y - 1): y + 1, x0:x1] = FIELD_COLOURS["pixel"]
+
+
+def completion_panel(model: nn.Module, x, known_rows: int, n: int = 8, *, seed: int = 0, nrow: int = 4,
+                     scale: int = 4) -> Completion:
+    """Keep rows < known_rows of one image x (28, 28) of 0/1 and sample the rest n times."""
+    x = check_binary(x)
+    if len(x) != 1:
+        raise ValueError(f"completion_panel takes one image, got {len(x)}")
+    if not 1 <= n <= 16:
+        raise ValueError(f"n must be in 1..16, got {n}")
+    y = complete(model, x, known_rows, n, seed=seed)
+    given = _grey_rgb(x.numpy())[0].astype(np.float32)
+    given[known_rows:] = given[known_rows:] * 0.25 + np.array(NOT_REACHED, np.float32) * 0.75
+    given = _tile(given.round().astype(np.uint8)[None], 1, 0, 2 * scale)
+    _mark_row(given, known_rows, 2 * scale)
+    grid_img = _tile(_grey_rgb(y.numpy()), nrow, 2, scale)
+    _mark_row(grid_img, known_rows, scale, pad=2, nrow=nrow, n=n)
+    both = nll(model, torch.cat([x, y]))
+    return Completion(given, grid_img, float(prefix_nll(model, x, known_rows)[0]), both[1:].numpy(), float(both[0]))
+
+
+# The likelihood views. Drawings and uploads arrive as grey levels in [0, 1] (MNIST framing,
+# genmodels.imaging); a Bernoulli model is a density over binary images, so they are binarized
+# as the test set was: each pixel 1 with probability its grey level, one draw with a fixed seed.
+INPUT_BINARIZE_SEED = 0
+
+
+def binarize_input(x, seed: int = INPUT_BINARIZE_SEED) -> torch.Tensor:
+    """Grey levels (28, 28) or (N, 28, 28) in [0, 1] -> 0/1, each pixel 1 with probability its grey
+    level, drawn with ``seed`` (the same picture always gets the same score)."""
+    x = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    if x.dim() == 2:
+        x = x[None]
+    if x.dim() != 3 or tuple(x.shape[1:]) != (H, W) or not bool(torch.isfinite(x).all()):
+        raise ValueError(f"images must be finite, of shape (N, 28, 28), got {tuple(x.shape)}")
+    return data.binarize(x, seeded(seed))
+
+
+def simple_images() -> dict[str, torch.Tensor]:
+    """Low-detail binary images that are not digits, for the likelihood's known failure: an exact
+    likelihood rewards predictability, so these score likelier than most real digits."""
+    blank = torch.zeros(H, W)
+    bar = torch.zeros(H, W)
+    bar[4:24, 13:15] = 1
+    box = torch.zeros(H, W)
+    box[6:22, 6:22] = 1
+    return {"blank (all black)": blank, "a vertical bar": bar, "a filled square": box}
+
+
+REFERENCE_SETS = ("MNIST test digits", "Fashion-MNIST", "Animal-MNIST")
+IWAE_KS = (1, 10, 100)
+
+
+def reference_images(n: int = 1000) -> dict[str, torch.Tensor]:
+    """Binary test images per set: the fixed binarized MNIST test set, and Fashion-MNIST and
+    Animal-MNIST test images (where installed) binarized the same way (``binarize_input``)."""
+    sets = {REFERENCE_SETS[0]: data.binarized_mnist_test()[0][:n]}
+    for name, key in ((REFERENCE_SETS[1], "fashion"), (REFERENCE_SETS[2], "animal")):
+        if data.available(key):
+            sets[name] = binarize_input(data.load(key, "test")[0][:n])
+    return sets
+
+
+def vae_bounds(vae_model, x: torch.Tensor, ks=IWAE_KS, seed: int = 0) -> dict[str, np.ndarray]:
+    """A binarized VAE's upper bounds on its own −log p(x), nats per image: −ELBO and −L_k
+    (importance-weighted, Burda et al.) for each k; −L_1 is −ELBO's estimate with one fresh z."""
+    from . import vae
+    x = check_binary(x)
+    out = {"−ELBO": vae.neg_elbo(vae_model, x, seed=seed).numpy()}
+    for k in ks:
+        out[f"−L_{k}"] = (-vae.iwae_bound(vae_model, x, k, seed=seed)).numpy()
+    return out
+
+
+def reference(model: nn.Module, vae_model=None, *, n: int = 1000, n_bounds: int = 100) -> dict:
+    """What the likelihood views compare against, computed once (minutes on a CPU: cache it with
+    ``cached_reference``): exact NLL of ``n`` images of each reference set and of the simple
+    images, and on the first ``n_bounds`` test digits the exact NLL beside the VAE's bounds."""
+    out = {"nll": {name: nll(model, x).numpy().round(3).tolist() for name, x in reference_images(n).items()},
+           "simple": {name: round(float(nll(model, x)[0]), 3) for name, x in simple_images().items()}}
+    if vae_model is not None:
+        x = data.binarized_mnist_test()[0][:n_bounds]
+        rows = {"PixelCNN −log p(x)": nll(model, x).numpy(), **vae_bounds(vae_model, x)}
+        out["bounds"] = {k: v.round(3).tolist() for k, v in rows.items()}
+    return out
+
+
+def cached_reference(model: nn.Module, vae_model, path) -> dict:
+    """``reference`` read from the JSON file ``path`` when it was made from these very checkpoints
+    (their sha256 on the cards), else computed and written there."""
+    import json
+    key = {"pixelcnn": (getattr(model, "card", None) or {}).get("sha256"),
+           "vae": (getattr(vae_model, "card", None) or {}).get("sha256") if vae_model is not None else None}
+    path = Path(path)
+    if path.exists():
+        try:
+            stored = json.loads(path.read_text())
+            if stored.get("checkpoints") == key:
+                return stored
+        except (OSError, ValueError):
+            pass
+    out = {"checkpoints": key, **reference(model, vae_model)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(out) + "\n")
+    return out
+
+
+NLL_MAX = 700.0                    # the histograms' range in nats (larger values are drawn at the edge)
+
+
+def histogram_rows(values: dict[str, list[float]], lo: float = 0.0, hi: float = NLL_MAX, bins: int = 70,
+                   x_name: str = "−log p(x) (nats)") -> list[dict]:
+    """Long-format rows {x_name, "share", "images"} of one histogram per set (shares sum to 1)."""
+    edges = np.linspace(lo, hi, bins + 1)
+    rows = []
+    for name, v in values.items():
+        v = np.clip(np.asarray(v, dtype=np.float64), lo, hi - 1e-6)
+        counts, _ = np.histogram(v, edges)
+        rows += [{x_name: float(c), "share": float(k) / max(len(v), 1), "images": name}
+                 for c, k in zip((edges[:-1] + edges[1:]) / 2, counts)]
+    return rows
+
+
+def share_below(values, v: float) -> float:
+    """The share of ``values`` strictly below v (0 … 1)."""
+    a = np.asarray(values, dtype=np.float64)
+    return float((a < v).mean()) if len(a) else 0.0
+
+
+def load_vae(path):
+    """The binarized VAE of a checkpoint as a Model (``vae.load`` returned (model, card) before
+    the family contract and returns the Model after it: both are accepted)."""
+    from . import vae
+    m = vae.load(path)
+    if isinstance(m, tuple):
+        m, card = m
+        m.card = card
+    return m
+
+
+# -- train live: a small PixelCNN on the CPU -------------------------------------------------------
+LIVE_CONFIG = Config(channels=24, layers=4, head=64, steps=400, batch_size=32, lr=3e-3, eval_images=200,
+                     device="cpu")
+
+
+@dataclass
+class LiveFrame:
+    """One update of a live run: the step, the batch NLL (nats per image) and the test NLL on
+    ``test_images`` fixed binarized test images so far as (step, value) lists, samples from the
+    live model (an image, redrawn after each test evaluation; None before the first), done."""
+    step: int
+    loss: list
+    test_nll: list
+    test_images: int
+    samples: np.ndarray | None
+    done: bool
+    model: nn.Module
+
+
+def live_run(cfg: Config, model: nn.Module | None = None, *, seconds: float = 0.25, eval_every: int = 50,
+             n_samples: int = 8, sample_seed: int = 0):
+    """``train`` for the tab: a LiveFrame per record, the samples redrawn from the live model with
+    the same seed after each test evaluation (so the change is the model's, not the noise's)."""
+    loss, test, samples = [], [], None
+    for r in train(cfg, model, seconds=seconds, log_every=10, eval_every=eval_every):
+        loss.append((r.step, r.losses["loss"]))
+        if "test_nll" in r.metrics:
+            test.append((r.step, r.metrics["test_nll"]))
+            samples = _tile(_grey_rgb(sample(r.model, n_samples, seed=sample_seed)[:, 0].numpy()), n_samples, 2, 3)
+            r.model.train()
+        yield LiveFrame(r.step, list(loss), list(test), r.preview.test_images or cfg.eval_images, samples, r.done, r.model)
+
+
+INPUT_KINDS = ("test digit", "drawing", "upload", "simple image")
+
+
+def binary_input(kind: str, *, index: int = 0, grey=None, simple: str | None = None) -> np.ndarray:
+    """The binary image (28, 28) float32 a likelihood view scores: test digit ``index`` of the
+    fixed binarized test set (exactly as in the reference histogram), a drawing or upload as grey
+    levels ``grey`` (MNIST-framed by genmodels.imaging) binarized by ``binarize_input``, or one of
+    ``simple_images``. A clear ValueError for anything else."""
+    if kind == "test digit":
+        if not (isinstance(index, int) and 0 <= index < 10_000):
+            raise ValueError(f"the test digit index must be a whole number in 0..9999, got {index!r}")
+        return data.binarized_mnist_test()[0][index].numpy()
+    if kind in ("drawing", "upload"):
+        if grey is None:
+            raise ValueError(f"no {kind} given")
+        return binarize_input(grey)[0].numpy()
+    if kind == "simple image":
+        images = simple_images()
+        if not isinstance(simple, str) or simple not in images:
+            raise ValueError(f"the simple image must be one of {', '.join(images)}; got {simple!r}")
+        return images[simple].numpy()
+    raise ValueError(f"the input must be one of {', '.join(INPUT_KINDS)}; got {kind!r}")

@@ -6,7 +6,7 @@ import pytest
 
 BAD = [None, "", "abc", -1, 10**9, 1e308, -1e308, [], {}, True, 0.5]
 STREAMING = {"/coin_train", "/cyclegan_train", "/vae_train", "/dcgan_train", "/ddpm_generate", "/ddpm_sdedit",
-             "/ddpm_toy"}
+             "/ddpm_toy", "/pixelcnn_sample", "/pixelcnn_train"}
 
 
 @pytest.mark.slow
