@@ -432,6 +432,27 @@ def test_cgan_losses_at_known_logits():
     assert float(cgan.d_loss_from_logits(zero, zero)) == pytest.approx(math.log(4))
 
 
+def test_dcgan_latent_arithmetic_slerp_and_ema():
+    """mean(A) − mean(B) + mean(C); slerp of orthogonal unit vectors at ½ is (z₀ + z₁)/√2 (norm kept);
+    G_ema ← decay·G_ema + (1 − decay)·G with the warm-up min(decay, (1 + age)/(10 + age))."""
+    A, B, C = torch.tensor([[1.0, 0.0], [3.0, 2.0]]), torch.tensor([[1.0, 1.0]]), torch.tensor([[0.0, 4.0], [2.0, 0.0]])
+    assert torch.allclose(dcgan.arithmetic(A, B, C), torch.tensor([2.0 - 1 + 1, 1.0 - 1 + 2]))
+    z0, z1 = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0])
+    assert torch.allclose(dcgan.slerp(z0, z1, 0.5), torch.tensor([1.0, 1.0]) / math.sqrt(2))
+    assert torch.allclose(dcgan.slerp(z0, z1, 1 / 3), torch.tensor([math.cos(math.pi / 6), math.sin(math.pi / 6)]))
+    path = dcgan.interpolate(z0, 3 * z1, 4, "linear")
+    assert torch.allclose(path[1], (2 * z0 + 3 * z1) / 3) and torch.equal(path[0], z0) and torch.equal(path[-1], 3 * z1)
+    G, G_ema = dcgan.Generator(4, 4), dcgan.Generator(4, 4)
+    with torch.no_grad():
+        for p in G.parameters():
+            p.fill_(1.0)
+        for p in G_ema.parameters():
+            p.fill_(0.0)
+    dcgan.update_ema(G_ema, G, 0.9)
+    assert all(torch.allclose(p, torch.full_like(p, 0.1)) for p in G_ema.parameters())
+    assert dcgan.ema_decay(0.999, 0) == pytest.approx(0.1) and dcgan.ema_decay(0.999, 10 ** 6) == 0.999
+
+
 # ===========================================================================
 # CycleGAN
 # ===========================================================================
