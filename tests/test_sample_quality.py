@@ -10,7 +10,8 @@ since FLD is biased upwards at small N).
 
 Measured here (2026-11-26, CPU, N = 300, seed 0): floor 53.7 (another 300 vs 300: 53.7), uniform
 noise 2000, blurred mean digit 952 (unblurred 915). dcgan-mnist 51.3 (0.96× the floor), cgan-mnist
-37.1 (0.69×), ddpm-mnist (DPM-Solver++, 20 steps) 46.3 (0.86×), ddpm-cond-mnist COND_MEASURED, vae-mnist 113.8 (2.1×),
+37.1 (0.69×), ddpm-mnist (DPM-Solver++, 20 steps) 46.3 (0.86×), ddpm-cond-mnist (30 of each
+digit, w = 2) 57.4 (1.07×), vae-mnist 113.8 (2.1×),
 vae-bin-mnist 102.5 (1.9×), vae2d-mnist 270.7 (5.0×; a 2-D code: blurry, and still 0.28 of the mean
 digit's). Each allowed multiple below is 1.4-2.2× the measured one.
 
@@ -58,7 +59,7 @@ CHECKPOINTS = [
     ("ddpm-mnist", lambda: ddpm.sample(ddpm.load("checkpoints/ddpm-mnist")[0], N, seed=0, sampler="dpmpp",
                                        steps=20, bf16=True), 1.5),
     ("ddpm-cond-mnist", lambda: ddpm.sample(ddpm.load("checkpoints/ddpm-cond-mnist")[0], N, seed=0, sampler="dpmpp",
-                                            steps=20, bf16=True, label=torch.arange(N) % 10), 3.0),
+                                            steps=20, bf16=True, label=torch.arange(N) % 10), 1.5),
     ("vae-mnist", lambda: vae.sample(vae.load("checkpoints/vae-mnist")[0], N, seed=0), 3.0),
     ("vae-bin-mnist", lambda: vae.sample(vae.load("checkpoints/vae-bin-mnist")[0], N, seed=0), 3.0),
     ("vae2d-mnist", lambda: vae.sample(vae.load("checkpoints/vae2d-mnist")[0], N, seed=0), 7.5),
