@@ -207,7 +207,7 @@ def test_dpm_solver_second_order_step_by_hand():
 
     x1, x0_a = s.step(e1, ts[0], x)
     x2, x0_b = s.step(e2, ts[1], x1)
-    (_, _, l0), (a1, s1, l1), (a2, s2, l2) = als(ts[0]), als(ts[1]), als(ts[2])
+    (_, _, l0), (_, s1, l1), (a2, s2, l2) = als(ts[0]), als(ts[1]), als(ts[2])
     h, r = l2 - l1, (l1 - l0) / (l2 - l1)
     want = (s2 / s1) * x1 + a2 * (1 - math.exp(-h)) * (x0_b + 0.5 * (x0_b - x0_a) / r)
     assert torch.allclose(x2, want, atol=1e-5)
