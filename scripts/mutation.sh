@@ -54,7 +54,9 @@ for module in "$@"; do
   [ "$files" != "$tests" ] && select=${tests#* -k }
   dir=$WORK/$name
   rm -rf "$dir" && mkdir -p "$dir"
-  (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 tar cf - 2>/dev/null) | tar xf - -C "$dir"
+  (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
+     | tar cf - --null --ignore-failed-read -T - 2>/dev/null) | tar xf - -C "$dir"
+  [ -f "$dir/tests/conftest.py" ] || { echo "copy of the tree incomplete: $dir" >&2; exit 1; }
   cp "$ROOT/scripts/mutmut_config.py" "$dir/mutmut_config.py"
   kflag=""
   [ -n "$select" ] && kflag="-k '${select//|/ or }'"
