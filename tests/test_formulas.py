@@ -350,6 +350,21 @@ def test_neg_elbo_is_reconstruction_plus_kl(binary_digits):
     assert torch.allclose(got, rec + kl, atol=1e-3)
 
 
+def test_training_loss_is_recon_plus_beta_kl_and_the_ae_uses_z_equal_mu(binary_digits):
+    """vae.loss_fn: mean(recon(z) + β·KL), z = μ + σ ε from the generator; with kl=False (the AE)
+    mean recon at z = μ, which reconstruction_at_mean gives per image."""
+    x, a = binary_digits, torch.linspace(-2, 2, 784)
+    m = KnownVAE([1.0, -1.0], [0.0, math.log(4.0)], a, w=0.3)
+    mu, logvar = m.mu_.expand(len(x), -1), m.logvar_.expand(len(x), -1)
+    z = vae.reparameterize(mu, logvar, seeded(3))
+    kl = 0.5 * (1 + 1 - 1 - 0) + 0.5 * (1 + 4 - 1 - math.log(4.0))           # ½(μ² + σ² − 1 − log σ²) per dimension
+    want = (_bernoulli_nll(m.decode_logits(z), x) + 0.25 * kl).mean()
+    assert float(vae.loss_fn(m, x, beta=0.25, g=seeded(3))) == pytest.approx(float(want), rel=1e-5)
+    at_mu = _bernoulli_nll(m.decode_logits(mu), x)
+    assert float(vae.loss_fn(m, x, kl=False)) == pytest.approx(float(at_mu.mean()), rel=1e-5)
+    assert torch.allclose(vae.reconstruction_at_mean(m, x).double(), at_mu, rtol=1e-5)
+
+
 def test_iwae_bound_known_answers(binary_digits):
     """Decoder ignoring z: log p(x) = log p(x|z) = −recon exactly. With q = N(1, I) (2 dims):
     −L_1 is on average recon + KL = recon + 1.0 (the ELBO), and −L_k falls to recon as k grows."""
