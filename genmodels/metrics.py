@@ -96,7 +96,9 @@ def kid(real: torch.Tensor, fake: torch.Tensor, net: classifier_mod.LeNet, subse
 def inception_score(x: torch.Tensor, net: classifier_mod.LeNet, splits: int = 10) -> tuple[float, float]:
     from torchmetrics.image.inception import InceptionScore
 
-    m = InceptionScore(feature=_Logits(net.eval()), splits=splits, normalize=True).to(_dev())
+    # normalize=False: torchmetrics' InceptionScore turns [0, 1] images into bytes 0..255 when
+    # normalize=True, even for a custom network, and our classifier reads pixels in [0, 1]
+    m = InceptionScore(feature=_Logits(net.eval()), splits=splits, normalize=False).to(_dev())
     _feed(m, _prep(x))
     mean, std = m.compute()
     return float(mean), float(std)

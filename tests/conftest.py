@@ -1,3 +1,4 @@
+import importlib
 import os
 import shutil
 import socket
@@ -18,6 +19,18 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(module: str):
+    """Import a reference library (e.g. ``require("diffusers")``): skipped where it is missing
+    locally, a FAILURE in CI (env CI set), so reference comparisons never vanish silently there."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if in_ci():
+            pytest.fail(f"{module} is not installed, and CI must run the reference tests that need it "
+                        "(bash scripts/install.sh --test)")
+        pytest.skip(f"{module} not installed (a reference library; CI fails without it)")
 
 
 def _free_port() -> int:
