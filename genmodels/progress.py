@@ -3,6 +3,11 @@
 A family's ``train(...)`` is a generator: each ``yield`` hands the caller one
 :class:`Record`. Closing the generator (``gen.close()``, or simply stopping
 iteration) stops training at once; nothing runs in the background.
+
+Every family decides when to yield with :class:`Cadence`, always with a time bound
+(``seconds`` > 0): a record at least every ``seconds`` of wall time however slow a step
+is, so a UI's Stop is answered promptly. Every record's ``model`` is the live Model
+being trained (``genmodels.family``), so a caller can sample from it between records.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ class Record:
     metrics: dict[str, float] = field(default_factory=dict)
     preview: Any = None                           # family-specific, e.g. images or histograms
     done: bool = False                            # True on the last record of a run
+    model: Any = None                             # the live Model being trained (all its networks)
 
     def as_row(self) -> dict[str, float]:
         """Flat {'step', loss..., metric...} row for a table or CSV."""
