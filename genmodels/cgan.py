@@ -380,3 +380,47 @@ def load(path) -> CGAN:
     model.steps = int(card.get("steps_total", card.get("steps", 0)))
     model.card = card
     return model.eval()
+
+
+# -- what the DCGAN tab's "choose the digit" section shows: uint8 pictures and the card's numbers ---------
+def style_content_strips(model: CGAN, n_styles: int = 8, *, seed: int, scale: int = 2) -> list[np.ndarray]:
+    """One picture per digit 0-9: G_ema(z_j, y = k) for the n_styles z_j of ``seed`` (the same z
+    in every strip, so column j is one style across the digits)."""
+    if not 1 <= n_styles <= 16:
+        raise ValueError(f"the number of styles must be in 1..16, got {n_styles}")
+    rows = style_content_grid(model, n_styles, seed=seed)
+    return [grid(row, nrow=n_styles, pad=2, scale=scale) for row in rows]
+
+
+def label_interpolation_strip(model: CGAN, a: int, b: int, n: int = 8, *, seed: int, z_index: int = 0,
+                              scale: int = 2) -> np.ndarray:
+    """:func:`label_interpolation` as one picture: the label mixed from digit a (left) to b (right)."""
+    return grid(label_interpolation(model, a, b, n, seed=seed, z_index=z_index), nrow=n, pad=2, scale=scale)
+
+
+def label_arithmetic(model: CGAN, a: int, b: int, c: int, digit: int, *, seed: int, n_styles: int = 8,
+                     scale: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Arithmetic on the style with the label held fixed. z_a, z_b, z_c are columns a, b, c of the
+    style grid of ``seed``; returns (G(z_a, k), G(z_b, k), G(z_c, k), G(z_a − z_b + z_c, k) for
+    k = ``digit``, in a row; G(z_a − z_b + z_c, y) for every digit y = 0…9, in a row)."""
+    for name, j in (("a", a), ("b", b), ("c", c)):
+        if not 0 <= j < n_styles:
+            raise ValueError(f"column {name} must be in 0..{n_styles - 1}, got {j}")
+    _labels(1, digit)
+    z = dcgan.noise(n_styles, model.G_ema.nz, seed)
+    z_new = dcgan.arithmetic(z[a:a + 1], z[b:b + 1], z[c:c + 1])
+    four = generate(model.G_ema, torch.stack([z[a], z[b], z[c], z_new]), torch.full((4,), int(digit)))
+    every = generate(model.G_ema, z_new.expand(N_CLASSES, -1), torch.arange(N_CLASSES))
+    return grid(four, nrow=4, pad=2, scale=scale), grid(every, nrow=N_CLASSES, pad=2, scale=2)
+
+
+def card_scores(card: dict) -> tuple[dict, list[dict]]:
+    """The card's measured quality: ({fld, fld_floor, accuracy, min_class_accuracy, eval_samples},
+    one {digit, accuracy, fld, fld_floor} per digit); values None where the card lacks them."""
+    m = card.get("metrics", {})
+    overall = {k: m.get(k) for k in ("fld", "fld_floor", "accuracy", "min_class_accuracy", "eval_samples")}
+    per = [{"digit": k,
+            "accuracy": (m.get("class_accuracy") or [None] * N_CLASSES)[k],
+            "fld": (m.get("class_fld") or [None] * N_CLASSES)[k],
+            "fld_floor": (m.get("class_fld_floor") or [None] * N_CLASSES)[k]} for k in range(N_CLASSES)]
+    return overall, per

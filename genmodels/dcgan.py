@@ -406,6 +406,11 @@ def interpolation_frames(G: Generator, z0: list, z1: list, frames: int, mode: st
     return generate(G, zs).numpy()
 
 
+def decode_strip(frames: np.ndarray, scale: int = 2) -> np.ndarray:
+    """Frames (n, 28, 28) in [0, 1] side by side as one uint8 picture."""
+    return grid(frames, nrow=len(frames), pad=2, scale=scale)
+
+
 def write_gif(frames: np.ndarray, path, size: int = 168, ms: int = 90) -> Path:
     """Frames (n, 28, 28) in [0, 1] as a looping GIF that plays there and back."""
     from PIL import Image
