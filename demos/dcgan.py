@@ -335,9 +335,9 @@ def _picture(elem_id: str, height=None, **kw) -> gr.Image:
     return gr.Image(show_label=False, interactive=False, buttons=[], height=height, elem_id=elem_id, **kw)
 
 
-def _digit_box(label: str, value: int, elem_id: str, hi: int = 9) -> gr.Number:
-    return gr.Number(value=value, precision=0, minimum=0 if hi == 9 else 1, maximum=hi, label=label,
-                     elem_id=elem_id, min_width=70)
+def _digit_box(label: str, value: int, elem_id: str) -> gr.Number:
+    """A whole number box; its range is checked by the handler (``number``), whose message names the field."""
+    return gr.Number(value=value, precision=0, label=label, elem_id=elem_id, min_width=70)
 
 
 def build_conditional() -> None:
@@ -367,7 +367,7 @@ def build_conditional() -> None:
                 with gr.Row():
                     a = _digit_box("Digit a", 3, "cg-a")
                     b = _digit_box("Digit b", 8, "cg-b")
-                    column = _digit_box("Style (column j)", 1, "cg-column", hi=12)
+                    column = _digit_box("Style (column j)", 1, "cg-column")
                     frames = gr.Slider(3, 16, value=8, step=1, label="Frames", min_width=120)
                 interp_btn = gr.Button("Interpolate the label a → b", elem_id="cg-interp-btn")
                 interp_caption = _caption(strip_caption0, elem_id="cg-interp-caption")
@@ -376,9 +376,9 @@ def build_conditional() -> None:
                             "$z_A - z_B + z_C$ moves style only (columns of the grid; e.g. A thick and slanted, "
                             "B thin and slanted, C thin and upright → thick and upright).", latex_delimiters=LATEX)
                 with gr.Row():
-                    col_a = _digit_box("Column A", 1, "cg-col-a", hi=12)
-                    col_b = _digit_box("Column B", 2, "cg-col-b", hi=12)
-                    col_c = _digit_box("Column C", 3, "cg-col-c", hi=12)
+                    col_a = _digit_box("Column A", 1, "cg-col-a")
+                    col_b = _digit_box("Column B", 2, "cg-col-b")
+                    col_c = _digit_box("Column C", 3, "cg-col-c")
                     digit = _digit_box("as digit", 7, "cg-digit")
                 arith_btn = gr.Button("Compute A − B + C as that digit", elem_id="cg-arith-btn")
                 arith_caption = _caption(arith_caption0, elem_id="cg-arith-caption")
