@@ -455,9 +455,20 @@ def build() -> None:
         gr.Markdown(HEALTH, latex_delimiters=LATEX)
     with panel.controls:
         t_batch = gr.Slider(8, MAX_BATCH, value=TRAIN_BATCH, step=8, label="Batch size", elem_id="dc-t-batch")
-    with panel.status.parent:
+    left = panel.status.parent
+    with left:
         t_alarm = gr.HTML("", elem_id="dc-alarm")
-        gr.Markdown(TRAIN_TIME, elem_id="dc-t-time")
+        t_time = gr.Markdown(TRAIN_TIME, elem_id="dc-t-time")
+    # as the tab looked before the shared panel: steps, batch and seed in one box, the pace note,
+    # Train / Stop, status, alarm (Gradio groups form fields into Form blocks: move the batch into
+    # the steps' one, and drop the emptied controls column)
+    form = panel.steps.parent
+    t_batch.parent.children.remove(t_batch)
+    form.children.insert(form.children.index(panel.steps) + 1, t_batch)
+    t_batch.parent = form
+    left.children.remove(panel.controls)
+    left.children.remove(t_time)
+    left.children.insert(left.children.index(form) + 1, t_time)
     with panel.plots:
         with gr.Row():
             t_loss = gr.LinePlot(x="step", y="loss", color="curve", title="Loss_D and Loss_G")

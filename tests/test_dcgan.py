@@ -209,4 +209,4 @@ def test_interpolation_gif_plays_there_and_back(tmp_path):
     frames = np.linspace(0, 1, 4)[:, None, None] * np.ones((4, 28, 28))
     path = dcgan.write_gif(frames, tmp_path / "i.gif", size=56)
     with Image.open(path) as gif:
-        assert gif.size == (56, 56) and gif.n_frames == 8
+        assert gif.size == (56, 56) and gif.n_frames == 7     # 0 1 2 3 2 1 0: the turn is one frame, held twice as long
