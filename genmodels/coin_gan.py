@@ -421,7 +421,7 @@ def train(cfg: Config, model: CoinGAN | None = None, *, seconds: float = 0.25, f
     read_p: list[float] = []
     held: list[dict] = []                       # readings not yet handed out
     reading = Cadence(log_every, seconds)
-    shown = time.perf_counter()
+    shown = -math.inf                           # the first reading is always handed out
 
     for step in range(1, cfg.steps + 1):
         # Real flips x ~ p_data(x): fresh ones, or a minibatch of the fixed sample.

@@ -218,10 +218,10 @@ def test_tab_pictures_are_the_grid_and_its_styles():
     assert np.array_equal(strip[:, :32], grid(cells[2, 1:2], nrow=1, scale=1)[:, :32])     # t = 0: digit 2, z_2
     assert np.array_equal(strip[:, -30:], grid(cells[5, 1:2], nrow=1, scale=1)[:, -30:])   # t = 1: digit 5, z_2
     four, every = cgan.label_arithmetic(m, 1, 1, 2, 4, seed=3, n_styles=4, scale=1)       # z_1 − z_1 + z_2 = z_2
-    cell = lambda pic, j: pic[2:30, 2 + 30 * j:30 + 30 * j]  # noqa: E731
+    cell = lambda pic, j, s=1: pic[2 * s:30 * s:s, (2 + 30 * j) * s:(30 + 30 * j) * s:s]  # noqa: E731
     assert np.array_equal(cell(four, 0), cell(strips[4], 1)) and np.array_equal(cell(four, 2), cell(strips[4], 2))
     assert np.abs(cell(four, 3).astype(int) - cell(strips[4], 2)).max() <= 1
-    assert all(np.abs(cell(every, k).astype(int) - cell(strips[k], 2)).max() <= 1 for k in range(10))
+    assert all(np.abs(cell(every, k, 2).astype(int) - cell(strips[k], 2)).max() <= 1 for k in range(10))
     with pytest.raises(ValueError, match="column"):
         cgan.label_arithmetic(m, 0, 1, 4, 4, seed=3, n_styles=4)
     with pytest.raises(ValueError, match="digit 0-9"):
