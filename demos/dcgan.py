@@ -459,16 +459,10 @@ def build() -> None:
     with left:
         t_alarm = gr.HTML("", elem_id="dc-alarm")
         t_time = gr.Markdown(TRAIN_TIME, elem_id="dc-t-time")
-    # as the tab looked before the shared panel: steps, batch and seed in one box, the pace note,
-    # Train / Stop, status, alarm (Gradio groups form fields into Form blocks: move the batch into
-    # the steps' one, and drop the emptied controls column)
-    form = panel.steps.parent
-    t_batch.parent.children.remove(t_batch)
-    form.children.insert(form.children.index(panel.steps) + 1, t_batch)
-    t_batch.parent = form
-    left.children.remove(panel.controls)
+    # the pace note above Train / Stop, as before the shared panel (a block moved within its own
+    # column; moving form fields between Gradio's Form groups leaves orphans the page waits for)
     left.children.remove(t_time)
-    left.children.insert(left.children.index(form) + 1, t_time)
+    left.children.insert(left.children.index(panel.steps.parent) + 1, t_time)
     with panel.plots:
         with gr.Row():
             t_loss = gr.LinePlot(x="step", y="loss", color="curve", title="Loss_D and Loss_G")
