@@ -27,7 +27,7 @@ def test_cgan_grid_has_a_labelled_row_per_digit(client):
 def test_cgan_interpolate_and_arithmetic(client):
     strip, caption = client.predict(3, 8, 2, 7, 0, api_name="/cgan_interpolate")
     s = _read(strip)
-    assert s.shape[1] > 6 * s.shape[0] and "onehot(3)" in caption and "onehot(8)" in caption
+    assert s.shape[1] > 6 * s.shape[0] and "onehot}(3)" in caption and "onehot}(8)" in caption
     four, every, caption = client.predict(0, 1, 2, 3, 7, api_name="/cgan_arithmetic")
     f, e = _read(four), _read(every)
     assert f.shape[1] > 3 * f.shape[0] and e.shape[1] > 9 * e.shape[0] and "Digit 7" in caption
