@@ -88,7 +88,7 @@ def test_cgan_section_shows_the_grid_rows_and_the_card(open_dcgan):
     assert images_shown(page, "#cg-grid") == 10
     labels = page.locator("#cg-grid .cg-row-label").all_inner_texts()
     assert [t.strip() for t in labels] == [f"digit {k}" for k in range(10)]
-    assert "row y is the digit" in page.inner_text("#cg-grid-caption")
+    assert "is the digit asked for (content)" in page.inner_text("#cg-grid-caption")
     scores = page.inner_text("#cg-scores")
     assert "99.6%" in scores and "classified as asked" in scores and "3.0 (floor 2.8)" in scores
     for pic in ("#cg-interp", "#cg-arith", "#cg-arith-all"):             # drawn on arrival
