@@ -78,13 +78,16 @@ CGAN_INTRO = r"""
 The DCGAN above learns $p(x)$: it draws *some* digit. A conditional GAN (Mirza & Osindero 2014) learns
 $p(x \mid y)$ with the label $y \in \{0, \dots, 9\}$, and both players see it (`checkpoints/cgan-mnist`):
 
-$$x = G(z, y) = G_{\text{DCGAN}}\big([\,z,\ \text{onehot}(y)\,]\big), \qquad z \sim \mathcal N(0, I) \text{ (64 numbers)}$$
+$$x = G(z, y) = G_{\text{DCGAN}}\big([\,z,\ \text{onehot}(y)\,]\big)$$
 
-$$\text{logit } D(x \mid y) = \psi(\phi(x)) + \langle e_y, \phi(x) \rangle, \qquad D(x \mid y) = \sigma(\text{logit})$$
+$$\text{logit } D(x \mid y) = \psi(\phi(x)) + \langle e_y, \phi(x) \rangle$$
 
-$$\text{Loss}_D = -\big[\log D(x \mid y) + \log(1 - D(G(z, y) \mid y))\big], \qquad \text{Loss}_G = -\log D(G(z, y) \mid y)$$
+$$\text{Loss}_D = -\big[\log D(x \mid y) + \log(1 - D(G(z, y) \mid y))\big]$$
 
-G gets $y$ one-hot, concatenated to $z$ (10 more inputs). D is a **projection discriminator** (Miyato &
+$$\text{Loss}_G = -\log D(G(z, y) \mid y)$$
+
+with $z \sim \mathcal N(0, I)$ (64 numbers) and $D(x \mid y) = \sigma(\text{logit})$. G gets $y$ one-hot, concatenated
+to $z$ (10 more inputs). D is a **projection discriminator** (Miyato &
 Koyama 2018): $\phi(x)$ are the DCGAN discriminator's features, $\psi$ its "is it a digit" head and $e_y$ a
 learned vector per digit. Why not concatenate $y$ to D's input as well? Then D must learn whether image and
 label match from scratch through its first layer; the projection is the form the optimal D's log-ratio
