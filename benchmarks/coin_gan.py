@@ -37,7 +37,7 @@ def timings(cfg: Config, log_every: int, tol: float = 0.02) -> tuple[float | Non
     """(first time within tol, time from which it stays within tol to the end, total), seconds."""
     t0 = time.perf_counter()
     first = settled = None
-    for r in train(cfg, log_every=log_every, preview_every=10**9, eval_flips=10_000):
+    for r in train(cfg, log_every=log_every, seconds=0, preview_every=10**9, eval_flips=10_000):
         t = time.perf_counter() - t0
         inside = r.metrics["gap"] <= tol
         if inside and first is None:
@@ -52,7 +52,7 @@ def timings(cfg: Config, log_every: int, tol: float = 0.02) -> tuple[float | Non
 def steps_to(cfg: Config, tol: float = 0.02, log_every: int = 10) -> tuple[int | None, int | None, float]:
     """(first step within tol, step from which it stays within tol to the end, final P(H)), on 10k flips."""
     first = settled = None
-    for r in train(cfg, log_every=log_every, preview_every=10**9, eval_flips=10_000):
+    for r in train(cfg, log_every=log_every, seconds=0, preview_every=10**9, eval_flips=10_000):
         inside = r.metrics["gap"] <= tol
         if inside and first is None:
             first = r.step
@@ -78,7 +78,7 @@ def collapse_table(p: float, seeds: int) -> None:
     for feature in (True, False):
         for midpoint in (True, False):
             ends = [evaluate(run(Config(p_heads=p, seed=s, batch_feature=feature, g_init_midpoint=midpoint),
-                                 log_every=250)[0], p, n=100_000) for s in range(seeds)]
+                                 log_every=250)[0], n=100_000) for s in range(seeds)]
             print(f"batch feature {feature!s:5s} G at the midpoint {midpoint!s:5s}: ended collapsed in "
                   f"{sum(m['collapsed'] for m in ends)} of {seeds}; final P(H) "
                   f"{[round(m['generated_p_heads'], 3) for m in ends]}", flush=True)
@@ -102,7 +102,7 @@ def main() -> None:
         gaps = {}
         for p in (0.1, 0.3, 0.5, 0.7, 0.9):
             for seed in range(a.seeds):
-                m = evaluate(run(Config(p_heads=p, seed=seed), log_every=250)[0], p, n=100_000)
+                m = evaluate(run(Config(p_heads=p, seed=seed), log_every=250)[0], n=100_000)
                 gaps[(p, seed)] = (m["gap"], m["collapsed"])
         worst = max(gaps, key=lambda k: gaps[k][0])
         print(f"defaults, {len(gaps)} runs: max |P(H) - p| = {gaps[worst][0]:.4f} (p = {worst[0]}, seed {worst[1]}), "

@@ -54,7 +54,7 @@ def reference_steps(n: int, batch: int = 64) -> float:
 def our_steps(n: int, batch: int = 64) -> float:
     cfg = dcgan.Config(steps=n, batch_size=batch, device="cpu")
     t0 = time.perf_counter()
-    for _ in dcgan.train(cfg, log_every=10**9, preview_every=10**9):
+    for _ in dcgan.train(cfg, seconds=0, log_every=10**9, preview_every=10**9):
         pass
     return n / (time.perf_counter() - t0)
 
@@ -67,7 +67,7 @@ def step_cost(batch_sizes: list[int], steps: int, repeats: int) -> None:
     cpu = {b: [] for b in batch_sizes}
     for _ in range(repeats):
         for b in batch_sizes:
-            run = dcgan.train(dcgan.Config(steps=steps + 1, batch_size=b, device="cpu"), log_every=1,
+            run = dcgan.train(dcgan.Config(steps=steps + 1, batch_size=b, device="cpu"), seconds=0, log_every=1,
                               preview_every=10**9)
             next(run)
             t0, c0 = time.perf_counter(), time.process_time()
@@ -90,8 +90,8 @@ def live(batch_sizes: list[int], steps: int, out: Path, every: int = 25) -> None
     from genmodels import metrics
     clf = metrics.load_classifier("mnist").eval()
     out.mkdir(parents=True, exist_ok=True)
-    runs = {b: dcgan.train(dcgan.Config(steps=steps, batch_size=b, seed=0, device="cpu"), log_every=every,
-                           preview_every=every, ema_age=0) for b in batch_sizes}
+    runs = {b: dcgan.train(dcgan.Config(steps=steps, batch_size=b, seed=0, device="cpu", ema_warmup=True), seconds=0,
+                           log_every=every, preview_every=every) for b in batch_sizes}
     clock = {b: 0.0 for b in batch_sizes}
     cpu = {b: 0.0 for b in batch_sizes}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), load average {os.getloadavg()}")
@@ -105,17 +105,17 @@ def live(batch_sizes: list[int], steps: int, out: Path, every: int = 25) -> None
                 del runs[b]
                 continue
             print(f"batch {b:3d} step {r.step:4d} {clock[b]:6.1f} s ({cpu[b]:6.1f} CPU s)  {r.step / clock[b]:5.1f} steps/s  "
-                  f"ratio {r.preview['diversity'] / r.preview['real_diversity']:.2f}  "
-                  f"Loss_D {r.losses['Loss_D']:.2f} Loss_G {r.losses['Loss_G']:.2f} "
+                  f"ratio {r.preview.ratio:.2f}  "
+                  f"loss_D {r.losses['loss_D']:.2f} loss_G {r.losses['loss_G']:.2f} "
                   f"D(x) {r.metrics['D(x)']:.2f} D(G(z)) {r.metrics['D(G(z))']:.2f}  "
-                  f"{recognisable(r.preview['samples'], clf)}", flush=True)
+                  f"{recognisable(dcgan.sample(r.model, 64, seed=1), clf)}", flush=True)
             if r.step % 50 == 0:
-                Image.fromarray(r.preview["grid"]).save(out / f"dcgan-batch{b}-step{r.step}.png")
+                Image.fromarray(r.preview.grid).save(out / f"dcgan-batch{b}-step{r.step}.png")
 
 
 def recognisable(x: torch.Tensor, clf) -> str:
     with torch.no_grad():
-        p = torch.softmax(clf(x[:, None]), 1)
+        p = torch.softmax(clf(x), 1)
     return f"top-class p {float(p.max(1).values.mean()):.2f}, {len(set(p.argmax(1).tolist()))} classes"
 
 
@@ -138,11 +138,12 @@ def main() -> None:
     for _ in range(a.repeats):
         train["ours"].append(our_steps(a.steps))
         train["reference"].append(reference_steps(a.steps))
-    G = dcgan.Generator().eval()
+    model = dcgan.build(dcgan.Config())
+    G = model.G_ema.eval()
     samp = {"ours": [], "reference": []}
     for _ in range(a.repeats * 10):
         t0 = time.perf_counter()
-        dcgan.sample(G, 64, seed=0)
+        dcgan.sample(model, 64, seed=0)
         samp["ours"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
         with torch.no_grad():

@@ -5,7 +5,6 @@ A thin adapter: widgets -> genmodels.coin_gan.train(...) -> plots and cards.
 from __future__ import annotations
 
 import html
-import time
 
 import gradio as gr
 import pandas as pd
@@ -13,7 +12,7 @@ import pandas as pd
 from genmodels import checkpoints, coin_gan
 from genmodels.progress import Record
 
-from .common import FRAMES_PER_SECOND, cards, long_job, number
+from .common import FRAMES_PER_SECOND, LATEX, SEED_MAX, cards, check_seed, long_job, number, seed_input
 
 LIMITS = {  # server-side caps, enforced for API callers too
     "p_heads": (0.01, 0.99),
@@ -21,10 +20,8 @@ LIMITS = {  # server-side caps, enforced for API callers too
     "steps": (10, 5000),
     "lr": (1e-5, 0.05),
     "batch_size": (1, 4096),
-    "seed": (0, 2**31 - 1),
+    "seed": (0, SEED_MAX),
 }
-
-LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
 
 INTRO = r"""
 ### A GAN that learns a biased coin
@@ -96,7 +93,7 @@ def _cfg(p, real_flips, steps, lr_d, lr_g, batch_size, seed, fixed_sample, batch
         lr_d=number("Learning rate of D", lr_d, *lo_hi["lr"]),
         lr_g=number("Learning rate of G", lr_g, *lo_hi["lr"]),
         batch_size=number("Batch size (generated flips per step)", batch_size, *lo_hi["batch_size"], integer=True),
-        seed=number("Seed", seed, *lo_hi["seed"], integer=True),
+        seed=check_seed(seed),
         dataset_size=1024 if bool(fixed_sample) else 0,
         batch_feature=bool(batch_feature),
         g_loss=g_loss,
@@ -134,10 +131,8 @@ def _bars(p_real: float | None, p_generated: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _raw(preview: dict) -> pd.DataFrame:
-    total = max(1.0, sum(preview["raw_counts"]))
-    return pd.DataFrame({"G(z)": _bin_labels(preview["raw_hist"]),
-                         "share": [c / total for c in preview["raw_counts"]], "source": "G(z)"})
+def _raw(preview: coin_gan.Preview) -> pd.DataFrame:
+    return pd.DataFrame({"G(z)": preview.raw_labels, "share": preview.raw_shares, "source": "G(z)"})
 
 
 def _losses(history: list[dict], total: int, g_loss: str) -> pd.DataFrame:
@@ -155,34 +150,30 @@ def _p_curve(history: list[dict], total: int, p: float) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _mapping(preview: dict) -> pd.DataFrame:
-    rows = [{"z": z, "G(z)": g, "series": "G(z)"} for z, g in zip(preview["z"], preview["G_z"])]
-    rows += [{"z": preview["z"][0], "G(z)": 0.5, "series": THRESHOLD},
-             {"z": preview["z"][-1], "G(z)": 0.5, "series": THRESHOLD}]
+def _mapping(preview: coin_gan.Preview) -> pd.DataFrame:
+    rows = [{"z": z, "G(z)": g, "series": "G(z)"} for z, g in zip(preview.z, preview.G_z)]
+    rows += [{"z": preview.z[0], "G(z)": 0.5, "series": THRESHOLD},
+             {"z": preview.z[-1], "G(z)": 0.5, "series": THRESHOLD}]
     return pd.DataFrame(rows)
 
 
-def _d_curve(preview: dict, batch_feature: bool) -> pd.DataFrame:
+def _d_curve(preview: coin_gan.Preview, batch_feature: bool) -> pd.DataFrame:
     name = "D(x, h̄ = p)" if batch_feature else "D(x)"
-    rows = [{"x": x, "D": d, "series": name} for x, d in zip(preview["x"], preview["D_x"])]
-    rows += [{"x": preview["x"][0], "D": coin_gan.EQUILIBRIUM_D, "series": REF_D},
-             {"x": preview["x"][-1], "D": coin_gan.EQUILIBRIUM_D, "series": REF_D}]
+    rows = [{"x": x, "D": d, "series": name} for x, d in zip(preview.x, preview.D_x)]
+    rows += [{"x": preview.x[0], "D": coin_gan.EQUILIBRIUM_D, "series": REF_D},
+             {"x": preview.x[-1], "D": coin_gan.EQUILIBRIUM_D, "series": REF_D}]
     return pd.DataFrame(rows)
 
 
-def _mapping_caption(preview: dict) -> str:
-    return f"Heads (G(z) > 0.5) now come from {preview['heads_for']}."
+def _mapping_caption(preview: coin_gan.Preview) -> str:
+    return f"Heads (G(z) > 0.5) now come from {preview.heads_for}."
 
 
-def _d_caption(preview: dict, batch_feature: bool) -> str:
+def _d_caption(preview: coin_gan.Preview, batch_feature: bool) -> str:
     if batch_feature:
-        return (f"D's verdict on a flip x in a batch whose heads fraction h̄ is p = {preview['h_bar']:.2f} "
+        return (f"D's verdict on a flip x in a batch whose heads fraction h̄ is p = {preview.h_bar:.2f} "
                 "(real flips are x = 0 or 1).")
     return "D's verdict on a flip x (real flips are x = 0 or 1)."
-
-
-def _bin_labels(centres: list[float]) -> list[str]:
-    return [f"{c:.1f}" for c in centres]
 
 
 def _view(record, history: list[dict], cfg: coin_gan.Config, alarm: str | None):
@@ -197,7 +188,7 @@ def _view(record, history: list[dict], cfg: coin_gan.Config, alarm: str | None):
         _p_curve(history, cfg.steps, cfg.p_heads),
         gr.update(value=_mapping(pv), caption=_mapping_caption(pv)),
         gr.update(value=_d_curve(pv, cfg.batch_feature), caption=_d_caption(pv, cfg.batch_feature)),
-        f'<div class="gm-strip">{html.escape(pv["strip"])}</div>',
+        f'<div class="gm-strip">{html.escape(pv.strip)}</div>',
     )
 
 
@@ -210,14 +201,11 @@ def train_stream(p, real_flips, steps, lr_d, lr_g, batch_size, seed, fixed_sampl
     """Stream the training run: yields (cards, status, bars, raw, losses, P(H), G(z), D(x), strip)."""
     cfg = _cfg(p, real_flips, steps, lr_d, lr_g, batch_size, seed, fixed_sample, batch_feature, g_loss)
     history: list[dict] = []
-    shown = 0.0
-    for r in coin_gan.train(cfg, log_every=_log_every(cfg)):
-        history.append({"step": r.step, **r.losses, **r.metrics})
-        # A run can make 100 records a second; redraw at most FRAMES_PER_SECOND times (every
-        # record still lands in the curves), which spares the server and the browser.
-        if r.done or time.perf_counter() - shown >= 1 / FRAMES_PER_SECOND:
-            shown = time.perf_counter()
-            yield _view(r, history, cfg, r.preview["collapse"])
+    # A run can take 100 readings a second: train hands out at most FRAMES_PER_SECOND records a
+    # second, each with the readings since the last one, so every reading lands in the curves.
+    for r in coin_gan.train(cfg, log_every=_log_every(cfg), frame_seconds=1 / FRAMES_PER_SECOND):
+        history += r.preview.readings
+        yield _view(r, history, cfg, r.preview.collapse)
 
 
 def reset(p, seed=0, batch_feature=True, g_loss="non-saturating"):
@@ -236,7 +224,7 @@ def _arrival():
     cfg = coin_gan.Config()
     rows, preview = coin_gan.recorded_run(cfg, _log_every(cfg), ARRIVAL_CACHE)
     last = Record(rows[-1]["step"], {k: rows[-1][k] for k in ("loss_D", "loss_G")}, rows[-1], preview, done=True)
-    view = _view(last, rows, cfg, preview["collapse"])
+    view = _view(last, rows, cfg, preview.collapse)
     return ([v["value"] if isinstance(v, dict) else v for v in view],
             [v.get("caption") if isinstance(v, dict) else None for v in view])
 
@@ -255,7 +243,7 @@ def build() -> None:
             with gr.Row():
                 lr_d = gr.Number(value=coin_gan.Config.lr_d, label="Learning rate of D", minimum=1e-5, maximum=0.05)
                 lr_g = gr.Number(value=coin_gan.Config.lr_g, label="Learning rate of G", minimum=1e-5, maximum=0.05)
-            seed = gr.Number(value=0, precision=0, label="Seed (same seed, same run)", minimum=0, elem_id="coin-seed")
+            seed = seed_input("Seed (same seed, same run)", elem_id="coin-seed")
             fixed = gr.Checkbox(value=False, label="Train on one fixed sample of 1024 flips (the seed notebook)")
             batch_feature = gr.Checkbox(value=True, elem_id="coin-batch-feature",
                                         label="Batch feature: D also sees h̄, its batch's heads fraction (stops collapse)")
@@ -273,7 +261,7 @@ def build() -> None:
                                   x_title="flip", y_title="share of flips")
                 raw = gr.BarPlot(shown[3], x="G(z)", y="share", color="source",
                                  title="Generator's raw outputs G(z) before rounding", elem_id="coin-raw",
-                                 sort=_bin_labels([-0.2 + 0.1 * i for i in range(15)]), color_map=COLOURS)
+                                 sort=coin_gan.RAW_BIN_LABELS, color_map=COLOURS)
             with gr.Row():
                 losses = gr.LinePlot(shown[4], x="step", y="loss", color="series", title="Losses of D and G",
                                      elem_id="coin-losses", color_map=COLOURS, caption=EQUILIBRIUM_CAPTION)

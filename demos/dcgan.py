@@ -1,25 +1,26 @@
-"""DCGAN tab: latent vector arithmetic, interpolation and a training monitor (seed deck 001).
+"""DCGAN tab: latent vector arithmetic, interpolation, a training monitor (seed deck 001), and
+choose-the-digit with the conditional GAN (decks 000, 001).
 
-A thin adapter: widgets -> genmodels.dcgan (sample, arithmetic, interpolate, train) -> images and plots.
+A thin adapter: widgets -> genmodels.dcgan / genmodels.cgan (pictures as uint8 arrays) -> images and plots.
 """
 from __future__ import annotations
 
+import base64
 import copy
 import functools
+import io
 import tempfile
 import time
 from pathlib import Path
 
 import gradio as gr
-import numpy as np
 import pandas as pd
-import torch
 from PIL import Image
 
-from genmodels import dcgan
-from genmodels.common import grid, grid_cell, seeded
+from genmodels import cgan, dcgan
+from genmodels.common import grid_cell
 
-from .common import RECORD_SECONDS, cards, load_checkpoint, long_job, number
+from .common import LATEX, RECORD_SECONDS, cards, check_seed, load_checkpoint, number, seed_input, training_panel
 
 GRID = 32
 GRID_COLUMNS, GRID_PAD, GRID_SCALE = 8, 2, 3     # the sample grid: one image, 8 × 4 digits
@@ -28,7 +29,8 @@ MAX_PER_SLOT = {"A": 3, "B": 3, "C": 3, "start": 1, "end": 1}
 MAX_TRAIN_STEPS = 3000
 MAX_BATCH = 128         # one step at batch 128 takes about half a second on 2 cores: Stop stays prompt
 TRAIN_STEPS, TRAIN_BATCH = 300, 16          # the live run's defaults: see TRAIN_TIME
-LATEX = [{"left": "$$", "right": "$$", "display": True}, {"left": "$", "right": "$", "display": False}]
+MODES = ["from scratch", "continue my run", "continue the checkpoint"]
+LIGHT = {"concurrency_id": "dcgan_light", "concurrency_limit": 8}    # quick calls: their own queue
 
 INTRO = r"""
 ### DCGAN: arithmetic on the noise vectors
@@ -71,21 +73,121 @@ one or a few digits whatever $z$ is. A fresh G draws the same grey blur for ever
 hundred steps): that is not collapse, so the alarm waits COLLAPSE_WARMUP steps and needs COLLAPSE_PATIENCE low checks in a row.
 """.replace("COLLAPSE_WARMUP", str(dcgan.COLLAPSE_WARMUP)).replace("COLLAPSE_PATIENCE", str(dcgan.COLLAPSE_PATIENCE))
 
+CGAN_INTRO = r"""
+### Choose the digit: a conditional GAN
+The DCGAN above learns $p(x)$: it draws *some* digit. A conditional GAN (Mirza & Osindero 2014) learns
+$p(x \mid y)$ with the label $y \in \{0, \dots, 9\}$, and both players see it (`checkpoints/cgan-mnist`):
+
+$$x = G(z, y) = G_{\text{DCGAN}}\big([\,z,\ \text{onehot}(y)\,]\big)$$
+
+$$\text{logit } D(x \mid y) = \psi(\phi(x)) + \langle e_y, \phi(x) \rangle$$
+
+$$\text{Loss}_D = -\big[\log D(x \mid y) + \log(1 - D(G(z, y) \mid y))\big]$$
+
+$$\text{Loss}_G = -\log D(G(z, y) \mid y)$$
+
+with $z \sim \mathcal N(0, I)$ (64 numbers) and $D(x \mid y) = \sigma(\text{logit})$. G gets $y$ one-hot, concatenated
+to $z$ (10 more inputs). D is a **projection discriminator** (Miyato &
+Koyama 2018): $\phi(x)$ are the DCGAN discriminator's features, $\psi$ its "is it a digit" head and $e_y$ a
+learned vector per digit. Why not concatenate $y$ to D's input as well? Then D must learn whether image and
+label match from scratch through its first layer; the projection is the form the optimal D's log-ratio
+$\log p_{\text{data}}(x \mid y) / p_{\text{model}}(x \mid y)$ takes, so "a 3 asked to be a 7" is one inner
+product away and D punishes it from the first steps (Miyato & Koyama measured better class fidelity than
+concatenation). Since $y$ says *which* digit, $z$ is left to carry the **style**: slant, width, stroke.
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def load_cgan() -> cgan.CGAN:
+    return load_checkpoint(cgan.load, "cgan-mnist", "The DCGAN above still works.")
+
+
+def _png(picture) -> str:
+    """A uint8 picture as a data URL for an <img> inside HTML."""
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+_CELL = "padding: 1px 4px; border: none; background: none;"
+
+
+def rows_html(strips: list, styles: int) -> str:
+    """The style × content grid as a table: a row label "digit k" beside each row of pictures."""
+    head = "".join(f'<span style="flex: 1; text-align: center;">z<sub>{j + 1}</sub></span>' for j in range(styles))
+    rows = "".join(f'<tr><th scope="row" class="cg-row-label" style="{_CELL} white-space: nowrap; text-align: right;">'
+                   f'digit {k}</th><td style="{_CELL}"><img src="{_png(s)}" alt="G(z_1 … z_{styles}, y = {k})" '
+                   f'style="display: block; width: 100%; max-width: {s.shape[1]}px; image-rendering: pixelated;">'
+                   f"</td></tr>" for k, s in enumerate(strips))
+    return (f'<table class="cg-table" style="border-collapse: collapse; margin: 0;">'
+            f'<tr><th style="{_CELL}"></th><td style="{_CELL}"><div style="display: flex; font-size: 0.85em; '
+            f'max-width: {strips[0].shape[1]}px;">{head}</div></td></tr>{rows}</table>')
+
+
+def cgan_grid(seed, styles):
+    """One row per digit, one column per z: the same z gives the same style in every row."""
+    seed = check_seed(seed)
+    styles = number("Styles (columns)", styles, 2, 12, integer=True)
+    strips = cgan.style_content_strips(load_cgan(), styles, seed=seed)
+    caption = (f"**$G(z_j, y)$ of the conditional GAN's $G_{{\\text{{ema}}}}$, seed {seed}**: row $y$ is the digit "
+               f"asked for (content), column $j$ one $z_j$ (style), the same in every row.")
+    return rows_html(strips, styles), caption
+
+
+def cgan_interpolate(a, b, column, frames, seed):
+    """The label mixed from digit a to digit b at one fixed z (column ``column`` of the grid)."""
+    a, b = number("Digit a", a, 0, 9, integer=True), number("Digit b", b, 0, 9, integer=True)
+    column = number("Style (column)", column, 1, 12, integer=True)
+    frames = number("Frames", frames, 3, 16, integer=True)
+    seed = check_seed(seed)
+    strip = cgan.label_interpolation_strip(load_cgan(), a, b, frames, seed=seed, z_index=column - 1)
+    caption = (f"$G(z_{{{column}}}, y_t)$, $y_t = (1 - t)\\,\\text{{onehot}}({a}) + t\\,\\text{{onehot}}({b})$, "
+               f"$t$ = 0 … 1 in {frames} frames (seed {seed}): the style stays, the digit changes.")
+    return strip, caption
+
+
+def cgan_arithmetic(seed, a, b, c, digit):
+    """z_a − z_b + z_c (columns of the grid) drawn as the chosen digit, and as every digit."""
+    seed = check_seed(seed)
+    a, b, c = (number(f"Column {name}", v, 1, 12, integer=True) for name, v in (("A", a), ("B", b), ("C", c)))
+    digit = number("Digit", digit, 0, 9, integer=True)
+    four, every = cgan.label_arithmetic(load_cgan(), a - 1, b - 1, c - 1, digit, seed=seed, n_styles=12)
+    caption = (f"Digit {digit} in the styles $z_{{{a}}}$, $z_{{{b}}}$, $z_{{{c}}}$, then "
+               f"$z_{{{a}}} - z_{{{b}}} + z_{{{c}}}$; below it, that style as every digit 0 … 9.")
+    return four, every, caption
+
+
+def cgan_scores() -> str:
+    """The card's per-digit accuracy and FLD, as a table."""
+    try:
+        overall, per = cgan.card_scores(load_cgan().card)
+    except gr.Error as e:
+        return str(e)
+    pct = lambda v: "–" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+    num = lambda v: "–" if v is None else f"{v:.1f}"  # noqa: E731
+    head = "| digit asked for | " + " | ".join(str(r["digit"]) for r in per) + " |\n" + "|---" * (len(per) + 1) + "|\n"
+    body = ("| classified as asked | " + " | ".join(pct(r["accuracy"]) for r in per) + " |\n"
+            "| FLD vs that digit's test images | " + " | ".join(num(r["fld"]) for r in per) + " |\n"
+            "| floor (real train vs test) | " + " | ".join(num(r["fld_floor"]) for r in per) + " |\n")
+    n = overall["eval_samples"]
+    return (f"**Measured** (from the checkpoint's card: {n:,} samples, labels cycling 0 … 9, classified by our MNIST "
+            f"classifier): {pct(overall['accuracy'])} of the samples are the digit asked for (lowest digit "
+            f"{pct(overall['min_class_accuracy'])}); FLD of all samples against the test set {num(overall['fld'])} "
+            f"(floor {num(overall['fld_floor'])}). Per digit, FLD against that digit's test images (few images per "
+            f"class, so the floors are high):\n\n" + head + body)
+
+
 @functools.lru_cache(maxsize=1)
 def load_generator() -> dcgan.Generator:
-    return load_checkpoint(dcgan.load, "dcgan-mnist", "You can still train a DCGAN live below.")[0].eval()
+    return load_checkpoint(dcgan.load, "dcgan-mnist", "You can still train a DCGAN live below.").G_ema.eval()
 
 
 def _generator(use_live: bool, run: dict | None) -> dcgan.Generator:
     if use_live:
-        if not run or "nets" not in run:
+        if not run or "model" not in run:
             raise gr.Error("You have no live-trained generator yet: train one below, or use the checkpoint.")
-        return copy.deepcopy(run["nets"][2]).eval()      # G_ema, copied: training may still be running
+        return dcgan.frozen(run["model"])                  # G_ema, copied: training may still be running
     return load_generator()
-
-
-def _big(x: torch.Tensor, nrow: int, scale: int = 3) -> np.ndarray:
-    return grid(x, nrow=nrow, pad=2, scale=scale)
 
 
 def _source(use_live: bool, run: dict | None) -> str:
@@ -98,12 +200,12 @@ def _source(use_live: bool, run: dict | None) -> str:
 
 def sample_grid(seed, use_live: bool = False, run=None):
     """32 samples from a seed, as one 8 × 4 image; their z are kept so you can pick them."""
-    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    seed = check_seed(seed)
     G = _generator(use_live, run)
-    imgs = dcgan.generate(G, dcgan.noise(GRID, G.nz, seed))
-    caption = (f"**Samples $G(z)$, $z \sim p_z$, seed {seed}**, drawn by {_source(use_live, run)}: "
+    picture = dcgan.sample_grid(G, seed, GRID, GRID_COLUMNS, GRID_PAD, GRID_SCALE)
+    caption = (f"**Samples $G(z)$, $z \\sim p_z$, seed {seed}**, drawn by {_source(use_live, run)}: "
                "click one to put it into the selected slot.")
-    return grid(imgs, nrow=GRID_COLUMNS, pad=GRID_PAD, scale=GRID_SCALE), caption
+    return picture, caption
 
 
 def pick(slot: str, seed, index, slots: dict | None, use_live: bool = False, run=None):
@@ -111,10 +213,10 @@ def pick(slot: str, seed, index, slots: dict | None, use_live: bool = False, run
     generator the grid shows (the checkpoint's or your live one)."""
     if slot not in SLOTS:
         raise gr.Error(f"Slot must be one of {', '.join(SLOTS)}; got {slot!r}.")
-    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    seed = check_seed(seed)
     index = number("Sample index", index, 0, GRID - 1, integer=True)
     slots = copy.deepcopy(slots) if slots else {s: [] for s in SLOTS}
-    z = dcgan.noise(GRID, dcgan.Config.nz, seed)[index].tolist()
+    z = dcgan.latent(seed, index, GRID, dcgan.Config.nz)
     slots[slot] = (slots[slot] + [z])[-MAX_PER_SLOT[slot]:]
     return slots, *slot_views(slots, use_live, run)
 
@@ -126,11 +228,7 @@ def clear(slots):
 
 def slot_views(slots: dict, use_live: bool = False, run=None) -> list:
     G = _generator(use_live, run) if any(slots.values()) else None
-    out = []
-    for s in SLOTS:
-        zs = slots.get(s, [])
-        out.append(_big(dcgan.generate(G, torch.tensor(zs)), nrow=3) if zs else None)
-    return out
+    return [dcgan.decode_grid(G, slots[s], nrow=3, scale=3) if slots.get(s) else None for s in SLOTS]
 
 
 def show_generator(seed, slots, use_live: bool, run):
@@ -143,12 +241,7 @@ def compute(slots: dict | None, sigma, use_live: bool = False, run=None):
     if not slots or not all(slots.get(s) for s in ("A", "B", "C")):
         raise gr.Error("Fill slots A, B and C first: click samples in the grid with each slot selected.")
     sigma = number("Neighbour noise σ", sigma, 0.0, 2.0)
-    G = _generator(use_live, run)
-    A, B, C = (torch.tensor(slots[s]) for s in ("A", "B", "C"))
-    z = dcgan.arithmetic(A, B, C)
-    imgs = dcgan.generate(G, dcgan.neighbours(z, 8, sigma))
-    means = dcgan.generate(G, torch.stack([A.mean(0), B.mean(0), C.mean(0), z]))
-    return _big(means, nrow=4, scale=4), _big(imgs, nrow=8)
+    return dcgan.arithmetic_views(_generator(use_live, run), slots["A"], slots["B"], slots["C"], sigma)
 
 
 def interpolation(slots: dict | None, mode: str, frames, use_live: bool = False, run=None):
@@ -157,14 +250,9 @@ def interpolation(slots: dict | None, mode: str, frames, use_live: bool = False,
     if mode not in ("linear", "spherical"):
         raise gr.Error(f"Mode must be 'linear' or 'spherical'; got {mode!r}.")
     frames = number("Frames", frames, 3, 30, integer=True)
-    G = _generator(use_live, run)
-    zs = dcgan.interpolate(torch.tensor(slots["start"][0]), torch.tensor(slots["end"][0]), frames, mode)
-    imgs = dcgan.generate(G, zs)
-    path = Path(tempfile.mkdtemp(prefix="genmodels-")) / f"interpolation-{mode}.gif"
-    pics = [Image.fromarray((im.numpy() * 255).round().astype(np.uint8)).resize((168, 168), Image.NEAREST)
-            for im in imgs]
-    pics[0].save(path, save_all=True, append_images=pics[1:] + pics[::-1], duration=90, loop=0)
-    return _big(imgs, nrow=frames, scale=2), str(path)
+    imgs = dcgan.interpolation_frames(_generator(use_live, run), slots["start"][0], slots["end"][0], frames, mode)
+    path = dcgan.write_gif(imgs, Path(tempfile.mkdtemp(prefix="genmodels-")) / f"interpolation-{mode}.gif")
+    return dcgan.decode_strip(imgs, scale=2), str(path)
 
 
 def _pace(step: int, total: int, seconds: float) -> str:
@@ -194,62 +282,51 @@ def train_stream(mode: str, steps, batch_size, seed, run: dict | None):
     """Live DCGAN training on the CPU: curves, the fixed-noise grid and a collapse alarm."""
     steps = number("Steps", steps, 10, MAX_TRAIN_STEPS, integer=True)
     batch_size = number("Batch size", batch_size, 8, MAX_BATCH, integer=True)
-    seed = number("Seed", seed, 0, 2**31 - 1, integer=True)
+    seed = check_seed(seed)
     run = run if isinstance(run, dict) else {}
-    age = 0                                               # G's optimizer steps before this run
     if mode == "from scratch":
-        networks = None
+        model = None
     elif mode == "continue my run":
-        if "nets" not in run:
+        if "model" not in run:
             raise gr.Error("Nothing to continue yet: start from scratch or from the checkpoint.")
-        networks = run["nets"]
+        model = run["model"]
     elif mode == "continue the checkpoint":
-        G, D, G_ema, card = load_checkpoint(lambda p: dcgan.load(p, with_ema=True), "dcgan-mnist",
-                                            "Start from scratch instead.")
-        networks = (G, D, G_ema)
-        age = int(card.get("steps_total", card.get("steps", 0)))
+        model = load_checkpoint(dcgan.load, "dcgan-mnist", "Start from scratch instead.")
     else:
-        raise gr.Error(f"Mode must be 'from scratch', 'continue my run' or 'continue the checkpoint'; got {mode!r}.")
-    cfg = dcgan.Config(steps=steps, batch_size=batch_size, seed=seed, device="cpu")
-    if networks is None:                                  # build here so Stop leaves them in `run`
-        networks = (*dcgan.build(cfg, seeded(seed)), None)
-    if networks[2] is None:
-        networks = (networks[0], networks[1], copy.deepcopy(networks[0]))
-    run["nets"] = networks
+        raise gr.Error(f"Mode must be {', '.join(repr(m) for m in MODES)}; got {mode!r}.")
+    # ema_warmup: G_ema's decay follows G's age (its steps, the checkpoint's included), so the grid
+    # shows what G has learnt rather than its initial weights.
+    cfg = dcgan.Config(steps=steps, batch_size=batch_size, seed=seed, device="cpu", ema_warmup=True)
     losses, probs = run.setdefault("losses", []), run.setdefault("probs", [])
     checks = run.setdefault("diversity", {"age": [], "ratio": []})
     offset = losses[-1]["step"] if losses and mode == "continue my run" else 0
-    if mode == "continue my run":
-        age = run.get("age", 0)
-    else:
-        losses.clear()
-        probs.clear()
-        checks["age"].clear()
-        checks["ratio"].clear()
-        run["age"] = age
+    if mode != "continue my run":
+        for series in (losses, probs, checks["age"], checks["ratio"]):
+            series.clear()
     every = max(5, steps // 60)
     t0 = time.perf_counter()
-    for r in dcgan.train(cfg, networks=networks, log_every=every, preview_every=every * 3, log_seconds=RECORD_SECONDS,
-                         ema_age=age + offset):
+    for r in dcgan.train(cfg, model, seconds=RECORD_SECONDS, log_every=every, preview_every=every * 3):
+        run["model"] = r.model                            # from the first record: Stop keeps it
         s = offset + r.step
-        losses += [{"step": s, "loss": r.losses["Loss_D"], "curve": "Loss_D"},
-                   {"step": s, "loss": r.losses["Loss_G"], "curve": "Loss_G"}]
+        losses += [{"step": s, "loss": r.losses["loss_D"], "curve": "Loss_D"},
+                   {"step": s, "loss": r.losses["loss_G"], "curve": "Loss_G"}]
         probs += [{"step": s, "probability": r.metrics["D(x)"], "curve": "D(x)"},
                   {"step": s, "probability": r.metrics["D(G(z))"], "curve": "D(G(z))"}]
         pic, alarm = gr.skip(), gr.skip()
         if r.preview:
-            pic = r.preview["grid"].repeat(2, 0).repeat(2, 1)
-            ratio = r.preview["diversity"] / r.preview["real_diversity"]
-            checks["age"].append(age + s)
-            checks["ratio"].append(ratio)
-            alarm = _alarm(ratio, age + s, dcgan.collapse_alarm(checks["age"], checks["ratio"]))
+            pic = r.preview.grid
+            checks["age"].append(r.model.steps)
+            checks["ratio"].append(r.preview.ratio)
+            alarm = _alarm(r.preview.ratio, r.model.steps, dcgan.collapse_alarm(checks["age"], checks["ratio"]))
         status = _pace(r.step, steps, time.perf_counter() - t0) + (f" (step {s} of your run)" if offset else "")
         yield pd.DataFrame(losses), pd.DataFrame(probs), pic, alarm, status, run
 
 
-def scroll_to(elem_id: str) -> str:
-    """Browser code that scrolls the page just enough to show a result under its button."""
-    return f"() => document.getElementById({elem_id!r})?.scrollIntoView({{block: 'nearest'}})"
+def click_then_show(button: gr.Button, fn, inputs, outputs, api_name: str, show: str):
+    """``button.click`` that, once ``fn`` succeeded, scrolls the page just enough to show ``show``
+    (the element id of a result that may sit under the fold)."""
+    js = f"() => document.getElementById({show!r})?.scrollIntoView({{block: 'nearest'}})"
+    return button.click(fn, inputs, outputs, api_name=api_name, **LIGHT).success(None, js=js)
 
 
 def _caption(text: str, **kw) -> gr.Markdown:
@@ -261,6 +338,67 @@ def _picture(elem_id: str, height=None, **kw) -> gr.Image:
     return gr.Image(show_label=False, interactive=False, buttons=[], height=height, elem_id=elem_id, **kw)
 
 
+def _digit_box(label: str, value: int, elem_id: str) -> gr.Number:
+    """A whole number box; its range is checked by the handler (``number``), whose message names the field."""
+    return gr.Number(value=value, precision=0, label=label, elem_id=elem_id, min_width=70)
+
+
+def build_conditional() -> None:
+    """The "choose the digit" section: the conditional GAN's style × content grid, label
+    interpolation and arithmetic with the label held."""
+    with gr.Accordion("Choose the digit (conditional GAN)", open=True, elem_id="cg-acc"):
+        gr.Markdown(CGAN_INTRO, latex_delimiters=LATEX)
+        try:
+            init, init_caption = cgan_grid(0, 8)
+            strip0, strip_caption0 = cgan_interpolate(3, 8, 1, 8, 0)
+            four0, every0, arith_caption0 = cgan_arithmetic(0, 1, 2, 3, 7)
+        except gr.Error as e:
+            init, init_caption = "", str(e)
+            strip0 = four0 = every0 = None
+            strip_caption0 = arith_caption0 = ""
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=5, min_width=300):
+                with gr.Row():
+                    seed = seed_input("Seed of the styles z", elem_id="cg-seed", min_width=120)
+                    styles = gr.Slider(2, 12, value=8, step=1, label="Styles (columns)", elem_id="cg-styles",
+                                       min_width=160)
+                grid_caption = _caption(init_caption, elem_id="cg-grid-caption")
+                grid_html = gr.HTML(init, elem_id="cg-grid")
+            with gr.Column(scale=6, min_width=300):
+                gr.Markdown("**Interpolate the label at a fixed z**: the style $z_j$ of one column, the label "
+                            "mixed from digit a to digit b (G takes any mix of one-hots).", latex_delimiters=LATEX)
+                with gr.Row():
+                    a = _digit_box("Digit a", 3, "cg-a")
+                    b = _digit_box("Digit b", 8, "cg-b")
+                    column = _digit_box("Style (column j)", 1, "cg-column")
+                    frames = gr.Slider(3, 16, value=8, step=1, label="Frames", min_width=120)
+                interp_btn = gr.Button("Interpolate the label a → b", elem_id="cg-interp-btn")
+                interp_caption = _caption(strip_caption0, elem_id="cg-interp-caption")
+                interp = _picture("cg-interp", value=strip0)
+                gr.Markdown("**Arithmetic that knows the label**: with the digit held fixed, "
+                            "$z_A - z_B + z_C$ moves style only (columns of the grid; e.g. A thick and slanted, "
+                            "B thin and slanted, C thin and upright → thick and upright).", latex_delimiters=LATEX)
+                with gr.Row():
+                    col_a = _digit_box("Column A", 1, "cg-col-a")
+                    col_b = _digit_box("Column B", 2, "cg-col-b")
+                    col_c = _digit_box("Column C", 3, "cg-col-c")
+                    digit = _digit_box("as digit", 7, "cg-digit")
+                arith_btn = gr.Button("Compute A − B + C as that digit", elem_id="cg-arith-btn")
+                arith_caption = _caption(arith_caption0, elem_id="cg-arith-caption")
+                four = _picture("cg-arith", value=four0, height=110)
+                every = _picture("cg-arith-all", value=every0)
+        gr.Markdown(cgan_scores(), elem_id="cg-scores")
+
+    light = LIGHT
+    for trigger in (seed.change, styles.release):
+        trigger(cgan_grid, [seed, styles], [grid_html, grid_caption], api_name=False, **light)
+    gr.Button(visible=False).click(cgan_grid, [seed, styles], [grid_html, grid_caption], api_name="cgan_grid", **light)
+    interp_btn.click(cgan_interpolate, [a, b, column, frames, seed], [interp, interp_caption],
+                     api_name="cgan_interpolate", **light)
+    arith_btn.click(cgan_arithmetic, [seed, col_a, col_b, col_c, digit], [four, every, arith_caption],
+                    api_name="cgan_arithmetic", **light)
+
+
 def build() -> None:
     gr.Markdown(INTRO, latex_delimiters=LATEX)
     slots = gr.State(None)
@@ -270,8 +408,7 @@ def build() -> None:
     except gr.Error as e:
         init, init_caption = None, str(e)
     with gr.Row():
-        seed = gr.Number(value=0, precision=0, minimum=0, label="Seed of the sample grid", elem_id="dc-seed",
-                         min_width=120, scale=1)
+        seed = seed_input("Seed of the sample grid", elem_id="dc-seed", min_width=120, scale=1)
         use_live = gr.Radio([("the checkpoint", False), ("my live-trained generator", True)], value=False,
                             label="Generator", elem_id="dc-generator", min_width=240, scale=2)
         slot = gr.Radio(list(SLOTS), value="A", label="Clicking a sample puts it into slot…", elem_id="dc-slot",
@@ -311,31 +448,32 @@ def build() -> None:
                     gif = gr.Image(type="filepath", show_label=False, interactive=False, buttons=["download"],
                                    height=90, elem_id="dc-gif")
 
-    with gr.Accordion("Training monitor: train a DCGAN live (CPU)", open=False, elem_id="dc-train-acc"):
-        gr.Markdown(LOSSES, latex_delimiters=LATEX)
-        with gr.Row():
-            with gr.Column(min_width=260):
-                t_mode = gr.Radio(["from scratch", "continue my run", "continue the checkpoint"], value="from scratch",
-                                  label="Start", elem_id="dc-t-mode")
-                t_steps = gr.Slider(10, MAX_TRAIN_STEPS, value=TRAIN_STEPS, step=10, label="Steps", elem_id="dc-t-steps")
-                t_batch = gr.Slider(8, MAX_BATCH, value=TRAIN_BATCH, step=8, label="Batch size", elem_id="dc-t-batch")
-                t_seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
-                gr.Markdown(TRAIN_TIME, elem_id="dc-t-time")
-                with gr.Row():
-                    t_btn = gr.Button("Train", variant="primary", elem_id="dc-train")
-                    t_stop = gr.Button("Stop", variant="stop", elem_id="dc-stop")
-                t_status = gr.Markdown("", elem_id="dc-status")
-                t_alarm = gr.HTML("", elem_id="dc-alarm")
-            with gr.Column(scale=2):
-                with gr.Row():
-                    t_loss = gr.LinePlot(x="step", y="loss", color="curve", title="Loss_D and Loss_G")
-                    t_prob = gr.LinePlot(x="step", y="probability", color="curve", title="D(x) and D(G(z))",
-                                         y_lim=[0, 1])
-                _caption("the same 64 z, as training goes on (G_ema): samples of this run's $p_{\\text{model}}$")
-                t_grid = _picture("dc-t-grid")
-        gr.Markdown(HEALTH, latex_delimiters=LATEX)
+    build_conditional()
 
-    light = {"concurrency_id": "dcgan_light", "concurrency_limit": 8}
+    acc, panel = training_panel("dc", "Training monitor: train a DCGAN live (CPU)",
+                                (10, MAX_TRAIN_STEPS, TRAIN_STEPS, 10), modes=MODES)
+    with acc:
+        gr.Markdown(LOSSES, latex_delimiters=LATEX)
+        acc.children.insert(0, acc.children.pop())       # the losses above the controls, as before
+        gr.Markdown(HEALTH, latex_delimiters=LATEX)
+    with panel.controls:
+        t_batch = gr.Slider(8, MAX_BATCH, value=TRAIN_BATCH, step=8, label="Batch size", elem_id="dc-t-batch")
+    left = panel.status.parent
+    with left:
+        t_alarm = gr.HTML("", elem_id="dc-alarm")
+        t_time = gr.Markdown(TRAIN_TIME, elem_id="dc-t-time")
+    # the pace note above Train / Stop, as before the shared panel (a block moved within its own
+    # column; moving form fields between Gradio's Form groups leaves orphans the page waits for)
+    left.children.remove(t_time)
+    left.children.insert(left.children.index(panel.steps.parent) + 1, t_time)
+    with panel.plots:
+        with gr.Row():
+            t_loss = gr.LinePlot(x="step", y="loss", color="curve", title="Loss_D and Loss_G")
+            t_prob = gr.LinePlot(x="step", y="probability", color="curve", title="D(x) and D(G(z))", y_lim=[0, 1])
+        _caption("the same 64 z, as training goes on (G_ema): samples of this run's $p_{\\text{model}}$")
+        t_grid = _picture("dc-t-grid")
+
+    light = LIGHT
     seed.change(sample_grid, [seed, use_live, run], [sample_img, grid_caption], api_name="dcgan_grid", **light)
     use_live.change(show_generator, [seed, slots, use_live, run], [sample_img, grid_caption, *views], api_name=False,
                     **light)
@@ -348,9 +486,8 @@ def build() -> None:
     gr.Button(visible=False).click(pick, [slot, seed, idx, slots, use_live, run], [slots, *views],
                                    api_name="dcgan_pick", **light)
     clear_btn.click(clear, [slots], [slots, *views], api_name="dcgan_clear", **light)
-    compute_btn.click(compute, [slots, sigma, use_live, run], [means, result], api_name="dcgan_compute",
-                      **light).success(None, js=scroll_to("dc-result"))
-    interp_btn.click(interpolation, [slots, mode, frames, use_live, run], [strip, gif], api_name="dcgan_interpolate",
-                     **light).success(None, js=scroll_to("dc-gif"))
-    long_job(t_btn, train_stream, [t_mode, t_steps, t_batch, t_seed, run],
-             [t_loss, t_prob, t_grid, t_alarm, t_status, run], "dcgan_train", stop=t_stop, status=t_status)
+    click_then_show(compute_btn, compute, [slots, sigma, use_live, run], [means, result], "dcgan_compute", "dc-result")
+    click_then_show(interp_btn, interpolation, [slots, mode, frames, use_live, run], [strip, gif], "dcgan_interpolate",
+                    "dc-gif")
+    panel.wire(train_stream, [panel.mode, panel.steps, t_batch, panel.seed, run],
+               [t_loss, t_prob, t_grid, t_alarm, panel.status, run], "dcgan_train")

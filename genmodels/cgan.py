@@ -39,7 +39,6 @@ Sampling uses an EMA copy of G (G_ema, as in ``dcgan``). Sizes (nz 64, ngf 48, n
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -48,11 +47,14 @@ from torch import nn
 
 from . import checkpoints, data, dcgan
 from .common import Deadline, batches, device, device_description, grid, init_normal, seeded, to_model, to_unit
+from .family import Option
 from .progress import Cadence, Record
 
 FAMILY = "cgan"
 N_CLASSES = 10
-SAMPLE_OPTIONS = [("label", int, None, "digit 0-9; absent = labels cycle 0..9")]
+SAMPLE_OPTIONS = (Option("label", int, None, "the digit to draw, 0-9; absent: the labels cycle 0, 1, …, 9"),)
+EVAL_OPTIONS = ()
+CARD_EVAL: dict = {}
 
 
 @dataclass
@@ -123,11 +125,12 @@ class Discriminator(nn.Module):
 
 
 class CGAN(nn.Module):
-    """All of the family's networks under their names: G, D and G_ema (the generator to sample from)."""
+    """All of the family's networks under their names: G, D and G_ema (the generator to sample from).
+    ``cfg``: its Config; ``steps``: G's optimizer steps so far (all runs); ``card``: set by :func:`load`."""
 
     def __init__(self, cfg: Config):
         super().__init__()
-        self.cfg = cfg
+        self.cfg, self.steps, self.card = cfg, 0, None
         self.G = Generator(cfg.nz, cfg.ngf)
         self.D = Discriminator(cfg.ndf, cfg.d_dense)
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
@@ -179,18 +182,18 @@ def g_loss(D: Discriminator, x_fake, y) -> torch.Tensor:
 # -- training ---------------------------------------------------------------------
 @dataclass
 class Preview:
-    """What a Record hands out: the current model always; the fixed-z grid (row k = digit k) when due."""
-    model: CGAN
-    grid: np.ndarray | None = None
+    """The fixed-z samples of G_ema at a record: row k of ``grid`` (uint8) is digit k, column j the j-th z."""
+    grid: np.ndarray
 
 
-def train(cfg: Config, model: CGAN | None = None, log_every: int = 50, preview_every: int = 200,
-          log_seconds: float = 0.0):
-    """Yields Records: losses Loss_D, Loss_G; metrics D(x|y), D(G(z,y)|y); a :class:`Preview`.
+def train(cfg: Config, model: CGAN | None = None, *, seconds: float = 0.25, log_every: int = 50,
+          preview_every: int = 200):
+    """Yields Records: losses loss_D, loss_G; metrics D(x|y), D(G(z,y)|y); every ``preview_every``
+    steps (and at the end) a :class:`Preview`.
 
-    ``model`` continues training it (else ``cfg.init``, else fresh networks from cfg.seed).
-    Records come every ``log_every`` steps or ``log_seconds``; the last has ``done=True``.
-    Closing the generator stops training at once.
+    ``model`` continues training it (else ``cfg.init``, else fresh networks from cfg.seed); every
+    record's ``model`` is that live :class:`CGAN`. Records come every ``log_every`` steps and at
+    least every ``seconds``; the last has ``done=True``. Closing the generator stops training at once.
     """
     cfg.validate()
     dev = device(cfg.device)
@@ -200,7 +203,7 @@ def train(cfg: Config, model: CGAN | None = None, log_every: int = 50, preview_e
         torch.backends.cudnn.benchmark = True
     g = seeded(cfg.seed)
     if model is None:
-        model = load(cfg.init)[0] if cfg.init else build(cfg)
+        model = load(cfg.init) if cfg.init else build(cfg)
     arch = ("nz", "ngf", "ndf", "d_dense")
     if any(getattr(model.cfg, k) != getattr(cfg, k) for k in arch):
         raise ValueError(f"{', '.join(arch)} must match the model being continued: "
@@ -214,7 +217,7 @@ def train(cfg: Config, model: CGAN | None = None, log_every: int = 50, preview_e
     fixed_z, fixed_y = style_content_inputs(8, cfg.nz, seed=cfg.seed + 1)
     stream = batches(x_train, cfg.batch_size, g, y_train)
     deadline = Deadline(cfg.max_seconds)
-    log = Cadence(log_every, log_seconds)
+    log = Cadence(log_every, seconds)
     for step in range(1, cfg.steps + 1):
         x_real, y = next(stream)
         z = torch.randn(cfg.batch_size, cfg.nz, generator=g).to(dev, non_blocking=True)
@@ -230,17 +233,18 @@ def train(cfg: Config, model: CGAN | None = None, log_every: int = 50, preview_e
         loss_g.backward()
         opt_g.step()
         dcgan.update_ema(G_ema, G, cfg.ema)
+        model.steps += 1
 
         last = step == cfg.steps or deadline.passed()
         if log.due(step) or last:
             with torch.no_grad():
                 d_x = float(torch.sigmoid(D(x_real, y)).mean())
                 d_gz = float(torch.sigmoid(D(x_fake, y)).mean())
-            preview = Preview(model)
+            preview = None
             if step % preview_every == 0 or last:
-                preview.grid = grid(generate(G_ema, fixed_z, fixed_y), nrow=8)
-            yield Record(step, {"Loss_D": loss_d.item(), "Loss_G": loss_g.item()},
-                         {"D(x|y)": d_x, "D(G(z,y)|y)": d_gz}, preview, done=last)
+                preview = Preview(grid(generate(G_ema, fixed_z, fixed_y), nrow=8))
+            yield Record(step, {"loss_D": loss_d.item(), "loss_G": loss_g.item()},
+                         {"D(x|y)": d_x, "D(G(z,y)|y)": d_gz}, preview, done=last, model=model)
         if last:
             return
 
@@ -256,6 +260,8 @@ def _labels(n: int, labels) -> torch.Tensor:
         return cycle_labels(n)
     y = torch.as_tensor(labels)
     if y.dim() == 0:
+        if y.is_floating_point() or not 0 <= int(y) < N_CLASSES:
+            raise ValueError(f"the label must be a digit 0-9, got {labels!r}")
         y = y.expand(n)
     if y.is_floating_point() or y.dim() != 1 or len(y) != n:
         raise ValueError(f"labels must be one digit or {n} digits (integers 0-9)")
@@ -274,12 +280,12 @@ def generate(G: Generator, z: torch.Tensor, y: torch.Tensor, batch: int = 1000) 
                       for i in range(0, len(z), batch)])
 
 
-def sample(model: CGAN, n: int, *, seed: int, labels=None) -> torch.Tensor:
-    """n images (n, 28, 28) in [0, 1] from G_ema; ``labels``: one digit, n digits, or None (0..9 cycling).
+def sample(model: CGAN, n: int, *, seed: int, label=None) -> torch.Tensor:
+    """n images (n, 1, 28, 28) in [0, 1] from G_ema; ``label``: one digit, n digits, or None (0..9 cycling).
 
     z is drawn on the CPU from ``seed``, so the same seed gives the same z on every device.
     """
-    return generate(model.G_ema, dcgan.noise(n, model.G_ema.nz, seed), _labels(n, labels))
+    return generate(model.G_ema, dcgan.noise(n, model.G_ema.nz, seed), _labels(n, label))[:, None]
 
 
 def style_content_inputs(n_styles: int, nz: int, *, seed: int, digits=range(N_CLASSES)):
@@ -318,7 +324,7 @@ def class_accuracy(x: torch.Tensor, y: torch.Tensor, net) -> list[float]:
     return [float((pred[y == k] == k).float().mean()) if (y == k).any() else float("nan") for k in range(N_CLASSES)]
 
 
-def evaluate(model: CGAN, *, n: int = 10_000, seed: int = 0) -> dict:
+def evaluate(model: CGAN, *, n: int | None = None, seed: int = 0) -> dict:
     """Class fidelity and sample quality of G_ema, labels cycling 0..9 (n / 10 samples per digit).
 
     class_accuracy[k]: fraction of samples asked to be k classified as k (the dataset's classifier);
@@ -328,13 +334,15 @@ def evaluate(model: CGAN, *, n: int = 10_000, seed: int = 0) -> dict:
     """
     from .metrics import fld, image_metrics, load_classifier
 
+    n = n or 10_000
     if not 100 <= n <= 1_000_000:
         raise ValueError(f"n must be in 100..1000000 (at least 10 samples per digit for its FLD), got {n}")
     task = model.cfg.dataset
     net = load_classifier(task)
-    net = net.to(torch.device("cuda" if torch.cuda.is_available() else "cpu"))
+    net = net.to(device("auto"))
+    model.to(device("auto"))
     y = cycle_labels(n)
-    fake = sample(model, n, seed=seed, labels=y)
+    fake = sample(model, n, seed=seed, label=y)[:, 0]
     x_test, y_test = data.load(task, "test")
     x_train, y_train = data.load(task, "train")
     out = image_metrics(fake, x_test, x_train, task=task, net=net)
@@ -348,45 +356,71 @@ def evaluate(model: CGAN, *, n: int = 10_000, seed: int = 0) -> dict:
     return out
 
 
-# -- checkpoints and CLI -------------------------------------------------------------
-def save(path, model: CGAN, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
+# -- checkpoints -----------------------------------------------------------------------
+def save(model: CGAN, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
+    """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
     cfg = model.cfg
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k), with labels", steps,
-                            device_description(next(model.parameters()).device), metrics, command, seconds)
+    before, extra = 0, {}
     if cfg.init:
         prev = checkpoints.read_card(cfg.init)
-        card["continued_from"] = {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")}
-        card["steps_total"] = steps + prev.get("steps_total", prev.get("steps", 0))
+        before = prev.get("steps_total", prev.get("steps", 0))
+        extra["continued_from"] = {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")}
+        extra["steps_total"] = model.steps
+    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k), with labels", model.steps - before,
+                            device_description(next(model.parameters()).device), metrics, command, seconds, **extra)
     return checkpoints.save(path, model.networks(), card)
 
 
-def load(path) -> tuple[CGAN, dict]:
-    """(model on the CPU, in eval mode, card)."""
+def load(path) -> CGAN:
+    """The model on the CPU, in eval mode, ``model.card`` set."""
     tensors, card = checkpoints.load(path, family=FAMILY)
     model = CGAN(Config(**card["config"]))
     for name, net in model.networks().items():
         net.load_state_dict(checkpoints.unflatten(tensors, name))
-    return model.eval(), card
+    model.steps = int(card.get("steps_total", card.get("steps", 0)))
+    model.card = card
+    return model.eval()
 
 
-def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
-    t0 = time.perf_counter()
-    r = None
-    for r in train(cfg, log_every=max(1, min(500, cfg.steps // 20)), preview_every=10**9, log_seconds=30.0):
-        echo(f"step {r.step:7d}  Loss_D {r.losses['Loss_D']:.3f}  Loss_G {r.losses['Loss_G']:.3f}  "
-             f"D(x|y) {r.metrics['D(x|y)']:.2f}  D(G(z,y)|y) {r.metrics['D(G(z,y)|y)']:.2f}  "
-             f"{time.perf_counter() - t0:.0f} s")
-    return save(out, r.preview.model, r.step, {}, command, round(time.perf_counter() - t0, 1))
+# -- what the DCGAN tab's "choose the digit" section shows: uint8 pictures and the card's numbers ---------
+def style_content_strips(model: CGAN, n_styles: int = 8, *, seed: int, scale: int = 2) -> list[np.ndarray]:
+    """One picture per digit 0-9: G_ema(z_j, y = k) for the n_styles z_j of ``seed`` (the same z
+    in every strip, so column j is one style across the digits)."""
+    if not 1 <= n_styles <= 16:
+        raise ValueError(f"the number of styles must be in 1..16, got {n_styles}")
+    rows = style_content_grid(model, n_styles, seed=seed)
+    return [grid(row, nrow=n_styles, pad=2, scale=scale) for row in rows]
 
 
-def cli_sample(path, n: int, seed: int, label: int | None = None):
-    if label is not None and not 0 <= label < N_CLASSES:
-        raise ValueError(f"--label must be a digit 0-9, got {label}")
-    model, _ = load(path)
-    return sample(model, n, seed=seed, labels=label).numpy()
+def label_interpolation_strip(model: CGAN, a: int, b: int, n: int = 8, *, seed: int, z_index: int = 0,
+                              scale: int = 2) -> np.ndarray:
+    """:func:`label_interpolation` as one picture: the label mixed from digit a (left) to b (right)."""
+    return grid(label_interpolation(model, a, b, n, seed=seed, z_index=z_index), nrow=n, pad=2, scale=scale)
 
 
-def cli_eval(path, n=None, seed=0) -> dict:
-    model, _ = load(path)
-    model.to(device("auto"))
-    return evaluate(model, n=n or 10_000, seed=seed)
+def label_arithmetic(model: CGAN, a: int, b: int, c: int, digit: int, *, seed: int, n_styles: int = 8,
+                     scale: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """Arithmetic on the style with the label held fixed. z_a, z_b, z_c are columns a, b, c of the
+    style grid of ``seed``; returns (G(z_a, k), G(z_b, k), G(z_c, k), G(z_a − z_b + z_c, k) for
+    k = ``digit``, in a row; G(z_a − z_b + z_c, y) for every digit y = 0…9, in a row)."""
+    for name, j in (("a", a), ("b", b), ("c", c)):
+        if not 0 <= j < n_styles:
+            raise ValueError(f"column {name} must be in 0..{n_styles - 1}, got {j}")
+    _labels(1, digit)
+    z = dcgan.noise(n_styles, model.G_ema.nz, seed)
+    z_new = dcgan.arithmetic(z[a:a + 1], z[b:b + 1], z[c:c + 1])
+    four = generate(model.G_ema, torch.stack([z[a], z[b], z[c], z_new]), torch.full((4,), int(digit)))
+    every = generate(model.G_ema, z_new.expand(N_CLASSES, -1), torch.arange(N_CLASSES))
+    return grid(four, nrow=4, pad=2, scale=scale), grid(every, nrow=N_CLASSES, pad=2, scale=2)
+
+
+def card_scores(card: dict) -> tuple[dict, list[dict]]:
+    """The card's measured quality: ({fld, fld_floor, accuracy, min_class_accuracy, eval_samples},
+    one {digit, accuracy, fld, fld_floor} per digit); values None where the card lacks them."""
+    m = card.get("metrics", {})
+    overall = {k: m.get(k) for k in ("fld", "fld_floor", "accuracy", "min_class_accuracy", "eval_samples")}
+    per = [{"digit": k,
+            "accuracy": (m.get("class_accuracy") or [None] * N_CLASSES)[k],
+            "fld": (m.get("class_fld") or [None] * N_CLASSES)[k],
+            "fld_floor": (m.get("class_fld_floor") or [None] * N_CLASSES)[k]} for k in range(N_CLASSES)]
+    return overall, per

@@ -52,7 +52,7 @@ import dataclasses
 import json
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
@@ -60,7 +60,7 @@ from torch import nn
 
 from . import checkpoints
 from .data import coin_flips
-from .progress import Record
+from .progress import Cadence, Record
 
 FAMILY = "coin_gan"
 G_LOSSES = ("non-saturating", "saturating")
@@ -159,16 +159,32 @@ class Discriminator(nn.Module):
         return torch.sigmoid(self.logits(x, h_bar))
 
 
-def build(cfg: Config, generator: torch.Generator) -> tuple[Generator, Discriminator]:
-    G, D = Generator(cfg.g_hidden), Discriminator(cfg.d_hidden, cfg.batch_feature)
-    for m in (*G.net, *D.net):
+class CoinGAN(nn.Module):
+    """The family's networks under their names, G and D; ``cfg``, ``steps`` (updates so far) and
+    ``card`` (set by :func:`load`)."""
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.cfg, self.steps, self.card = cfg, 0, None
+        self.G = Generator(cfg.g_hidden)
+        self.D = Discriminator(cfg.d_hidden, cfg.batch_feature)
+
+
+def _build(cfg: Config, generator: torch.Generator) -> CoinGAN:
+    model = CoinGAN(cfg)
+    for m in (*model.G.net, *model.D.net):
         if isinstance(m, nn.Linear):
             _init_linear(m, generator)
     if cfg.g_init_midpoint:
         with torch.no_grad():
-            G.net[2].weight.mul_(0.1)
-            G.net[2].bias.fill_(0.5)
-    return G, D
+            model.G.net[2].weight.mul_(0.1)
+            model.G.net[2].bias.fill_(0.5)
+    return model
+
+
+def build(cfg: Config) -> CoinGAN:
+    """Fresh networks drawn from cfg.seed (PyTorch's default init; G's output at 0.5 with g_init_midpoint)."""
+    return _build(cfg.validate(), torch.Generator().manual_seed(cfg.seed))
 
 
 # --------------------------------------------------------------------------
@@ -220,9 +236,19 @@ def to_flips(raw: torch.Tensor) -> torch.Tensor:
     return (raw > 0.5).float()
 
 
-def sample(G: Generator, n: int, seed: int = 0) -> torch.Tensor:
-    """n generated flips (float 0/1)."""
+def flips(G: Generator, n: int, seed: int = 0) -> torch.Tensor:
+    """n flips (float 0/1) of generator G."""
     return to_flips(generate_raw(G, n, seed=seed))
+
+
+def sample(model: CoinGAN, n: int, *, seed: int) -> torch.Tensor:
+    """n generated flips (float 0/1, shape (n,)), H = 1."""
+    return flips(model.G, n, seed=seed)
+
+
+SAMPLE_OPTIONS = ()
+EVAL_OPTIONS = ()
+CARD_EVAL: dict = {}
 
 
 def collapse(p_generated: float, tolerance: float = 0.005) -> str | None:
@@ -283,8 +309,61 @@ def heads_region(z: list[float], G_z: list[float]) -> str:
     return f"{sum(heads)} of {len(z)} grid points of z"
 
 
+# The histogram of G's raw outputs: RAW_BINS bins over RAW_RANGE (outputs outside are counted in the
+# end bins). One definition for the counts and for their labels on the tab's axis.
+RAW_RANGE, RAW_BINS = (-0.25, 1.25), 15
+
+
+def raw_bin_centres() -> list[float]:
+    lo, hi = RAW_RANGE
+    width = (hi - lo) / RAW_BINS
+    return [lo + width * (i + 0.5) for i in range(RAW_BINS)]
+
+
+def bin_label(centre: float) -> str:
+    """'0.3': a histogram bin's name on the tab's axis (never '-0.0')."""
+    return f"{centre:.1f}".replace("-0.0", "0.0")
+
+
+RAW_BIN_LABELS = [bin_label(c) for c in raw_bin_centres()]
+
+
+@dataclass
+class Preview:
+    """What the tab draws for one record. ``raw_hist`` / ``raw_counts``: bin centres and counts of G's
+    raw outputs; ``z`` / ``G_z``: the mapping on a grid of z, ``heads_for`` where it says H in
+    words; ``x`` / ``D_x``: D's verdict on a flip x in a batch whose heads fraction is ``h_bar``;
+    ``strip``: 40 flips from fixed z; ``collapse``: :func:`collapse_alarm` over the readings so far;
+    ``readings``: the rows (``Record.as_row()``) of every reading since the previous record, this
+    one included (more than one only when ``train`` thins its records with ``frame_seconds``)."""
+    raw_hist: list[float]
+    raw_counts: list[float]
+    z: list[float]
+    G_z: list[float]
+    heads_for: str
+    x: list[float]
+    D_x: list[float]
+    h_bar: float
+    strip: str
+    collapse: str | None = None
+    readings: list[dict] = field(default_factory=list)
+
+    @property
+    def raw_labels(self) -> list[str]:
+        return [bin_label(c) for c in self.raw_hist]
+
+    @property
+    def raw_shares(self) -> list[float]:
+        total = max(1.0, sum(self.raw_counts))
+        return [c / total for c in self.raw_counts]
+
+    def saved(self) -> dict:
+        """The preview as JSON-able values, without the readings."""
+        return {k: v for k, v in dataclasses.asdict(self).items() if k != "readings"}
+
+
 @torch.no_grad()
-def preview(G: Generator, D: Discriminator, p_heads: float, n: int = 4000, seed: int = 1234, strip: int = 40) -> dict:
+def preview(G: Generator, D: Discriminator, p_heads: float, n: int = 4000, seed: int = 1234, strip: int = 40) -> Preview:
     """What the tab draws: raw-output histogram, z -> G(z), D(x, h̄ = p) and a strip of flips.
 
     The D(x) curve is D's verdict on a flip x in a batch whose heads fraction
@@ -293,38 +372,41 @@ def preview(G: Generator, D: Discriminator, p_heads: float, n: int = 4000, seed:
     raw = generate_raw(G, n, seed=seed)
     z_grid = torch.linspace(-3, 3, 61).unsqueeze(1)
     x_grid = torch.linspace(-0.5, 1.5, 81).unsqueeze(1)
-    counts, edges = torch.histogram(raw.clamp(-0.25, 1.25), bins=15, range=(-0.25, 1.25))
+    counts, _ = torch.histogram(raw.clamp(*RAW_RANGE), bins=RAW_BINS, range=RAW_RANGE)
     G_z = G(z_grid).squeeze(1).tolist()
-    return {
-        "raw_hist": (edges[:-1] + (edges[1] - edges[0]) / 2).tolist(),
-        "raw_counts": counts.tolist(),
-        "z": z_grid.squeeze(1).tolist(),
-        "G_z": G_z,
-        "heads_for": heads_region(z_grid.squeeze(1).tolist(), G_z),
-        "x": x_grid.squeeze(1).tolist(),
-        "D_x": D(x_grid, p_heads).squeeze(1).tolist(),
-        "h_bar": p_heads,
-        "strip": "".join("H" if f else "T" for f in to_flips(raw[:strip]).tolist()),
-    }
+    return Preview(
+        raw_hist=raw_bin_centres(),
+        raw_counts=counts.tolist(),
+        z=z_grid.squeeze(1).tolist(),
+        G_z=G_z,
+        heads_for=heads_region(z_grid.squeeze(1).tolist(), G_z),
+        x=x_grid.squeeze(1).tolist(),
+        D_x=D(x_grid, p_heads).squeeze(1).tolist(),
+        h_bar=p_heads,
+        strip="".join("H" if f else "T" for f in to_flips(raw[:strip]).tolist()),
+    )
 
 
 # --------------------------------------------------------------------------
 # Training: a generator of progress records
 # --------------------------------------------------------------------------
-def train(cfg: Config, log_every: int = 25, preview_every: int | None = None, eval_flips: int = 20_000,
-          networks: tuple[Generator, Discriminator] | None = None):
-    """Train a coin GAN, yielding a :class:`Record` every ``log_every`` steps.
+def train(cfg: Config, model: CoinGAN | None = None, *, seconds: float = 0.25, frame_seconds: float = 0.0,
+          log_every: int = 25, preview_every: int | None = None, eval_flips: int = 20_000):
+    """Train a coin GAN, yielding :class:`Record` s; every record's ``model`` is the live :class:`CoinGAN`.
 
-    Metrics: ``target_p_heads``, ``empirical_p_heads`` (heads fraction of the
-    real flips seen so far), ``generated_p_heads`` (on ``eval_flips`` fresh
-    draws of z), ``gap`` = |generated - target|. A preview dict is attached
-    every ``preview_every`` steps (default: every record). The final record
-    has ``done=True`` and ``preview['networks'] = (G, D)``; ``preview['collapse']``
-    is :func:`collapse_alarm` over the readings so far.
+    A *reading* is taken every ``log_every`` steps and at least every ``seconds``: metrics
+    ``target_p_heads``, ``empirical_p_heads`` (heads fraction of the real flips seen so far),
+    ``generated_p_heads`` (on ``eval_flips`` fresh draws of z), ``gap`` = |generated − target|,
+    ``D_real``, ``D_fake``. Each reading is a record, except that with ``frame_seconds`` > 0
+    readings closer than that to the previous record are held back (a run can take 100 readings a
+    second; a UI redraws 15 times); they arrive in the next record's ``preview.readings``. A
+    :class:`Preview` is attached every ``preview_every`` steps (default: every record); the final
+    record has ``done=True`` and a preview. ``model`` continues training it (in place).
     """
     cfg.validate()
     rng = torch.Generator().manual_seed(cfg.seed)
-    G, D = networks if networks is not None else build(cfg, rng)
+    model = model if model is not None else _build(cfg, rng)
+    G, D = model.G, model.D
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr_d, betas=cfg.betas)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr_g, betas=cfg.betas)
     if cfg.lr_decay:
@@ -337,7 +419,9 @@ def train(cfg: Config, log_every: int = 25, preview_every: int | None = None, ev
     heads_seen = flips_seen = 0
     read_steps: list[int] = []
     read_p: list[float] = []
-    preview_every = preview_every or log_every
+    held: list[dict] = []                       # readings not yet handed out
+    reading = Cadence(log_every, seconds)
+    shown = -math.inf                           # the first reading is always handed out
 
     for step in range(1, cfg.steps + 1):
         # Real flips x ~ p_data(x): fresh ones, or a minibatch of the fixed sample.
@@ -364,52 +448,58 @@ def train(cfg: Config, log_every: int = 25, preview_every: int | None = None, ev
         opt_g.step()
         for s in sched:
             s.step()
+        model.steps += 1
 
         last = step == cfg.steps
-        if step % log_every == 0 or last:
-            with torch.no_grad():
-                p_gen = float(sample(G, eval_flips, seed=eval_rng_seed).mean())
-                d_real = float(D(x_real).mean())
-                d_fake = float(D(x_fake).mean())
-            metrics = {
-                "target_p_heads": cfg.p_heads,
-                "empirical_p_heads": heads_seen / flips_seen if dataset is None else float(dataset.mean()),
-                "generated_p_heads": p_gen,
-                "gap": abs(p_gen - cfg.p_heads),
-                "D_real": d_real,
-                "D_fake": d_fake,
-            }
-            read_steps.append(step)
-            read_p.append(p_gen)
-            pv = None
-            if last or step % preview_every == 0:
-                pv = preview(G, D, cfg.p_heads)
-                pv["collapse"] = collapse_alarm(read_steps, read_p, cfg.p_heads)
-            if last:
-                pv["networks"] = (G, D)
-            yield Record(step, {"loss_D": loss_d.item(), "loss_G": loss_g.item()}, metrics, pv, done=last)
+        if not (reading.due(step) or last):
+            continue
+        with torch.no_grad():
+            p_gen = float(flips(G, eval_flips, seed=eval_rng_seed).mean())
+            d_real = float(D(x_real).mean())
+            d_fake = float(D(x_fake).mean())
+        metrics = {
+            "target_p_heads": cfg.p_heads,
+            "empirical_p_heads": heads_seen / flips_seen if dataset is None else float(dataset.mean()),
+            "generated_p_heads": p_gen,
+            "gap": abs(p_gen - cfg.p_heads),
+            "D_real": d_real,
+            "D_fake": d_fake,
+        }
+        losses = {"loss_D": loss_d.item(), "loss_G": loss_g.item()}
+        read_steps.append(step)
+        read_p.append(p_gen)
+        held.append({"step": step, **losses, **metrics})
+        now = time.perf_counter()
+        if not (last or now - shown >= frame_seconds):
+            continue
+        shown = now
+        pv = None
+        if last or preview_every is None or step % preview_every == 0:
+            pv = preview(G, D, cfg.p_heads)
+            pv.collapse = collapse_alarm(read_steps, read_p, cfg.p_heads)
+            pv.readings = held
+        held = []
+        yield Record(step, losses, metrics, pv, done=last, model=model)
 
 
 @torch.no_grad()
 def untrained(cfg: Config, eval_flips: int = 20_000) -> Record:
     """Step 0 of ``train(cfg)``: the freshly built networks, before any update."""
-    cfg.validate()
-    G, D = build(cfg, torch.Generator().manual_seed(cfg.seed))
-    p_gen = float(sample(G, eval_flips, seed=cfg.seed + 1).mean())
+    model = build(cfg)
+    p_gen = float(sample(model, eval_flips, seed=cfg.seed + 1).mean())
     metrics = {"target_p_heads": cfg.p_heads, "generated_p_heads": p_gen, "gap": abs(p_gen - cfg.p_heads)}
-    return Record(0, {}, metrics, {**preview(G, D, cfg.p_heads), "collapse": None})
+    return Record(0, {}, metrics, preview(model.G, model.D, cfg.p_heads), model=model)
 
 
-def run(cfg: Config, **kw) -> tuple[Generator, Discriminator, list[Record]]:
-    """Train to the end; returns (G, D, records)."""
+def run(cfg: Config, **kw) -> tuple[CoinGAN, list[Record]]:
+    """Train to the end; returns (model, records)."""
     records = list(train(cfg, **kw))
-    G, D = records[-1].preview["networks"]
-    return G, D, records
+    return records[-1].model, records
 
 
-def recorded_run(cfg: Config, log_every: int, path) -> tuple[list[dict], dict]:
+def recorded_run(cfg: Config, log_every: int, path) -> tuple[list[dict], Preview]:
     """``train(cfg, log_every=log_every)`` as (rows, final preview): one ``Record.as_row()`` per
-    record and the last record's preview without the networks.
+    reading and the last record's preview.
 
     Read from the JSON file at ``path`` when it was written for this config and
     log interval; else trained now and written there (skipped if not writable).
@@ -419,69 +509,53 @@ def recorded_run(cfg: Config, log_every: int, path) -> tuple[list[dict], dict]:
     try:
         saved = json.loads(Path(path).read_text())
         if saved.get("key") == key:
-            return saved["rows"], saved["preview"]
-    except (OSError, ValueError):
+            return saved["rows"], Preview(**saved["preview"])
+    except (OSError, ValueError, TypeError):
         pass
     rows = []
-    for r in train(cfg, log_every=log_every, preview_every=10**9):
+    for r in train(cfg, log_every=log_every, seconds=0.0, preview_every=10**9):
         rows.append(r.as_row())
-    final = {k: v for k, v in r.preview.items() if k != "networks"}
+    final = r.preview
+    final.readings = []
     try:
-        Path(path).write_text(json.dumps({"key": key, "torch": torch.__version__, "rows": rows, "preview": final}))
+        Path(path).write_text(json.dumps({"key": key, "torch": torch.__version__, "rows": rows, "preview": final.saved()}))
     except OSError:
         pass
     return rows, final
 
 
 # --------------------------------------------------------------------------
-# Checkpoints and evaluation (used by the CLI)
+# Checkpoints and evaluation
 # --------------------------------------------------------------------------
-def evaluate(G: Generator, p_heads: float, n: int = 100_000, seed: int = 0) -> dict:
-    p = float(sample(G, n, seed=seed).mean())
+def evaluate(model: CoinGAN, *, n: int | None = None, seed: int = 0) -> dict:
+    """Generated P(H) on n flips (default 100,000) against the target p, and whether G has collapsed."""
+    n = n or 100_000
+    p = float(sample(model, n, seed=seed).mean())
+    p_heads = model.cfg.p_heads
     return {"target_p_heads": p_heads, "generated_p_heads": p, "gap": abs(p - p_heads),
             "eval_flips": n, "collapsed": collapse(p) is not None}
 
 
-def save(path, G: Generator, D: Discriminator, cfg: Config, command: str = "", train_seconds: float | None = None) -> dict:
+def save(model: CoinGAN, path, metrics: dict, *, command: str = "", seconds: float | None = None) -> dict:
+    cfg = model.cfg
     dataset = (f"fresh Bernoulli({cfg.p_heads}) flips" if not cfg.dataset_size
                else f"{cfg.dataset_size} fixed Bernoulli({cfg.p_heads}) flips")
-    card = checkpoints.card(FAMILY, cfg, dataset, cfg.steps, "cpu", evaluate(G, cfg.p_heads), command, train_seconds)
-    return checkpoints.save(path, {"G": G, "D": D}, card)
+    card = checkpoints.card(FAMILY, cfg, dataset, model.steps, "cpu", metrics, command, seconds)
+    return checkpoints.save(path, {"G": model.G, "D": model.D}, card)
 
 
 _RENAMED = {"minibatch_mean": "batch_feature"}   # Config fields renamed since older cards were written
 
 
-def load(path) -> tuple[Generator, Discriminator, dict]:
+def load(path) -> CoinGAN:
+    """The model in eval mode with ``model.card``; older cards' renamed fields are read too."""
     tensors, card = checkpoints.load(path, family=FAMILY)
     saved = {_RENAMED.get(k, k): v for k, v in card["config"].items()}
-    cfg = Config(**{k: tuple(v) if k == "betas" else v for k, v in saved.items()})
-    G, D = Generator(cfg.g_hidden), Discriminator(cfg.d_hidden, cfg.batch_feature)
-    G.load_state_dict(checkpoints.unflatten(tensors, "G"))
-    D.load_state_dict(checkpoints.unflatten(tensors, "D"))
-    return G.eval(), D.eval(), card
+    model = CoinGAN(Config(**{k: tuple(v) if k == "betas" else v for k, v in saved.items()}))
+    model.G.load_state_dict(checkpoints.unflatten(tensors, "G"))
+    model.D.load_state_dict(checkpoints.unflatten(tensors, "D"))
+    model.steps, model.card = int(card.get("steps", 0)), card
+    return model.eval()
 
 
-# --------------------------------------------------------------------------
-# The CLI's three verbs (see genmodels/__main__.py)
-# --------------------------------------------------------------------------
 CLI_ALIASES = {"p": "p_heads"}
-
-
-def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
-    t0 = time.perf_counter()
-    for r in train(cfg, log_every=max(1, cfg.steps // 10)):
-        echo(f"step {r.step:5d}  loss_D {r.losses['loss_D']:.3f}  loss_G {r.losses['loss_G']:.3f}  "
-             f"P(H) generated {r.metrics['generated_p_heads']:.4f}  target {cfg.p_heads}")
-    G, D = r.preview["networks"]
-    return save(out, G, D, cfg, command=command, train_seconds=round(time.perf_counter() - t0, 3))
-
-
-def cli_sample(path, n: int, seed: int):
-    G, _, _ = load(path)
-    return sample(G, n, seed=seed).numpy().astype("float32")
-
-
-def cli_eval(path, n: int | None = None, seed: int = 0) -> dict:
-    G, _, card = load(path)
-    return evaluate(G, card["config"]["p_heads"], n=n or 100_000, seed=seed)

@@ -19,9 +19,10 @@ Images live in [-1, 1] inside the model, [0, 1] outside.
 from __future__ import annotations
 
 import copy
-import time
 from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -47,12 +48,15 @@ class Config:
     seed: int = 0
     device: str = "auto"
     max_seconds: float = 0.0    # stop early after this much wall time (0 = no limit)
-    ema: float = 0.999          # G_ema = running average of G's weights, used for sampling (0 = off)
+    ema: float = 0.999          # G_ema = running average of G's weights, used for sampling (0 = copy of G)
+    ema_warmup: bool = False    # warm G_ema's decay up with G's age (``ema_decay``; the tab's live runs)
     init: str = ""              # continue from this checkpoint (path without extension)
 
     def validate(self) -> "Config":
         if self.dataset not in ("mnist", "fashion"):
             raise ValueError(f"dataset must be 'mnist' or 'fashion', got '{self.dataset}'")
+        if not (0 < self.lr <= 1 and 0 <= self.beta1 < 1 and 0 <= self.ema < 1 and self.max_seconds >= 0):
+            raise ValueError("lr must be in (0, 1], beta1 and ema in [0, 1), max_seconds ≥ 0")
         if not (1 <= self.nz <= 512 and 8 <= self.ngf <= 256 and 8 <= self.ndf <= 256 and 0 <= self.d_dense <= 4096):
             raise ValueError("nz must be in 1..512, ngf and ndf in 8..256, d_dense in 0..4096")
         if not (1 <= self.steps <= 1_000_000 and 2 <= self.batch_size <= 4096):
@@ -100,11 +104,33 @@ class Discriminator(nn.Module):
         return self.net(x).view(-1)
 
 
-def build(cfg: Config, g: torch.Generator) -> tuple[Generator, Discriminator]:
-    G, D = Generator(cfg.nz, cfg.ngf), Discriminator(cfg.ndf, cfg.d_dense)
-    init_normal(G, g)
-    init_normal(D, g)
-    return G, D
+class DCGAN(nn.Module):
+    """All of the family's networks under their paper names: G, D and G_ema (the generator to
+    sample from, a running average of G's weights). ``cfg``: its Config; ``steps``: G's optimizer
+    steps so far (all runs together); ``card``: set by :func:`load`."""
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.cfg, self.steps, self.card = cfg, 0, None
+        self.G = Generator(cfg.nz, cfg.ngf)
+        self.D = Discriminator(cfg.ndf, cfg.d_dense)
+        self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
+
+    def networks(self) -> dict[str, nn.Module]:
+        return {"G": self.G, "D": self.D, "G_ema": self.G_ema}
+
+
+def _build(cfg: Config, g: torch.Generator) -> DCGAN:
+    model = DCGAN(cfg)
+    init_normal(model.G, g)
+    init_normal(model.D, g)
+    model.G_ema.load_state_dict(model.G.state_dict())
+    return model
+
+
+def build(cfg: Config) -> DCGAN:
+    """Fresh networks, weights ~ N(0, 0.02) drawn from cfg.seed; G_ema starts as a copy of G."""
+    return _build(cfg.validate(), seeded(cfg.seed))
 
 
 # -- losses, as on the slide ------------------------------------------------
@@ -135,8 +161,14 @@ def generate(G: Generator, z: torch.Tensor, batch: int = 1000) -> torch.Tensor:
     return torch.cat([to_unit(G(z[i:i + batch].to(dev))).cpu()[:, 0] for i in range(0, len(z), batch)])
 
 
-def sample(G: Generator, n: int, seed: int = 0) -> torch.Tensor:
-    return generate(G, noise(n, G.nz, seed))
+def sample(model: DCGAN, n: int, *, seed: int) -> torch.Tensor:
+    """n images (n, 1, 28, 28) in [0, 1] from G_ema; z drawn on the CPU from ``seed``."""
+    return generate(model.G_ema, noise(n, model.G_ema.nz, seed))[:, None]
+
+
+SAMPLE_OPTIONS = ()
+EVAL_OPTIONS = ()
+CARD_EVAL: dict = {}
 
 
 def diversity(x: torch.Tensor) -> float:
@@ -186,32 +218,42 @@ def ema_decay(decay: float, age: int) -> float:
     return min(decay, (1 + age) / (10 + age))
 
 
-def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 200, log_seconds: float = 0.0,
-          ema_age: int | None = None):
-    """Yields Records: Loss_D, Loss_G, D(x), D(G(z)); every ``preview_every`` steps a preview of
-    the fixed-noise samples (``grid``, ``samples``) and their ``diversity`` beside that of 64 real
-    digits (``real_diversity``; see ``collapse_alarm`` for what their ratio says).
+@dataclass
+class Preview:
+    """The fixed-noise samples of G_ema at a record: ``grid`` (8 × 8 digits, pixels × 2, uint8) and
+    their ``diversity`` beside that of 64 real digits (``real_diversity``)."""
+    grid: np.ndarray
+    diversity: float
+    real_diversity: float
 
-    ``networks`` = (G, D[, G_ema]) continues training from them (trained in place). The last
-    record has ``done=True`` and ``preview['networks'] = (G, D, G_ema)``. ``ema_age``: how many
-    updates G_ema has already averaged, to warm its decay up (``ema_decay``; 0 for a new G);
-    None keeps the decay at ``cfg.ema`` throughout, as the checkpoints were trained.
+    @property
+    def ratio(self) -> float:
+        """diversity of the samples / of real digits: what ``collapse_alarm`` reads."""
+        return self.diversity / self.real_diversity
+
+
+def train(cfg: Config, model: DCGAN | None = None, *, seconds: float = 0.25, log_every: int = 50,
+          preview_every: int = 200):
+    """Yields Records: losses loss_D, loss_G; metrics D(x), D(G(z)); every ``preview_every`` steps
+    (and at the end) a :class:`Preview` of the fixed-noise samples.
+
+    Records come every ``log_every`` steps and at least every ``seconds`` of wall time; the last
+    has ``done=True``. Every record's ``model`` is the live :class:`DCGAN` (G, D, G_ema), trained in
+    place; ``model`` continues it (else ``cfg.init``, else fresh networks from cfg.seed). With
+    ``cfg.ema_warmup`` G_ema's decay is ``ema_decay(cfg.ema, model.steps)``, else ``cfg.ema``
+    throughout, as the checkpoints were trained. Closing the generator stops training at once.
     """
     cfg.validate()
     dev = device(cfg.device)
     g = seeded(cfg.seed)
-    G_ema = None
-    if networks is None and cfg.init:
-        G, D, G_ema, _ = load(cfg.init, with_ema=True)
-    elif networks is not None:
-        G, D, *rest = networks
-        G_ema = rest[0] if rest else None
-    else:
-        G, D = build(cfg, g)
-    G_ema = G_ema or copy.deepcopy(G)
-    G_ema.to(dev).eval().requires_grad_(False)
-    G.to(dev).train()
-    D.to(dev).train()
+    if model is None:
+        model = load(cfg.init) if cfg.init else _build(cfg, g)
+    arch = ("nz", "ngf", "ndf", "d_dense")
+    if any(getattr(model.cfg, k) != getattr(cfg, k) for k in arch):
+        raise ValueError(f"{', '.join(arch)} must match the model being continued: "
+                         f"{[getattr(model.cfg, k) for k in arch]} vs {[getattr(cfg, k) for k in arch]}")
+    model.cfg = cfg                                             # the card records this run's config
+    G, D, G_ema = model.G.to(dev).train(), model.D.to(dev).train(), model.G_ema.to(dev).eval()
     x_train, _ = data.load(cfg.dataset, "train")
     real_div = diversity(x_train[:64])
     opt_d = torch.optim.Adam(D.parameters(), lr=cfg.lr, betas=(cfg.beta1, 0.999))
@@ -219,7 +261,7 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
     fixed_z = noise(64, cfg.nz, cfg.seed + 1).to(dev)
     stream = batches(x_train, cfg.batch_size, g)
     deadline = Deadline(cfg.max_seconds)
-    log = Cadence(log_every, log_seconds)      # records every log_every steps, or log_seconds
+    log = Cadence(log_every, seconds)
     for step in range(1, cfg.steps + 1):
         x_real = to_model(next(stream)).to(dev, non_blocking=True)
         z = torch.randn(cfg.batch_size, cfg.nz, generator=g).to(dev, non_blocking=True)
@@ -234,82 +276,65 @@ def train(cfg: Config, networks=None, log_every: int = 50, preview_every: int = 
         opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
         opt_g.step()
-        update_ema(G_ema, G, cfg.ema if ema_age is None else ema_decay(cfg.ema, ema_age + step - 1))
+        update_ema(G_ema, G, ema_decay(cfg.ema, model.steps) if cfg.ema_warmup else cfg.ema)
+        model.steps += 1
 
         last = step == cfg.steps or deadline.passed()
         if log.due(step) or last:
             with torch.no_grad():
                 d_x = float(torch.sigmoid(D(x_real)).mean())
                 d_gz = float(torch.sigmoid(D(x_fake)).mean())
-            pv = None
+            preview = None
             if step % preview_every == 0 or last:
                 imgs = generate(G_ema, fixed_z)
-                div = diversity(imgs)
-                pv = {"grid": grid(imgs), "samples": imgs, "diversity": div, "real_diversity": real_div}
-                if last:
-                    pv["networks"] = (G, D, G_ema)
-            yield Record(step, {"Loss_D": loss_d.item(), "Loss_G": loss_g.item()},
-                         {"D(x)": d_x, "D(G(z))": d_gz}, pv, done=last)
+                preview = Preview(grid(imgs, scale=2), diversity(imgs), real_div)
+            yield Record(step, {"loss_D": loss_d.item(), "loss_G": loss_g.item()},
+                         {"D(x)": d_x, "D(G(z))": d_gz}, preview, done=last, model=model)
         if last:
             return
 
 
-# -- checkpoints and CLI -----------------------------------------------------
-def save(path, G, D, G_ema, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None) -> dict:
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", steps,
-                            device_description(next(G.parameters()).device), metrics, command, seconds)
+# -- checkpoints -------------------------------------------------------------
+def save(model: DCGAN, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
+    """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
+    cfg = model.cfg
+    before = 0
+    extra = {}
     if cfg.init:
         prev = checkpoints.read_card(cfg.init)
-        card["continued_from"] = {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")}
-        card["steps_total"] = steps + prev.get("steps_total", prev.get("steps", 0))
-    return checkpoints.save(path, {"G": G, "D": D, "G_ema": G_ema}, card)
+        before = prev.get("steps_total", prev.get("steps", 0))
+        extra["continued_from"] = {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")}
+        extra["steps_total"] = model.steps
+    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", model.steps - before,
+                            device_description(next(model.parameters()).device), metrics, command, seconds, **extra)
+    return checkpoints.save(path, model.networks(), card)
 
 
-def load(path, with_ema: bool = False):
-    """(G_ema, D, card) for sampling; with_ema=True: (G, D, G_ema, card) to continue training.
-
-    G_ema is the generator to sample from (a checkpoint without one uses G).
-    """
+def load(path) -> DCGAN:
+    """The model on the CPU, in eval mode, ``model.card`` set. A checkpoint without G_ema samples from G."""
     tensors, card = checkpoints.load(path, family=FAMILY)
-    c = card["config"]
-    D = Discriminator(c["ndf"], c.get("d_dense", 0))          # cards before d_dense: all-conv D
-    G, G_ema = Generator(c["nz"], c["ngf"]), Generator(c["nz"], c["ngf"])
-    G.load_state_dict(checkpoints.unflatten(tensors, "G"))
-    D.load_state_dict(checkpoints.unflatten(tensors, "D"))
-    G_ema.load_state_dict(checkpoints.unflatten(tensors, "G_ema") or checkpoints.unflatten(tensors, "G"))
-    if with_ema:
-        return G, D, G_ema.eval(), card
-    return G_ema.eval(), D.eval(), card
+    saved = {"d_dense": 0, **card["config"]}                  # cards before d_dense: all-conv D
+    model = DCGAN(Config(**{k: v for k, v in saved.items() if k in Config.__dataclass_fields__}))
+    model.G.load_state_dict(checkpoints.unflatten(tensors, "G"))
+    model.D.load_state_dict(checkpoints.unflatten(tensors, "D"))
+    model.G_ema.load_state_dict(checkpoints.unflatten(tensors, "G_ema") or checkpoints.unflatten(tensors, "G"))
+    model.steps = int(card.get("steps_total", card.get("steps", 0)))
+    model.card = card
+    return model.eval()
 
 
-def evaluate(G: Generator, dataset: str = "mnist", n: int = 10_000, seed: int = 0) -> dict:
+def evaluate(model: DCGAN, *, n: int | None = None, seed: int = 0) -> dict:
+    """FLD / KID / classifier IS / class histogram of n samples (default 10,000) of G_ema against the
+    test set (on a GPU when there is one)."""
     from .metrics import image_metrics
 
-    fake = sample(G, n, seed)
+    model.to(device("auto"))
+    dataset = model.cfg.dataset
+    fake = sample(model, n or 10_000, seed=seed)
     return image_metrics(fake, data.load(dataset, "test")[0], data.load(dataset, "train")[0], task=dataset)
 
 
-def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
-    t0 = time.perf_counter()
-    for r in train(cfg, log_every=max(1, min(500, cfg.steps // 20)), preview_every=10**9):
-        echo(f"step {r.step:6d}  Loss_D {r.losses['Loss_D']:.3f}  Loss_G {r.losses['Loss_G']:.3f}  "
-             f"D(x) {r.metrics['D(x)']:.2f}  D(G(z)) {r.metrics['D(G(z))']:.2f}")
-    G, D, G_ema = r.preview["networks"]
-    return save(out, G, D, G_ema, cfg, r.step, {}, command, round(time.perf_counter() - t0, 1))
-
-
-def cli_sample(path, n: int, seed: int):
-    G, _, _ = load(path)
-    return sample(G, n, seed).numpy()
-
-
-def cli_eval(path, n=None, seed=0) -> dict:
-    G, _, card = load(path)
-    G.to(device("auto"))
-    return evaluate(G, card["config"]["dataset"], n or 10_000, seed)
-
-
-# -- latent space tools (used by the DCGAN tab) --------------------------------
+# -- latent space tools --------------------------------------------------------
 def arithmetic(A: torch.Tensor, B: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
     """mean(A) − mean(B) + mean(C): each concept is the average z of its exemplars, as in the paper."""
     return A.reshape(-1, A.shape[-1]).mean(0) - B.reshape(-1, B.shape[-1]).mean(0) + C.reshape(-1, C.shape[-1]).mean(0)
@@ -338,3 +363,58 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, n: int, mode: str = "linear"
     if mode == "spherical":
         return torch.stack([slerp(z0, z1, float(t)) for t in ts])
     raise ValueError(f"mode must be 'linear' or 'spherical', got '{mode}'")
+
+
+
+# -- what the DCGAN tab shows: uint8 pictures, z as lists, GIF files ---------------------------
+def frozen(model: DCGAN) -> Generator:
+    """A CPU copy of the model's G_ema in eval mode: safe to sample from while its run goes on."""
+    return copy.deepcopy(model.G_ema).cpu().eval()
+
+
+def sample_grid(G: Generator, seed: int, n: int = 32, nrow: int = 8, pad: int = 2, scale: int = 3) -> np.ndarray:
+    """G(z) for the n z of ``seed`` as one picture (``latent(seed, i)`` is the z of picture i)."""
+    return grid(generate(G, noise(n, G.nz, seed)), nrow=nrow, pad=pad, scale=scale)
+
+
+def latent(seed: int, index: int, n: int = 32, nz: int = 100) -> list[float]:
+    """The z of sample ``index`` of the n drawn from ``seed`` (as :func:`sample_grid` draws them)."""
+    if not 0 <= index < n:
+        raise ValueError(f"index must be in 0..{n - 1}, got {index}")
+    return noise(n, nz, seed)[index].tolist()
+
+
+def decode_grid(G: Generator, zs: list, nrow: int = 3, scale: int = 3) -> np.ndarray:
+    """G(z) for a list of z (each nz numbers) as one picture of ``nrow`` per row."""
+    return grid(generate(G, torch.tensor(zs, dtype=torch.float32)), nrow=nrow, pad=2, scale=scale)
+
+
+def arithmetic_views(G: Generator, A: list, B: list, C: list, sigma: float, seed: int = 0
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """(the decoded means z̄_A, z̄_B, z̄_C and z̄_A − z̄_B + z̄_C in a row;
+    that result and seven neighbours of noise σ around it)."""
+    A, B, C = (torch.tensor(v, dtype=torch.float32) for v in (A, B, C))
+    z = arithmetic(A, B, C)
+    means = generate(G, torch.stack([A.mean(0), B.mean(0), C.mean(0), z]))
+    around = generate(G, neighbours(z, 8, sigma, seed))
+    return grid(means, nrow=4, pad=2, scale=4), grid(around, nrow=8, pad=2, scale=3)
+
+
+def interpolation_frames(G: Generator, z0: list, z1: list, frames: int, mode: str) -> np.ndarray:
+    """G(z) along ``interpolate(z0, z1, frames, mode)``: (frames, 28, 28) floats in [0, 1]."""
+    zs = interpolate(torch.tensor(z0, dtype=torch.float32), torch.tensor(z1, dtype=torch.float32), frames, mode)
+    return generate(G, zs).numpy()
+
+
+def decode_strip(frames: np.ndarray, scale: int = 2) -> np.ndarray:
+    """Frames (n, 28, 28) in [0, 1] side by side as one uint8 picture."""
+    return grid(frames, nrow=len(frames), pad=2, scale=scale)
+
+
+def write_gif(frames: np.ndarray, path, size: int = 168, ms: int = 90) -> Path:
+    """Frames (n, 28, 28) in [0, 1] as a looping GIF that plays there and back."""
+    from PIL import Image
+
+    pics = [Image.fromarray((f * 255).round().astype(np.uint8)).resize((size, size), Image.NEAREST) for f in frames]
+    pics[0].save(path, save_all=True, append_images=pics[1:] + pics[::-1], duration=ms, loop=0)
+    return Path(path)

@@ -109,7 +109,7 @@ def test_dcgan_live_generator_draws_the_slots(open_page):
         field.fill(value)
         field.press("Enter")
     page.click("#dc-train")
-    page.wait_for_function("() => /step 10 \\/ 10/.test(document.querySelector('#dc-status').innerText)",
+    page.wait_for_function("() => /step 10 \\/ 10/.test(document.querySelector('#dc-t-status').innerText)",
                            timeout=300_000)
     page.locator("#dc-generator").get_by_label("my live-trained generator").check()
     page.wait_for_function("() => document.querySelector('#dc-grid-caption').innerText.includes('live-trained')")

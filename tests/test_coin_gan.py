@@ -11,12 +11,17 @@ from genmodels.coin_gan import Config
 ARRIVAL = CHECKPOINT_DIR / "runs" / "coin-gan-arrival.json"
 
 
-def _weights(G):
-    return torch.cat([p.detach().flatten() for p in G.parameters()])
+def _weights(model):
+    return torch.cat([p.detach().flatten() for p in model.G.parameters()])
+
+
+def _build(cfg):
+    model = coin_gan.build(cfg)
+    return model.G, model.D
 
 
 def test_shapes_and_flip_reading():
-    G, D = coin_gan.build(Config(), torch.Generator().manual_seed(0))
+    G, D = _build(Config())
     assert G(torch.zeros(5, 1)).shape == (5, 1)
     assert D(torch.zeros(5, 1)).shape == (5, 1)
     with torch.no_grad():
@@ -26,7 +31,7 @@ def test_shapes_and_flip_reading():
 
 
 def test_losses_are_the_slide_equations():
-    G, D = coin_gan.build(Config(batch_feature=False), torch.Generator().manual_seed(0))
+    G, D = _build(Config(batch_feature=False))
     x_real, x_fake = torch.tensor([[1.0], [0.0], [1.0]]), torch.tensor([[0.2], [0.9]])
     d_r, d_f = D(x_real), D(x_fake)
     expected_d = -torch.log(d_r).mean() - torch.log(1 - d_f).mean()   # l(D(x),1) + l(D(G(z)),0)
@@ -44,26 +49,26 @@ def test_heads_fraction_counts_forward_and_passes_gradient():
 
 
 def test_same_seed_same_run_different_seed_different_run():
-    a = coin_gan.run(Config(p_heads=0.3, steps=60, seed=7), log_every=20)
-    b = coin_gan.run(Config(p_heads=0.3, steps=60, seed=7), log_every=20)
-    c = coin_gan.run(Config(p_heads=0.3, steps=60, seed=8), log_every=20)
+    a = coin_gan.run(Config(p_heads=0.3, steps=60, seed=7), log_every=20, seconds=0)
+    b = coin_gan.run(Config(p_heads=0.3, steps=60, seed=7), log_every=20, seconds=0)
+    c = coin_gan.run(Config(p_heads=0.3, steps=60, seed=8), log_every=20, seconds=0)
     assert torch.equal(_weights(a[0]), _weights(b[0]))
-    assert [r.losses for r in a[2]] == [r.losses for r in b[2]]
+    assert [r.losses for r in a[1]] == [r.losses for r in b[1]]
     assert not torch.equal(_weights(a[0]), _weights(c[0]))
 
 
 def test_short_training_moves_toward_p():
     cfg = Config(p_heads=0.8, steps=400, seed=1)
-    G0, _ = coin_gan.build(cfg, torch.Generator().manual_seed(cfg.seed))
-    before = abs(float(coin_gan.sample(G0, 20_000).mean()) - 0.8)
-    G, _, records = coin_gan.run(cfg, log_every=50)
-    after = coin_gan.evaluate(G, 0.8, n=20_000)["gap"]
+    before = abs(float(coin_gan.sample(coin_gan.build(cfg), 20_000, seed=0).mean()) - 0.8)
+    model, records = coin_gan.run(cfg, log_every=50)
+    after = coin_gan.evaluate(model, n=20_000)["gap"]
+    assert all(r.model is model for r in records) and model.steps == 400
     assert after < 0.05 and after < before / 3
     assert records[-1].done and records[-1].step == 400
 
 
 def test_closing_the_generator_stops_training():
-    gen = coin_gan.train(Config(steps=5000), log_every=10)
+    gen = coin_gan.train(Config(steps=5000), log_every=10, seconds=0)
     first = next(gen)
     gen.close()
     assert first.step == 10
@@ -78,7 +83,7 @@ def test_collapse_detector():
 
 def _constant_D(d: float, batch_feature: bool = True):
     """A discriminator that says d for every input."""
-    _, D = coin_gan.build(Config(batch_feature=batch_feature), torch.Generator().manual_seed(0))
+    _, D = _build(Config(batch_feature=batch_feature))
     with torch.no_grad():
         D.net[2].weight.zero_()
         D.net[2].bias.fill_(math.log(d / (1 - d)))
@@ -110,7 +115,7 @@ def test_saturating_g_loss_gives_a_flat_gradient_where_D_rejects_G():
 
 
 def test_saturating_run_trains_and_reports_its_loss():
-    G, D, records = coin_gan.run(Config(p_heads=0.3, steps=200, seed=0, g_loss="saturating"), log_every=50)
+    _, records = coin_gan.run(Config(p_heads=0.3, steps=200, seed=0, g_loss="saturating"), log_every=50)
     assert all(r.losses["loss_G"] < 0 for r in records)    # log(1 − D) is negative
     assert records[-1].step == 200
 
@@ -134,9 +139,9 @@ def test_collapse_alarm_rule():
 
 def _alarms(cfg):
     fired, single = [], []
-    for r in coin_gan.train(cfg, log_every=10):
+    for r in coin_gan.train(cfg, log_every=10, seconds=0):
         single.append(coin_gan.collapse(r.metrics["generated_p_heads"]) is not None)
-        if r.preview["collapse"]:
+        if r.preview.collapse:
             fired.append(r.step)
     return fired, single
 
@@ -153,14 +158,14 @@ def test_alarm_on_a_collapsed_run():
 
 
 def test_d_curve_feeds_p_as_the_batch_feature():
-    G, D = coin_gan.build(Config(), torch.Generator().manual_seed(3))
+    G, D = _build(Config(seed=3))
     pv = coin_gan.preview(G, D, 0.3)
-    x = torch.tensor(pv["x"]).unsqueeze(1)
+    x = torch.tensor(pv.x).unsqueeze(1)
     assert float((x > 0.5).float().mean()) == pytest.approx(0.494, abs=1e-3)      # the grid's own fraction
     with torch.no_grad():
         at_p, own = D(x, 0.3).squeeze(1), D(x).squeeze(1)
-    assert torch.allclose(torch.tensor(pv["D_x"]), at_p) and not torch.allclose(at_p, own)
-    assert pv["h_bar"] == 0.3
+    assert torch.allclose(torch.tensor(pv.D_x), at_p) and not torch.allclose(at_p, own)
+    assert pv.h_bar == 0.3
 
 
 def test_heads_region_follows_the_mapping():
@@ -171,16 +176,16 @@ def test_heads_region_follows_the_mapping():
     assert coin_gan.heads_region(z, [1.0] * 5) == "every z" and coin_gan.heads_region(z, [0.0] * 5) == "no z"
     # the trained default run: the region holds a share p of z ~ N(0, 1)
     rows, pv = coin_gan.recorded_run(Config(), 10, ARRIVAL)
-    cut = float(pv["heads_for"].split()[-1])
+    cut = float(pv.heads_for.split()[-1])
     share = 0.5 * (1 + math.erf(cut / math.sqrt(2)))
-    assert (share if "<" in pv["heads_for"] else 1 - share) == pytest.approx(0.3, abs=0.03)   # z grid step 0.1
+    assert (share if "<" in pv.heads_for else 1 - share) == pytest.approx(0.3, abs=0.03)   # z grid step 0.1
 
 
 def test_recorded_run_reads_back_and_retrains_on_new_settings(tmp_path):
     path = tmp_path / "run.json"
     cfg = Config(steps=40, seed=5)
     rows, pv = coin_gan.recorded_run(cfg, 10, path)
-    assert [r["step"] for r in rows] == [10, 20, 30, 40] and "networks" not in pv
+    assert [r["step"] for r in rows] == [10, 20, 30, 40] and isinstance(pv, coin_gan.Preview)
     assert coin_gan.recorded_run(cfg, 10, path) == (rows, pv)
     rows2, _ = coin_gan.recorded_run(Config(steps=40, seed=6), 10, path)
     assert rows2 != rows and json.loads(path.read_text())["key"]["config"]["seed"] == 6
@@ -191,14 +196,15 @@ def test_arrival_cache_is_the_default_run():
     saved = json.loads(ARRIVAL.read_text())
     cfg = Config()
     assert saved["key"]["config"]["steps"] == cfg.steps and saved["key"]["log_every"] == 10
-    fresh = [r.as_row() for r in coin_gan.train(cfg, log_every=10, preview_every=10**9)]
+    fresh = [r.as_row() for r in coin_gan.train(cfg, log_every=10, seconds=0, preview_every=10**9)]
     assert [r["step"] for r in fresh] == [r["step"] for r in saved["rows"]]
     assert fresh[-1]["generated_p_heads"] == pytest.approx(saved["rows"][-1]["generated_p_heads"], abs=0.01)
 
 
 def test_old_cards_with_minibatch_mean_still_load():
-    G, D, card = coin_gan.load(CHECKPOINT_DIR / "coin-gan-p0.3")
-    assert D.batch_feature and coin_gan.evaluate(G, 0.3, n=20_000)["gap"] < 0.02
+    model = coin_gan.load(CHECKPOINT_DIR / "coin-gan-p0.3")
+    assert model.D.batch_feature and coin_gan.evaluate(model, n=20_000)["gap"] < 0.02
+    assert model.card["config"]["minibatch_mean"] and model.steps == 1000
 
 
 def test_config_validation_is_clear():
@@ -213,6 +219,37 @@ def test_config_validation_is_clear():
 def test_quality_bar_defaults_all_seeds(p):
     """Issue bar: with defaults, |P(H) - p| <= 0.02 on 100k flips, 5 seeds, none collapsed."""
     for seed in range(5):
-        G, _, _ = coin_gan.run(Config(p_heads=p, seed=seed), log_every=250)
-        m = coin_gan.evaluate(G, p, n=100_000)
+        model, _ = coin_gan.run(Config(p_heads=p, seed=seed), log_every=250)
+        m = coin_gan.evaluate(model, n=100_000)
         assert m["gap"] <= 0.02 and not m["collapsed"], (p, seed, m)
+
+
+def test_throttled_records_carry_every_reading():
+    """The tab asks for at most 15 records a second (frame_seconds); the readings held back arrive in
+    the next record's preview, so the curves get every reading a full-rate run makes."""
+    cfg = Config(steps=200, seed=4)
+    full = [r.as_row() for r in coin_gan.train(cfg, log_every=5, seconds=0)]
+    thinned = list(coin_gan.train(cfg, log_every=5, seconds=0, frame_seconds=1000.0))
+    assert [r.step for r in thinned] == [5, 200]            # the first reading, then only the last
+    assert [row for r in thinned for row in r.preview.readings] == full
+
+
+def test_histogram_bins_and_their_labels_have_one_definition():
+    """The tab's axis order (RAW_BIN_LABELS) names exactly the bins the preview counts in."""
+    G, D = _build(Config())
+    pv = coin_gan.preview(G, D, 0.3)
+    assert pv.raw_labels == coin_gan.RAW_BIN_LABELS and len(pv.raw_counts) == coin_gan.RAW_BINS
+    assert coin_gan.RAW_BIN_LABELS[:3] == ["-0.2", "-0.1", "0.0"] and sum(pv.raw_shares) == pytest.approx(1)
+    assert coin_gan.bin_label(-0.01) == "0.0"
+
+
+def test_contract_build_sample_save_load(tmp_path):
+    from genmodels.family import missing
+
+    assert missing(coin_gan) == []
+    model = coin_gan.build(Config(seed=2))
+    assert torch.equal(coin_gan.sample(model, 50, seed=1), coin_gan.sample(model, 50, seed=1))
+    card = coin_gan.save(model, tmp_path / "c", coin_gan.evaluate(model, n=1000), command="test", seconds=1.0)
+    back = coin_gan.load(tmp_path / "c")
+    assert card["metrics"]["eval_flips"] == 1000 and back.card["command"] == "test"
+    assert torch.equal(coin_gan.sample(back, 50, seed=1), coin_gan.sample(model, 50, seed=1))
