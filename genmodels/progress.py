@@ -18,6 +18,7 @@ class Record:
     metrics: dict[str, float] = field(default_factory=dict)
     preview: Any = None                           # family-specific, e.g. images or histograms
     done: bool = False                            # True on the last record of a run
+    model: Any = None                             # the live Model being trained (all its networks)
 
     def as_row(self) -> dict[str, float]:
         """Flat {'step', loss..., metric...} row for a table or CSV."""

@@ -85,8 +85,8 @@ def test_shipped_cyclegan_translates_and_cycles_back():
 
 # -- DDPM checkpoint ------------------------------------------------------------
 def test_shipped_ddpm_samples_digits():
-    ema, _, card = ddpm.load("checkpoints/ddpm-mnist")
-    x = ddpm.sample(ema, 32, seed=0, steps=20)
+    model = ddpm.load("checkpoints/ddpm-mnist")
+    x, card = ddpm.sample(model, 32, seed=0, steps=20), model.card
     net, _ = classifier.load("checkpoints/classifier-mnist")
     with torch.no_grad():
         assert float(net(x).softmax(1).max(1).values.mean()) > 0.8

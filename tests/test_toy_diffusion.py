@@ -29,8 +29,8 @@ def test_the_tab_default_reaches_noise_and_the_seeds_schedule_keeps_60_percent_o
 
 def test_trajectory_rows_keep_every_step_of_each_line():
     cfg = td.Config(steps=50, seed=0)
-    *_, last = td.train(cfg, log_every=50)
-    x, path = td.sample(last.preview["model"], last.preview["scheduler"], 12, seed=0)
+    *_, last = td.train(cfg, every=50)
+    x, path = td.trajectories(last.model, 12, seed=0)
     rows = td.trajectory_rows(path, 10)
     lines = {r["sample"] for r in rows}
     assert len(lines) == 10
