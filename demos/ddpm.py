@@ -55,6 +55,12 @@ the clip is the only difference.¹
 $$\hat\epsilon = \frac{x_t - \sqrt{\bar\alpha_t}\,\hat x_0}{\sqrt{1-\bar\alpha_t}}, \qquad x_s = \sqrt{\bar\alpha_s}\,\hat x_0 + \sqrt{1-\bar\alpha_s-\sigma^2}\;\hat\epsilon + \sigma z$$
 $$\sigma = \eta\,\sqrt{\frac{1-\bar\alpha_s}{1-\bar\alpha_t}}\,\sqrt{1-\frac{\bar\alpha_t}{\bar\alpha_s}} \qquad (\eta = 0\text{: deterministic})$$
 
+**2c. DPM-Solver++ (2M)** follows the same process without noise, as an ODE, in the half log-SNR
+$\lambda = \log(\alpha/\sigma)$ with $\alpha_t = \sqrt{\bar\alpha_t}$, $\sigma_t = \sqrt{1-\bar\alpha_t}$; from $s$ to $t$, $h = \lambda_t - \lambda_s$:
+$$x_t = \frac{\sigma_t}{\sigma_s}\,x_s + \alpha_t\,(1 - e^{-h})\,D,$$
+$$D = \hat x_0(s) + \frac{1}{2r}\big(\hat x_0(s) - \hat x_0(s')\big), \qquad r = \frac{\lambda_s - \lambda_{s'}}{h}$$
+using the previous step's guess $\hat x_0(s')$ too (second order); the first and the last step use $D = \hat x_0(s)$, and the last returns $\hat x_0$.
+
 **Deck 000's one-shot idea**, $x = x_T - \epsilon_\theta(x_T, T)$, is the first $\hat x_0$ panel once the forward process's
 scaling is put back: $\hat x_0 = (x_T - \sqrt{1-\bar\alpha_T}\,\epsilon_\theta(x_T, T))/\sqrt{\bar\alpha_T}$. From pure noise that guess is a
 blurry average digit; the reverse process moves only a little way towards it, re-predicts, and the guess sharpens.

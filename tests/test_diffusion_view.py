@@ -204,3 +204,19 @@ def test_sweep_rows_differ_only_by_w():
         want = grid(x, nrow=2, pad=2)[2:-2]               # the same two images as one row
         got = strip[2 + row * 30: 2 + row * 30 + 28]
         assert np.abs(got.astype(int) - want[:28].astype(int)).max() <= 1, (row, w)
+
+
+def test_the_tabs_digit_and_w_checks():
+    """The DDPM tab's adapters: 'none' is unconditional, '0' … '9' a digit, anything else a clear message."""
+    import gradio as gr
+
+    from demos import ddpm as tab
+
+    assert tab._digit("none") is None and tab._digit(None) is None and tab._digit("7") == 7 and tab._digit(3) == 3
+    for bad in ("12", "-1", "seven", True, 2.5):
+        with pytest.raises(gr.Error, match="Digit must be none or one of 0 … 9"):
+            tab._digit(bad)
+    assert tab._guidance(8) == 8.0
+    with pytest.raises(gr.Error, match="Guidance w must be between 0.0 and 8.0"):
+        tab._guidance(8.5)
+    assert tab.noise_estimate("5", 1) == view.guidance_text(5, 1.0)
