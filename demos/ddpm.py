@@ -301,9 +301,12 @@ def build() -> None:
                         s_steps = gr.Slider(1, 1000, value=50, step=1, label="DDIM steps (over 1 … T)", scale=2,
                                             min_width=180)
                         s_seed = seed_input(min_width=100)
-                    s_digit = _digit_choice("dd-s-digit", "Target digit y (none: ddpm-mnist)")
-                    s_w = _w_slider("dd-s-w")
-                    s_w_text = gr.Markdown(view.guidance_text(None, ddpm.DEFAULT_GUIDANCE), elem_id="dd-s-w-text")
+                    with gr.Accordion("Steer towards a digit (classifier-free guidance)", open=False,
+                                      elem_id="dd-s-steer"):
+                        s_digit = gr.Dropdown(DIGITS, value="none", label="Target digit y (none: ddpm-mnist)",
+                                              elem_id="dd-s-digit")
+                        s_w = _w_slider("dd-s-w")
+                        s_w_text = gr.Markdown(view.guidance_text(None, ddpm.DEFAULT_GUIDANCE), elem_id="dd-s-w-text")
                     s_btn = gr.Button("Denoise the drawing", variant="primary", elem_id="dd-sdedit")
             stop_btn = gr.Button("Stop", variant="stop", elem_id="dd-stop")
         with gr.Column(scale=2):

@@ -54,6 +54,30 @@ def test_a_chosen_digit_plays_with_its_guidance_formula(laptop):
     page.wait_for_function("() => document.querySelector('#dd-w-text').innerText.includes('plain conditional')")
 
 
+def test_sdedit_steers_a_drawing_towards_the_chosen_digit(laptop):
+    page = laptop
+    page.get_by_role("tab", name="From a drawing (SDEdit)").click()
+    page.locator("#dd-sketch").scroll_into_view_if_needed()
+    page.wait_for_timeout(800)                       # the page picks the brush itself
+    cb = page.locator("#dd-sketch canvas").last.bounding_box()
+    page.mouse.move(cb["x"] + cb["width"] * 0.5, cb["y"] + cb["height"] * 0.2)
+    page.mouse.down()
+    page.mouse.move(cb["x"] + cb["width"] * 0.5, cb["y"] + cb["height"] * 0.8, steps=10)
+    page.mouse.up()
+    page.get_by_text("Steer towards a digit").click()
+    page.locator("#dd-s-digit input").click()
+    page.get_by_role("option", name="3", exact=True).click()
+    page.wait_for_function("() => document.querySelector('#dd-s-w-text').innerText.includes('y = 3, w = 2')")
+    _set_number(page, "#dd-t0", 700)
+    page.click("#dd-sdedit")
+    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('x_0, the output')",
+                           timeout=120_000)
+    page.wait_for_selector("#dd-xt img")
+    caption = page.inner_text("#dd-caption")
+    assert "y = 3, w = 2: ε̃ = ε_θ(x_t, t, ∅) + 2·(ε_θ(x_t, t, 3) − ε_θ(x_t, t, ∅))" in caption
+    _no_error(page)
+
+
 def test_sweep_strip_tradeoff_and_solver_curve_are_on_screen(laptop):
     page = laptop
     # the measured curves are drawn from the cards at start
@@ -82,8 +106,8 @@ def test_conditional_endpoints_and_clear_messages(client):
     assert img.shape[0] == img.shape[1] and "y = 2" in text               # six rows (w) of six samples
     # out of range: Gradio's own check of the slider, or ours, each naming the limit
     with pytest.raises(Exception, match=r"greater than maximum value 8|Guidance w must be between 0(\.0)? and 8"):
-        list(client.submit("DDIM", 3, 0.0, 0, 1, True, "4", 9.0, api_name="/ddpm_generate"))
+        client.predict("DDIM", 3, 0.0, 0, 1, True, "4", 9.0, api_name="/ddpm_generate")
     with pytest.raises(Exception, match=r"Digit must be none or one of 0 … 9|not in the list of choices"):
-        list(client.submit("DDIM", 3, 0.0, 0, 1, True, "12", 2.0, api_name="/ddpm_generate"))
+        client.predict("DDIM", 3, 0.0, 0, 1, True, "12", 2.0, api_name="/ddpm_generate")
     with pytest.raises(Exception, match=r"Choose a digit"):
         client.predict("none", 0, api_name="/ddpm_sweep")
