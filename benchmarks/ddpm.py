@@ -103,13 +103,13 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     if a.only == "unet":
         return unet_cost(a.repeats)
-    model, _, card = ddpm.load(a.checkpoint)
-    print(f"{a.checkpoint}: {card['params']:,} parameters")
+    model = ddpm.load(a.checkpoint)
+    print(f"{a.checkpoint}: {model.card['params']:,} parameters")
     if a.only == "solvers":
         return solvers(model, a.repeats)
     import diffusers
 
-    T = model.config.T
+    T = model.cfg.T
     ddim = diffusers.DDIMScheduler(num_train_timesteps=T, beta_schedule="linear", timestep_spacing="trailing")
     ddim.set_timesteps(50)
     ref_ddpm = diffusers.DDPMScheduler(num_train_timesteps=T, beta_schedule="linear")
@@ -119,7 +119,7 @@ def main() -> None:
     runs = {
         "ours DDIM-50 fp32": lambda: ddpm.sample(model, 16, seed=0, steps=50),
         "ours DDIM-50 bf16": lambda: ddpm.sample(model, 16, seed=0, steps=50, bf16=True),
-        "diffusers DDIM-50 fp32": lambda: diffusers_loop(model, ddim, 16, 0),
+        "diffusers DDIM-50 fp32": lambda: diffusers_loop(model.ema, ddim, 16, 0),
     }
     for f in runs.values():
         f()                                                     # warm-up
@@ -130,7 +130,7 @@ def main() -> None:
           f"bf16/diffusers: {med['ours DDIM-50 bf16'] / med['diffusers DDIM-50 fp32']:.3f}")
 
     sm = interleaved_medians({"ours DDPM-1000": lambda: ddpm.sample(model, 4, seed=0, sampler="ddpm"),
-                              "diffusers DDPM-1000": lambda: diffusers_loop(model, ref_ddpm, 4, 0)}, a.ddpm_repeats)
+                              "diffusers DDPM-1000": lambda: diffusers_loop(model.ema, ref_ddpm, 4, 0)}, a.ddpm_repeats)
     for k, v in sm.items():
         print(f"4 samples, {k:21s} median {v:.2f} s")
     print(f"ratio ours/diffusers (DDPM-1000): {sm['ours DDPM-1000'] / sm['diffusers DDPM-1000']:.3f}")

@@ -34,7 +34,7 @@ def main() -> None:
     ap.add_argument("--json", help="also write the table to this file")
     ap.add_argument("--bf16", action="store_true", help="sample with bfloat16 autocast (as the tab does on a CPU)")
     a = ap.parse_args()
-    model, _, card = ddpm.load(a.checkpoint)
+    model = ddpm.load(a.checkpoint)
     model.to(device("auto"))
     table = ddpm.quality_table(model, a.n, a.seed, [int(s) for s in a.evaluations.split(",")],
                                a.samplers.split(","), a.spacing, a.bf16,

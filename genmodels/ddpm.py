@@ -21,10 +21,10 @@ step's x_t and x̂_0). Timesteps are 0-based in code (t = 0 … T-1), as in diff
 """
 from __future__ import annotations
 
-import copy
 import math
 import time
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 import torch
@@ -32,7 +32,8 @@ from torch import nn
 
 from . import checkpoints, data
 from .common import Deadline, cosine, device, device_description, init_default, seeded, to_model, to_unit
-from .progress import Record
+from .family import Option
+from .progress import Cadence, Record
 
 FAMILY = "ddpm"
 
@@ -333,8 +334,9 @@ class UNet(nn.Module):
 
 
 def guided_eps(model: UNet, x: torch.Tensor, t: torch.Tensor, label: torch.Tensor | None = None,
-               guidance: float = 1.0) -> torch.Tensor:
-    """ε̃ = ε_θ(x_t, t, ∅) + w · (ε_θ(x_t, t, y) − ε_θ(x_t, t, ∅)), w = ``guidance``.
+               guidance: float | torch.Tensor = 1.0) -> torch.Tensor:
+    """ε̃ = ε_θ(x_t, t, ∅) + w · (ε_θ(x_t, t, y) − ε_θ(x_t, t, ∅)), w = ``guidance`` (a number, or one
+    per image: a (n,) tensor).
 
     No label: ε_θ(x_t, t, ∅) (or the unconditional net's ε_θ(x_t, t)). w = 1: ε_θ(x_t, t, y),
     one network evaluation; otherwise both in one batch of 2n.
@@ -343,11 +345,13 @@ def guided_eps(model: UNet, x: torch.Tensor, t: torch.Tensor, label: torch.Tenso
         return model(x, t)
     if not getattr(model, "num_classes", 0):
         raise ValueError("this checkpoint is unconditional: it cannot be asked for a digit (no --label)")
-    if guidance == 1.0:
+    per_image = torch.is_tensor(guidance)
+    if not per_image and guidance == 1.0:
         return model(x, t, label)
     both = model(torch.cat([x, x]), torch.cat([t, t]), torch.cat([label, model.null_labels(len(x), x.device)]))
     eps_y, eps_null = both.chunk(2)
-    return eps_null + guidance * (eps_y - eps_null)
+    w = guidance.to(eps_y.device, eps_y.dtype).view(-1, 1, 1, 1) if per_image else guidance
+    return eps_null + w * (eps_y - eps_null)
 
 
 # ===========================================================================
@@ -404,29 +408,49 @@ def as_labels(model: UNet, label, n: int, dev) -> torch.Tensor | None:
 
 DEFAULT_STEPS = {"ddim": 50, "dpmpp": 20, "ddpm": None}
 DEFAULT_GUIDANCE = 2.0      # w: 1 = no guidance; used when a label is given and no w
+GUIDANCE_SWEEP = (0.0, 1.0, 2.0, 3.0, 5.0, 8.0)   # the w of the card's sweep (evaluate_conditional)
 
 
-def sample(model: UNet, n: int, seed: int = 0, sampler: str = "ddim", steps: int | None = 50, eta: float = 0.0,
-           schedule: str | None = None, T: int | None = None, batch: int = 1000, bf16: bool = False,
-           label=None, guidance: float | None = None, spacing: str = "trailing") -> torch.Tensor:
-    """n images in [0, 1], (n, 28, 28). x_T ~ N(0, I) drawn on the CPU from ``seed``.
+def eps_network(model) -> nn.Module:
+    """The ε_θ that sampling uses: a :class:`DDPM`'s EMA copy, or a bare ε network as given."""
+    return model.ema if isinstance(model, DDPM) else model
 
+
+def config_of(model) -> "Config":
+    """A :class:`DDPM`'s Config; a bare ε network samples with the default schedule (T = 1000, linear)."""
+    return model.cfg if isinstance(model, DDPM) else Config()
+
+
+def sample_scheduler(model, sampler: str = "ddim", steps: int | None = None, eta: float = 0.0,
+                     spacing: str = "trailing") -> DDPMScheduler:
+    """The scheduler ``sample`` runs for these options (steps: the sampler's default when None)."""
+    cfg = config_of(model)
+    steps = steps or DEFAULT_STEPS.get(sampler)
+    return scheduler(sampler, cfg.T, cfg.schedule, eta, steps if sampler != "ddpm" else None, spacing=spacing)
+
+
+def sample(model, n: int, *, seed: int = 0, sampler: str = "ddim", steps: int | None = None, eta: float = 0.0,
+           label=None, guidance: float | None = None, bf16: bool = False, spacing: str = "trailing",
+           batch: int = 1000) -> torch.Tensor:
+    """n images (n, 1, 28, 28) in [0, 1] from the EMA network. x_T ~ N(0, I) drawn on the CPU from ``seed``.
+
+    ``sampler`` 'ddim' (``steps``, default 50; ``eta``), 'ddpm' (all T) or 'dpmpp' (default 20).
     ``label``: a digit, or n digits (class-conditional models), sampled with guidance w
     (default :data:`DEFAULT_GUIDANCE`). ``spacing``: 'trailing' (default) or the old 'leading'.
+    Out-of-range options raise ValueError (:func:`check_sampling`).
     """
-    cfg = getattr(model, "config", None)
-    steps = steps or DEFAULT_STEPS.get(sampler)
-    sched = scheduler(sampler, T or (cfg.T if cfg else 1000), schedule or (cfg.schedule if cfg else "linear"),
-                      eta, steps if sampler != "ddpm" else None, spacing=spacing)
+    net = eps_network(model)
+    check_sampling(model, sampler, steps, eta, label, guidance)
+    sched = sample_scheduler(model, sampler, steps, eta, spacing)
     w = DEFAULT_GUIDANCE if guidance is None else float(guidance)
-    y = as_labels(model, label, n, "cpu")
+    y = as_labels(net, label, n, "cpu")
     out = []
     for i in range(0, n, batch):
         m = min(batch, n - i)
         x_T = torch.randn(m, 1, 28, 28, generator=seeded(seed * 7919 + i))
-        *_, (t, x, x0) = denoise(model, sched, x_T, seed=seed * 7919 + i + 1, every=10**9, bf16=bf16,
+        *_, (t, x, x0) = denoise(net, sched, x_T, seed=seed * 7919 + i + 1, every=10**9, bf16=bf16,
                                  label=None if y is None else y[i:i + m], guidance=w)
-        out.append(to_unit(x).cpu()[:, 0])
+        out.append(to_unit(x).cpu())
     return torch.cat(out)
 
 
@@ -491,28 +515,65 @@ def loss_fn(model: UNet, sched: DDPMScheduler, x0: torch.Tensor, g: torch.Genera
     return nn.functional.mse_loss(pred.float(), eps)
 
 
-def build(cfg: Config, g: torch.Generator) -> UNet:
-    m = UNet(**cfg.arch())
-    init_default(m, g)
-    m.config = cfg
-    return m
+
+class DDPM(nn.Module):
+    """The family's Model: ``eps_model`` ε_θ (trained by gradient descent) and ``ema``, its exponential
+    moving average (what sampling uses), with ``cfg``, ``steps`` (optimizer steps so far) and ``card``."""
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.eps_model, self.ema = UNet(**cfg.arch()), UNet(**cfg.arch())
+        self.ema.requires_grad_(False)
+        self.cfg, self.steps, self.card = cfg, 0, None
+
+    @property
+    def num_classes(self) -> int:
+        return self.eps_model.num_classes
 
 
-def train(cfg: Config, networks=None, log_every: int = 100, preview_every: int = 1000):
-    """Yields Records (loss); ``networks`` = (model, ema) continues. Last: preview['networks'].
+def build(cfg: Config) -> DDPM:
+    """Fresh networks from ``cfg.seed`` (drawn on the CPU, so every device starts alike); ema = a copy."""
+    cfg.validate()
+    model = DDPM(cfg)
+    init_default(model.eps_model, seeded(cfg.seed))
+    model.ema.load_state_dict(model.eps_model.state_dict())
+    return model
+
+
+@dataclass
+class Preview:
+    """What a training record shows: 16 samples of the EMA network (DDIM, 20 steps, seed 0), in [0, 1]."""
+    samples: torch.Tensor          # (16, 1, 28, 28); a class-conditional model draws digits 0, 1, …, 9, 0, …
+
+
+def preview(model: DDPM) -> Preview:
+    k = model.num_classes
+    return Preview(sample(model, 16, seed=0, steps=20, label=torch.arange(16) % k if k else None))
+
+
+def train(cfg: Config, model: DDPM | None = None, *, seconds: float = 1.0, every: int = 100,
+          preview_every: int = 1000) -> Iterator[Record]:
+    """Train ε_θ with the simple loss, yielding a Record every ``every`` steps and at least every
+    ``seconds`` of wall time, the last with done=True; each record's ``.model`` is the live DDPM.
+    Records carry ``losses['loss']`` (this step) and ``metrics['loss_avg']`` (a running mean); every
+    ``preview_every`` steps and on the last record a :class:`Preview`. ``model`` continues a run
+    (same architecture); ``cfg.steps`` more steps are taken.
 
     The data, t, ε and labels live on the training device (drawn from a generator there), and
-    the loss is read back only when logged, so a GPU is not held up by the CPU.
+    the loss is read back only when a record is due, so a GPU is not held up by the CPU.
     """
     cfg.validate()
     dev = device(cfg.device)
-    g = seeded(cfg.seed)                       # initial weights (CPU, so every device starts alike)
-    g_dev = seeded(cfg.seed + 1, dev)          # batches, t, ε, dropped labels
-    model, ema = networks if networks is not None else (build(cfg, g), None)
-    model.to(dev).train()
-    ema = ema or copy.deepcopy(model)
-    ema.to(dev).eval().requires_grad_(False)
-    model.config = ema.config = cfg
+    if model is None:
+        model = build(cfg)
+    elif cfg.arch() != model.cfg.arch():
+        raise ValueError(f"cannot continue a {model.cfg.arch()} model with the architecture {cfg.arch()}")
+    model.cfg = cfg
+    g_dev = seeded(cfg.seed + 1 + model.steps, dev)          # batches, t, ε, dropped labels
+    net, ema = model.eps_model, model.ema
+    model.to(dev)
+    net.train()
+    ema.eval().requires_grad_(False)
     cuda = dev.type == "cuda"
     if cuda:
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
@@ -520,7 +581,7 @@ def train(cfg: Config, networks=None, log_every: int = 100, preview_every: int =
     sched = DDPMScheduler(cfg.T, cfg.schedule)
     x_all, y_all = data.load(cfg.dataset, "train")
     x_all, y_all = to_model(x_all).to(dev), y_all.to(dev)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, **({"fused": True} if cuda else {}))
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr, **({"fused": True} if cuda else {}))
     deadline = Deadline(cfg.max_seconds)
 
     def lr_factor(s: int) -> float:
@@ -530,79 +591,93 @@ def train(cfg: Config, networks=None, log_every: int = 100, preview_every: int =
         return f
 
     sched_lr = torch.optim.lr_scheduler.LambdaLR(opt, lr_factor)
-    params, ema_params = list(model.parameters()), list(ema.parameters())
+    params, ema_params = list(net.parameters()), list(ema.parameters())
     n, B = len(x_all), cfg.batch_size
     perm, pos = None, n
     running = None
+    cadence = Cadence(every, seconds)
     for step in range(1, cfg.steps + 1):
         if pos + B > n:
             perm, pos = torch.randperm(n, generator=g_dev, device=dev), 0
         idx = perm[pos:pos + B]
         pos += B
-        loss = loss_fn(model, sched, x_all[idx], g_dev, y_all[idx] if cfg.num_classes else None,
+        loss = loss_fn(net, sched, x_all[idx], g_dev, y_all[idx] if cfg.num_classes else None,
                        cfg.p_uncond, bf16=cfg.bf16 and cuda)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         sched_lr.step()
+        model.steps += 1
         with torch.no_grad():
             torch._foreach_lerp_(ema_params, params, 1 - cfg.ema)
             running = loss.detach() if running is None else running.mul(0.98).add_(loss.detach(), alpha=0.02)
         last = step == cfg.steps or deadline.passed()
-        if step % log_every == 0 or last:
-            pv = None
-            if step % preview_every == 0 or last:
-                pv = {"samples": sample(ema, 16, seed=0, steps=20, label=torch.arange(16) % cfg.num_classes
-                                        if cfg.num_classes else None)}
-                if last:
-                    pv["networks"] = (model, ema)
-            yield Record(step, {"loss": loss.item(), "loss_avg": running.item()}, {}, pv, done=last)
+        if cadence.due(step) or last:
+            pv = preview(model) if step % preview_every == 0 or last else None
+            yield Record(model.steps, {"loss": loss.item()}, {"loss_avg": running.item()}, pv, done=last, model=model)
         if last:
             return
 
 
 # ===========================================================================
-# Checkpoints and CLI
+# Checkpoints
 # ===========================================================================
-def save(path, model: UNet, ema: UNet, cfg: Config, steps: int, metrics: dict, command: str = "", seconds=None):
+def save(model: DDPM, path, metrics: dict, *, command: str = "", seconds: float | None = None) -> dict:
+    """``eps_model`` = the EMA weights (used for sampling), ``eps_model_raw`` = the raw ones (to continue)."""
+    cfg = model.cfg
     card = checkpoints.card(
-        FAMILY, cfg, f"{cfg.dataset} train (60k)", steps, device_description(next(model.parameters()).device),
-        metrics, command, seconds, params=sum(p.numel() for p in model.parameters()),
+        FAMILY, cfg, f"{cfg.dataset} train (60k)", model.steps,
+        device_description(next(model.parameters()).device), metrics, command, seconds,
+        params=sum(p.numel() for p in model.eps_model.parameters()),
         note="eps_model = EMA weights (used for sampling); eps_model_raw = raw weights (to continue training)")
-    return checkpoints.save(path, {"eps_model": ema, "eps_model_raw": model}, card)
+    card = checkpoints.save(path, {"eps_model": model.ema, "eps_model_raw": model.eps_model}, card)
+    model.card = card
+    return card
 
 
-def load(path, raw: bool = False):
-    """(EMA model, raw model, card). Cards without the newer Config fields load as the first network."""
+def load(path) -> DDPM:
+    """The DDPM of checkpoint ``path`` on the CPU, in eval mode, ``.card`` set. Cards written before
+    the newer Config fields existed load as the first network (those fields' defaults)."""
     tensors, card = checkpoints.load(path, family=FAMILY)
     cfg = Config(**card["config"])
     cfg.mults = tuple(int(m) for m in cfg.mults)
-    ema, model = UNet(**cfg.arch()), UNet(**cfg.arch())
-    ema.load_state_dict(checkpoints.unflatten(tensors, "eps_model"))
-    model.load_state_dict(checkpoints.unflatten(tensors, "eps_model_raw"))
-    ema.config = model.config = cfg
-    return ema.eval(), model, card
+    model = DDPM(cfg)
+    model.ema.load_state_dict(checkpoints.unflatten(tensors, "eps_model"))
+    model.eps_model.load_state_dict(checkpoints.unflatten(tensors, "eps_model_raw"))
+    model.steps, model.card = int(card.get("steps") or 0), card
+    return model.eval()
 
 
-def evaluate(model: UNet, dataset: str = "mnist", n: int = 10_000, seed: int = 0, sampler: str = "ddim",
-             steps: int | None = 50, guidance: float | None = None) -> dict:
-    """The card's metrics. A class-conditional model is asked for n/10 images of each digit, at guidance w."""
+# ===========================================================================
+# Evaluation
+# ===========================================================================
+CARD_EVAL: dict = {}       # the card's metrics after `train`: evaluate's defaults (10,000 samples, DDIM-50)
+
+
+def evaluate(model: DDPM, *, n: int | None = None, seed: int = 0, sampler: str = "ddim", steps: int | None = None,
+             guidance: float | None = None) -> dict:
+    """The card's metrics (FLD / KID / IS against the test set, on ``n`` samples, default 10,000), on the
+    device the model is on (bfloat16 on a GPU). A class-conditional model is asked for n/10 images of each digit, at guidance w."""
     from .metrics import image_metrics
 
+    n = n or 10_000
+    check_sampling(model, sampler, steps, 0.0, 0 if guidance is not None and model.num_classes else None, guidance)
     steps = steps or DEFAULT_STEPS.get(sampler)
-    info = {"sampler": sampler, "sampler_steps": model.config.T if sampler == "ddpm" else steps}
-    if getattr(model, "num_classes", 0):
-        return {**evaluate_conditional(model, dataset, n, seed, sampler, steps, guidance), **info}
-    bf16 = next(model.parameters()).device.type == "cuda"
-    fake = sample(model, n, seed, sampler=sampler, steps=steps, bf16=bf16)
+    info = {"sampler": sampler, "sampler_steps": model.cfg.T if sampler == "ddpm" else steps}
+    dataset = model.cfg.dataset
+    bf16 = next(model.parameters()).device.type == "cuda"       # on a GPU (where the caller put it): bfloat16
+    if model.num_classes:
+        return {**evaluate_conditional(model, dataset, n, seed, sampler, steps, guidance, bf16=bf16), **info}
+    fake = sample(model, n, seed=seed, sampler=sampler, steps=steps, bf16=bf16)
     m = image_metrics(fake, data.load(dataset, "test")[0], data.load(dataset, "train")[0], task=dataset)
     return {**m, **info}
 
 
-def evaluate_conditional(model: UNet, dataset: str = "mnist", n: int = 10_000, seed: int = 0, sampler: str = "ddim",
+
+def evaluate_conditional(model: DDPM, dataset: str = "mnist", n: int = 10_000, seed: int = 0, sampler: str = "ddim",
                          steps: int | None = 50, guidance: float | None = None,
-                         sweep=(0.0, 1.0, 2.0, 3.0, 5.0, 8.0), sweep_n: int = 1000) -> dict:
+                         sweep=GUIDANCE_SWEEP, sweep_n: int = 1000, bf16: bool = False) -> dict:
     """Per-digit accuracy (our MNIST classifier), FLD of all samples against all test digits and of
     each digit's samples against that digit's test images (with its floor: test vs train of that
     digit, same count), and a guidance sweep (accuracy, FLD, IS against w at ``sweep_n`` samples)."""
@@ -610,12 +685,11 @@ def evaluate_conditional(model: UNet, dataset: str = "mnist", n: int = 10_000, s
 
     k, w = model.num_classes, DEFAULT_GUIDANCE if guidance is None else float(guidance)
     sweep_n = min(sweep_n, n)
-    bf16 = next(model.parameters()).device.type == "cuda"
     x_test, y_test = data.load(dataset, "test")
     x_train, y_train = data.load(dataset, "train")
     net = load_classifier(dataset)
     labels = torch.arange(n) % k
-    fake = sample(model, n, seed, sampler=sampler, steps=steps, bf16=bf16, label=labels, guidance=w)
+    fake = sample(model, n, seed=seed, sampler=sampler, steps=steps, bf16=bf16, label=labels, guidance=w)
     metrics = image_metrics(fake, x_test, x_train, task=dataset, net=net)
     pred = predict(net, fake)
     per_class = []
@@ -627,17 +701,17 @@ def evaluate_conditional(model: UNet, dataset: str = "mnist", n: int = 10_000, s
     rows = []
     for ws in sweep:
         lab = torch.arange(sweep_n) % k
-        xs = sample(model, sweep_n, seed + 1, sampler=sampler, steps=steps, bf16=bf16, label=lab, guidance=ws)
+        xs = sample(model, sweep_n, seed=seed + 1, sampler=sampler, steps=steps, bf16=bf16, label=lab, guidance=ws)
         rows.append({"guidance": ws, "accuracy": float((predict(net, xs) == lab).float().mean()),
                      "fld": fld(x_test[:sweep_n], xs, net), "inception_score": inception_score(xs, net)[0]})
-    unconditional = sample(model, sweep_n, seed + 2, sampler=sampler, steps=steps, bf16=bf16)
+    unconditional = sample(model, sweep_n, seed=seed + 2, sampler=sampler, steps=steps, bf16=bf16)
     return {**metrics, "guidance": w, "accuracy": float((pred == labels).float().mean()),
             "min_class_accuracy": min(r["accuracy"] for r in per_class), "per_class": per_class,
             "guidance_sweep": {"n": sweep_n, "fld_floor": fld(x_test[:sweep_n], x_train[:sweep_n], net), "rows": rows},
             "unconditional_fld": fld(x_test[:sweep_n], unconditional, net)}
 
 
-def quality_table(model: UNet, n: int = 2000, seed: int = 0, evaluations=(5, 10, 20, 50),
+def quality_table(model: DDPM, n: int = 2000, seed: int = 0, evaluations=(5, 10, 20, 50),
                   samplers=("ddpm", "ddim", "dpmpp"), spacing: str = "trailing", bf16: bool = False,
                   dataset: str = "mnist", echo=None) -> dict:
     """Sample quality against network evaluations: FLD and classifier IS of n samples per cell.
@@ -654,9 +728,10 @@ def quality_table(model: UNet, n: int = 2000, seed: int = 0, evaluations=(5, 10,
     table = {"n": n, "seed": seed, "spacing": spacing, "fld_floor": fld(x_test, x_train, net), "rows": []}
     for k in evaluations:
         for name in samplers:
-            sampler, eta = ("ddim", 1.0) if name == "ddpm" and k != model.config.T else (name, 0.0)
+            sampler, eta = ("ddim", 1.0) if name == "ddpm" and k != model.cfg.T else (name, 0.0)
             t0 = time.perf_counter()
-            x = sample(model, n, seed, sampler=sampler, steps=k, eta=eta, bf16=bf16, spacing=spacing)
+            x = sample(model, n, seed=seed, sampler=sampler, steps=None if sampler == "ddpm" else k, eta=eta,
+                       bf16=bf16, spacing=spacing)
             row = {"sampler": name, "evaluations": k, "fld": fld(x_test, x, net),
                    # one split: with 10 splits of a few hundred, a digit absent from a split gives 0·log 0 = NaN
                    "inception_score": inception_score(x, net, splits=1)[0], "seconds": round(time.perf_counter() - t0, 2)}
@@ -668,38 +743,35 @@ def quality_table(model: UNet, n: int = 2000, seed: int = 0, evaluations=(5, 10,
 
 @torch.no_grad()
 def predict(net, x: torch.Tensor) -> torch.Tensor:
-    """The MNIST classifier's digit for each image (N, 28, 28) in [0, 1]."""
+    """The MNIST classifier's digit for each image (N, 28, 28) or (N, 1, 28, 28) in [0, 1]."""
     dev = next(net.parameters()).device
-    return torch.cat([net(x[i:i + 2000, None].to(dev)).argmax(1).cpu() for i in range(0, len(x), 2000)])
+    x = x.reshape(-1, 1, 28, 28)
+    return torch.cat([net(x[i:i + 2000].to(dev)).argmax(1).cpu() for i in range(0, len(x), 2000)])
 
 
-def cli_train(cfg: Config, out, command: str = "", echo=print) -> dict:
-    t0 = time.perf_counter()
-    for r in train(cfg, log_every=max(1, min(1000, cfg.steps // 20)), preview_every=10**9):
-        echo(f"step {r.step:7d}  loss {r.losses['loss']:.4f}  (avg {r.losses['loss_avg']:.4f})  {time.perf_counter() - t0:.0f} s")
-    model, ema = r.preview["networks"]
-    return save(out, model, ema, cfg, r.step, {}, command, round(time.perf_counter() - t0, 1))
+# ===========================================================================
+# Options of `sample` / `eval` on the command line
+# ===========================================================================
+SAMPLE_OPTIONS = (
+    Option("sampler", str, "ddim", "ddim | ddpm | dpmpp (DPM-Solver++ 2M)"),
+    Option("steps", int, None, "network evaluations: ddim 50, dpmpp 20 when not given; ddpm always uses all T"),
+    Option("eta", float, 0.0, "DDIM's η: 0 deterministic, 1 as noisy as DDPM"),
+    Option("label", int, None, "the digit to draw (class-conditional checkpoints); not given = unconditional"),
+    Option("guidance", float, None, f"w in ε̃ = ε_θ(x_t,t,∅) + w·(ε_θ(x_t,t,y) − ε_θ(x_t,t,∅)); 1 = no guidance; "
+                                     f"{DEFAULT_GUIDANCE} when a label is given"),
+)
+EVAL_OPTIONS = (
+    Option("sampler", str, "ddim", "ddim | ddpm | dpmpp"),
+    Option("steps", int, None, "network evaluations (ddim 50, dpmpp 20)"),
+    Option("guidance", float, None, f"class-conditional checkpoints: w (default {DEFAULT_GUIDANCE})"),
+)
+GUIDANCE_MAX = 20.0
 
 
-SAMPLE_OPTIONS = [
-    ("sampler", str, "ddim", "ddim | ddpm | dpmpp (DPM-Solver++ 2M)"),
-    ("steps", int, None, "network evaluations: ddim 50, dpmpp 20 when not given; ddpm always uses all T"),
-    ("eta", float, 0.0, "DDIM's η: 0 deterministic, 1 as noisy as DDPM"),
-    ("label", int, None, "the digit to draw (class-conditional checkpoints); not given = unconditional"),
-    ("guidance", float, None, f"w in ε̃ = ε_θ(x_t,t,∅) + w·(ε_θ(x_t,t,y) − ε_θ(x_t,t,∅)); 1 = no guidance; "
-                              f"{DEFAULT_GUIDANCE} when a label is given"),
-]
-EVAL_OPTIONS = [
-    ("sampler", str, "ddim", "ddim | ddpm | dpmpp"),
-    ("steps", int, None, "network evaluations (ddim 50, dpmpp 20)"),
-    ("guidance", float, None, f"class-conditional checkpoints: w (default {DEFAULT_GUIDANCE})"),
-]
-
-
-def check_sampling(model: UNet, sampler: str, steps: int | None, eta: float = 0.0, label=None,
+def check_sampling(model, sampler: str, steps: int | None, eta: float = 0.0, label=None,
                    guidance: float | None = None) -> None:
     """A clear ValueError for any option out of range (the CLI prints it)."""
-    T = model.config.T
+    T = config_of(model).T
     if sampler not in SAMPLERS:
         raise ValueError(f"--sampler must be one of {', '.join(SAMPLERS)}, got '{sampler}'")
     if steps is not None and sampler == "ddpm" and steps != T:
@@ -711,24 +783,9 @@ def check_sampling(model: UNet, sampler: str, steps: int | None, eta: float = 0.
     if eta and sampler != "ddim":
         raise ValueError("--eta applies to the ddim sampler only")
     if label is not None:
-        as_labels(model, label, 1, "cpu")
+        as_labels(eps_network(model), label, torch.as_tensor(label).numel(), "cpu")
     if guidance is not None:
         if label is None:
             raise ValueError("--guidance needs --label (the digit to guide towards)")
-        if not (math.isfinite(guidance) and 0 <= guidance <= 20):
-            raise ValueError(f"--guidance must be in [0, 20], got {guidance}")
-
-
-def cli_sample(path, n: int, seed: int, sampler: str = "ddim", steps: int | None = None, eta: float = 0.0,
-               label: int | None = None, guidance: float | None = None):
-    ema, _, _ = load(path)
-    check_sampling(ema, sampler, steps, eta, label, guidance)
-    ema.to(device("auto"))
-    return sample(ema, n, seed, sampler=sampler, steps=steps, eta=eta, label=label, guidance=guidance).numpy()
-
-
-def cli_eval(path, n=None, seed=0, sampler: str = "ddim", steps: int | None = None, guidance: float | None = None) -> dict:
-    ema, _, card = load(path)
-    check_sampling(ema, sampler, steps, 0.0, 0 if guidance is not None and ema.num_classes else None, guidance)
-    ema.to(device("auto"))
-    return evaluate(ema, card["config"]["dataset"], n or 10_000, seed, sampler, steps, guidance)
+        if not (math.isfinite(guidance) and 0 <= guidance <= GUIDANCE_MAX):
+            raise ValueError(f"--guidance must be in [0, {GUIDANCE_MAX:g}], got {guidance}")

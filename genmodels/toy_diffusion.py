@@ -22,13 +22,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Iterator
 
 import torch
 from torch import nn
 
+from . import checkpoints
 from .common import init_default, seeded
 from .ddpm import DDPMScheduler
-from .progress import Record
+from .progress import Cadence, Record
+
+FAMILY = "toy_diffusion"
 
 SCHEDULES = {  # name -> T -> scheduler (x̂_0 unclipped: 1-D data is not confined to [-1, 1])
     "seed notebook (linear 1e-4..0.02: never reaches noise)":
@@ -90,44 +94,124 @@ class EpsMLP(nn.Module):
         return self.net(torch.cat([x, t.float().view(-1, 1) / self.T], dim=1))
 
 
-def train(cfg: Config, log_every: int = 50):
-    """Yields Records (loss); the last has preview={'model': model, 'scheduler': sched}."""
+class ToyDiffusion(nn.Module):
+    """The family's Model: ``eps_model`` ε_θ (no EMA: it trains in seconds), with ``cfg``, ``steps``
+    and ``card``; ``scheduler`` is the fixed forward process of ``cfg``."""
+
+    def __init__(self, cfg: Config):
+        super().__init__()
+        self.eps_model = EpsMLP(cfg.hidden, cfg.T)
+        self.cfg, self.steps, self.card = cfg, 0, None
+        self.scheduler = scheduler(cfg)
+
+
+def build(cfg: Config) -> ToyDiffusion:
     cfg.validate()
-    g = seeded(cfg.seed)
-    sched = scheduler(cfg)
-    model = EpsMLP(cfg.hidden, cfg.T)
-    init_default(model, g)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    model = ToyDiffusion(cfg)
+    init_default(model.eps_model, seeded(cfg.seed))
+    return model
+
+
+def train(cfg: Config, model: ToyDiffusion | None = None, *, seconds: float = 0.25, every: int = 50) -> Iterator[Record]:
+    """Yields a Record (running mean of the loss, ᾱ_T) every ``every`` steps and at least every
+    ``seconds``, the last with done=True; each record's ``.model`` is the live model."""
+    cfg.validate()
+    g = seeded(cfg.seed)                     # weights first, then batches (as before the contract)
+    if model is None:
+        model = ToyDiffusion(cfg)
+        init_default(model.eps_model, g)
+    net, sched = model.eps_model, model.scheduler
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     ab = sched.alphas_cumprod.float()
     running = None
+    cadence = Cadence(every, seconds)
     for step in range(1, cfg.steps + 1):
         x0 = sample_data(cfg, cfg.batch_size, g)
         t = torch.randint(0, cfg.T, (cfg.batch_size,), generator=g)
         eps = torch.randn(x0.shape, generator=g)
         a = ab[t].view(-1, 1)
         x_t = a.sqrt() * x0 + (1 - a).sqrt() * eps
-        loss = nn.functional.mse_loss(model(x_t, t), eps)
+        loss = nn.functional.mse_loss(net(x_t, t), eps)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        model.steps += 1
         running = loss.item() if running is None else 0.95 * running + 0.05 * loss.item()
         last = step == cfg.steps
-        if step % log_every == 0 or last:
-            yield Record(step, {"loss": running}, {"alpha_bar_T": float(ab[-1])},
-                         {"model": model, "scheduler": sched} if last else None, done=last)
+        if cadence.due(step) or last:
+            yield Record(model.steps, {"loss": running}, {"alpha_bar_T": float(ab[-1])}, None, done=last, model=model)
 
 
 @torch.no_grad()
-def sample(model: EpsMLP, sched: DDPMScheduler, n: int, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
+def trajectories(model: ToyDiffusion, n: int, *, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """(final samples x_0 (n,), trajectories (T+1, n)): row k is x at t = T − k, from x_T ~ N(0, 1)
     (as the seed does) to x_0."""
+    sched, net = model.scheduler, model.eps_model
     g = seeded(seed)
     x = torch.randn(n, 1, generator=g)
     path = [x[:, 0].clone()]
     for t in range(sched.T - 1, -1, -1):
-        x, _ = sched.step(model(x, torch.full((n,), t)), t, x, generator=g)
+        x, _ = sched.step(net(x, torch.full((n,), t)), t, x, generator=g)
         path.append(x[:, 0].clone())
     return x[:, 0], torch.stack(path)
+
+
+def sample(model: ToyDiffusion, n: int, *, seed: int = 0) -> torch.Tensor:
+    """n points x_0 (n, 1) on the line, by the DDPM reverse process from x_T ~ N(0, 1)."""
+    return trajectories(model, n, seed=seed)[0][:, None]
+
+
+def save(model: ToyDiffusion, path, metrics: dict, *, command: str = "", seconds: float | None = None) -> dict:
+    card = checkpoints.card(FAMILY, model.cfg, "two-Gaussian mixture (drawn fresh each step)", model.steps, "cpu",
+                            metrics, command, seconds, params=sum(p.numel() for p in model.parameters()))
+    model.card = checkpoints.save(path, {"eps_model": model.eps_model}, card)
+    return model.card
+
+
+def load(path) -> ToyDiffusion:
+    tensors, card = checkpoints.load(path, family=FAMILY)
+    model = ToyDiffusion(Config(**card["config"]))
+    model.eps_model.load_state_dict(checkpoints.unflatten(tensors, "eps_model"))
+    model.steps, model.card = int(card.get("steps") or 0), card
+    return model.eval()
+
+
+def mode_share(cfg: Config, x: torch.Tensor) -> float:
+    """The share of samples on mode a's side of the midpoint between the two modes."""
+    x = x.reshape(-1)
+    below = x < (cfg.mode_a + cfg.mode_b) / 2
+    return float((below if cfg.mode_a <= cfg.mode_b else ~below).float().mean())
+
+
+def evaluate(model: ToyDiffusion, *, n: int | None = None, seed: int = 0) -> dict:
+    """Samples against p_data: the share near mode a (target ``weight_a``), the 1-D Wasserstein
+    distance W₁ to as many fresh data points (mean gap of the sorted values), and ᾱ_T."""
+    cfg, n = model.cfg, n or 4000
+    x = sample(model, n, seed=seed)[:, 0]
+    real = sample_data(cfg, n, seeded(seed + 1))[:, 0]
+    return {"share_a": mode_share(cfg, x), "weight_a": cfg.weight_a,
+            "w1": float((x.sort().values - real.sort().values).abs().mean()),
+            "alpha_bar_T": float(model.scheduler.alphas_cumprod[-1]), "eval_samples": n}
+
+
+SAMPLE_OPTIONS: tuple = ()
+EVAL_OPTIONS: tuple = ()
+CARD_EVAL: dict = {}
+
+
+@dataclass
+class ToyResult:
+    """What the tab draws after a run: p_data vs generated density, ten trajectories, the mode share."""
+    densities: list[dict]          # rows (x, density, distribution): see density_rows
+    trajectories: list[dict]       # rows (t, x_t, sample): see trajectory_rows
+    share_a: float                 # share of the samples near mode a
+    weight_a: float                # its target, P(mode a)
+
+
+def result(model: ToyDiffusion, n: int = 4000, *, seed: int = 0) -> ToyResult:
+    """Sample n points with their trajectories (seed) and turn them into the tab's plots and share."""
+    x, path = trajectories(model, n, seed=seed)
+    return ToyResult(density_rows(model.cfg, x), trajectory_rows(path, 10), mode_share(model.cfg, x), model.cfg.weight_a)
 
 
 def end_of_forward(sched: DDPMScheduler) -> dict:

@@ -76,7 +76,7 @@ def test_generate_shows_frames_with_their_own_t_and_the_scrubber_keeps_them(lapt
     _no_error(page)
 
     from demos.ddpm import load_model
-    cfg = load_model().config
+    cfg = load_model().cfg
     sched = ddpm.scheduler("ddim", cfg.T, cfg.schedule, 0.0, 10)
     for frame in (0, 1, 5, 9):
         before = page.get_attribute("#dd-xt img", "src")
@@ -134,7 +134,7 @@ def test_sdedit_starts_with_the_brush_and_shows_its_result_beside_its_button(lap
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= view_h + 1, (sel, box)
 
     from demos.ddpm import load_model
-    cfg = load_model().config
+    cfg = load_model().cfg
     start = diffusion_view.sdedit_start(ddpm.scheduler("ddim", cfg.T, cfg.schedule, 0.0, 50), 600)
     _set_number(page, "#dd-scrub", 0)                                # the first frame: the noised drawing
     page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('step 0 /')")
@@ -157,8 +157,8 @@ def test_toy_trajectories_draw_every_step(laptop, client):
     # and in the browser: every trajectory is drawn through all of its points
     page = laptop
     page.get_by_text("Toy 1-D diffusion").click()
-    _set_number(page, "#dd-toy-steps", 200)
-    page.click("#dd-toy")
+    _set_number(page, "#dd-toy-t-steps", 200)
+    page.click("#dd-toy-train")
     page.wait_for_function("() => document.querySelector('#dd-toy-info').innerText.includes('share of samples')",
                            timeout=90_000)
     page.locator("#dd-toy-traj").scroll_into_view_if_needed()

@@ -84,8 +84,7 @@ JOBS = {
     "cyclegan_train": (_setup_cyclegan, "#cg-train", "#cg-stop", "#cg-t-status", "#cg-preview img", 20),
     "ddpm_generate": (_setup_ddpm, "#dd-generate", "#dd-stop", "#dd-caption", "#dd-xt img", 8),
     "ddpm_sdedit": (_setup_sdedit, "#dd-sdedit", "#dd-stop", "#dd-caption", "#dd-xt img", 6),
-    "ddpm_toy": (_setup_toy, "#dd-toy", "#dd-toy >> xpath=following::button[normalize-space()='Stop'][1]",
-                 "#dd-toy-info", "#dd-toy-info .gm-card", 6),
+    "ddpm_toy": (_setup_toy, "#dd-toy-train", "#dd-toy-stop", "#dd-toy-t-status", "#dd-toy-info .gm-card", 6),
 }
 
 

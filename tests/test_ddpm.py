@@ -57,31 +57,34 @@ def test_add_noise_is_the_closed_form():
 
 
 def test_unet_shapes_and_ddim_eta0_is_deterministic():
-    m = ddpm.build(ddpm.Config(ch=16), seeded(0))
+    m = ddpm.build(ddpm.Config(ch=16))
     x = torch.randn(3, 1, 28, 28)
-    assert m(x, torch.tensor([0, 500, 999])).shape == x.shape
+    assert m.ema(x, torch.tensor([0, 500, 999])).shape == x.shape
     a = ddpm.sample(m, 3, seed=4, sampler="ddim", steps=5)
     b = ddpm.sample(m, 3, seed=4, sampler="ddim", steps=5)
     c = ddpm.sample(m, 3, seed=5, sampler="ddim", steps=5)
-    assert a.shape == (3, 28, 28) and torch.equal(a, b) and not torch.equal(a, c)
+    assert a.shape == (3, 1, 28, 28) and torch.equal(a, b) and not torch.equal(a, c)
     assert 0 <= float(a.min()) and float(a.max()) <= 1
 
 
 def test_denoise_yields_x_t_and_x0_at_each_step():
-    m = ddpm.build(ddpm.Config(ch=16), seeded(0))
+    m = ddpm.build(ddpm.Config(ch=16))
     s = ddpm.scheduler("ddim", 1000, "linear", steps=10)
-    frames = list(ddpm.denoise(m, s, torch.randn(2, 1, 28, 28), every=1))
+    frames = list(ddpm.denoise(m.ema, s, torch.randn(2, 1, 28, 28), every=1))
     assert [t for t, _, _ in frames] == s.timesteps.tolist()
     assert all(x.shape == x0.shape == (2, 1, 28, 28) for _, x, x0 in frames)
 
 
 def test_short_training_lowers_the_loss():
     cfg = ddpm.Config(ch=16, steps=60, batch_size=32, lr=1e-3, warmup=1, device="cpu", seed=0)
-    recs = list(ddpm.train(cfg, log_every=1, preview_every=10**9))
+    recs = list(ddpm.train(cfg, every=1, seconds=0, preview_every=10**9))
+    assert [r.step for r in recs] == list(range(1, 61))
     first = sum(r.losses["loss"] for r in recs[:10]) / 10
     last = sum(r.losses["loss"] for r in recs[-10:]) / 10
     assert last < 0.7 * first
-    assert recs[-1].done and "networks" in recs[-1].preview
+    assert recs[-1].done and not any(r.done for r in recs[:-1])
+    assert isinstance(recs[-1].preview, ddpm.Preview) and recs[-1].preview.samples.shape == (16, 1, 28, 28)
+    assert all(r.model is recs[-1].model for r in recs) and recs[-1].model.steps == 60
 
 
 def test_toy_diffusion_schedule_fix_and_mixture():
@@ -91,8 +94,8 @@ def test_toy_diffusion_schedule_fix_and_mixture():
     assert float(td.scheduler(seed_cfg).alphas_cumprod[-1]) == pytest.approx(0.603, abs=0.001)
     cfg = td.Config(steps=800, seed=1)
     assert float(td.scheduler(cfg).alphas_cumprod[-1]) < 1e-3
-    recs = list(td.train(cfg, log_every=100))
+    recs = list(td.train(cfg, every=100))
     assert recs[-1].losses["loss"] < recs[0].losses["loss"]
-    x, path = td.sample(recs[-1].preview["model"], recs[-1].preview["scheduler"], 3000, seed=0)
+    x, path = td.trajectories(recs[-1].model, 3000, seed=0)
     assert path.shape == (cfg.T + 1, 3000)
     assert abs(float((x < 0).float().mean()) - cfg.weight_a) < 0.08     # the 30% mode gets about 30%

@@ -9,14 +9,15 @@ from genmodels.common import seeded
 
 
 def cond_model(seed=0):
-    m = ddpm.build(ddpm.Config(ch=16, num_classes=10), seeded(seed))
-    with torch.no_grad():                       # a trained-looking embedding: rows clearly different
-        m.class_emb.weight.normal_(0, 1, generator=seeded(seed + 1))
+    """A class-conditional DDPM whose sampling network (the EMA) has a trained-looking class embedding."""
+    m = ddpm.build(ddpm.Config(ch=16, num_classes=10, seed=seed))
+    with torch.no_grad():                       # rows clearly different
+        m.ema.class_emb.weight.normal_(0, 1, generator=seeded(seed + 1))
     return m.eval()
 
 
 def test_guidance_mix_one_form():
-    m = cond_model()
+    m = cond_model().ema
     x, t, y = torch.randn(4, 1, 28, 28, generator=seeded(0)), torch.tensor([999, 500, 20, 1]), torch.tensor([0, 3, 7, 9])
     with torch.no_grad():
         eps_y, eps_null = m(x, t, y), m(x, t)
@@ -27,10 +28,14 @@ def test_guidance_mix_one_form():
         # w = 0 is the unconditional model; w = 3 follows ε_∅ + w (ε_y − ε_∅)
         assert torch.allclose(ddpm.guided_eps(m, x, t, y, 0.0), eps_null, atol=1e-5)
         assert torch.allclose(ddpm.guided_eps(m, x, t, y, 3.0), eps_null + 3 * (eps_y - eps_null), atol=1e-5)
+        # one w per image (the tab's sweep strip runs every w in one batch): each row as with its own w
+        per = ddpm.guided_eps(m, x, t, y, torch.tensor([0.0, 1.0, 3.0, 8.0]))
+        for i, w in enumerate((0.0, 1.0, 3.0, 8.0)):
+            assert torch.allclose(per[i], (eps_null + w * (eps_y - eps_null))[i], atol=1e-5)
 
 
 def test_null_label_is_the_unconditional_path():
-    m = cond_model()
+    m = cond_model().ema
     x, t = torch.randn(3, 1, 28, 28, generator=seeded(1)), torch.tensor([10, 400, 900])
     with torch.no_grad():
         assert torch.equal(m(x, t), m(x, t, torch.full((3,), 10)))
@@ -38,7 +43,7 @@ def test_null_label_is_the_unconditional_path():
 
 
 def test_training_drops_labels_with_p_uncond():
-    m = cond_model()
+    m = cond_model().eps_model
     seen = []
     forward = m.forward
     m.forward = lambda x, t, y=None: seen.append(y.clone()) or forward(x, t, y)
@@ -62,21 +67,22 @@ def test_conditional_sampling_is_seeded_and_label_dependent():
     with pytest.raises(ValueError, match="digit"):
         ddpm.sample(m, 2, steps=2, label=10)
     with pytest.raises(ValueError, match="unconditional"):
-        ddpm.sample(ddpm.build(ddpm.Config(ch=16), seeded(0)), 2, steps=2, label=1)
+        ddpm.sample(ddpm.build(ddpm.Config(ch=16)), 2, steps=2, label=1)
 
 
 def test_conditional_checkpoint_round_trip_and_old_card(tmp_path):
     cfg = ddpm.Config(ch=16, num_classes=10, steps=2, batch_size=8, device="cpu")
-    *_, last = ddpm.train(cfg, log_every=1, preview_every=10**9)
-    model, ema = last.preview["networks"]
-    ddpm.save(tmp_path / "c", model, ema, cfg, last.step, {})
-    loaded, raw, card = ddpm.load(tmp_path / "c")
-    assert loaded.num_classes == 10 and card["config"]["num_classes"] == 10
+    *_, last = ddpm.train(cfg, every=1, preview_every=10**9)
+    ddpm.save(last.model, tmp_path / "c", {})
+    loaded = ddpm.load(tmp_path / "c")
+    assert loaded.num_classes == 10 and loaded.card["config"]["num_classes"] == 10 and loaded.steps == 2
     x, t = torch.randn(2, 1, 28, 28), torch.tensor([5, 600])
     with torch.no_grad():
-        assert torch.equal(loaded(x, t, torch.tensor([1, 2])), ema.eval()(x, t, torch.tensor([1, 2])))
-    old, _, old_card = ddpm.load("checkpoints/ddpm-mnist")     # a card written before these fields existed
-    assert old(x, t).shape == x.shape
+        for net in ("ema", "eps_model"):                     # both networks come back (EMA and raw)
+            a = getattr(loaded, net)(x, t, torch.tensor([1, 2]))
+            assert torch.equal(a, getattr(last.model, net).eval()(x, t, torch.tensor([1, 2])))
+    old = ddpm.load("checkpoints/ddpm-mnist")     # a card written before these fields existed
+    assert old.ema(x, t).shape == x.shape and old.steps == old.card["steps"]
 
 
 def test_cli_sampler_label_and_guidance(tmp_path, capsys):
@@ -100,7 +106,8 @@ COND = Path("checkpoints/ddpm-cond-mnist.json")
 @pytest.mark.skipif(not COND.exists(), reason="ddpm-cond-mnist is trained on the GPU run")
 def test_shipped_conditional_checkpoint_draws_the_asked_digit():
     """At the default guidance, ≥ 97% of the images asked to be k are classified as k (n = 50 per digit)."""
-    model, _, card = ddpm.load("checkpoints/ddpm-cond-mnist")
+    model = ddpm.load("checkpoints/ddpm-cond-mnist")
+    card = model.card
     labels = torch.arange(500) % 10
     x = ddpm.sample(model, 500, seed=11, steps=50, label=labels, bf16=True)
     from genmodels.metrics import load_classifier
@@ -117,7 +124,7 @@ def test_shipped_ddpm_quality():
     from genmodels import data
     from genmodels.metrics import fld, load_classifier
 
-    model, _, card = ddpm.load("checkpoints/ddpm-mnist")
+    model = ddpm.load("checkpoints/ddpm-mnist")
     net = load_classifier("mnist")
     real, train = data.load("mnist", "test")[0][:1000], data.load("mnist", "train")[0][:1000]
     x = ddpm.sample(model, 1000, seed=0, steps=50, bf16=True)

@@ -125,9 +125,9 @@ def test_dpm_solver_pp_restarts_cleanly():
 
 
 def test_sampler_choice_and_errors():
-    m = ddpm.build(ddpm.Config(ch=16, T=20), seeded(0))          # T = 20: ancestral DDPM in 20 evaluations
+    m = ddpm.build(ddpm.Config(ch=16, T=20))          # T = 20: ancestral DDPM in 20 evaluations
     for name in ddpm.SAMPLERS:
-        assert ddpm.sample(m, 2, seed=0, sampler=name, steps=None if name == "ddpm" else 3).shape == (2, 28, 28)
+        assert ddpm.sample(m, 2, seed=0, sampler=name, steps=None if name == "ddpm" else 3).shape == (2, 1, 28, 28)
     with pytest.raises(ValueError, match="sampler"):
         ddpm.scheduler("euler", 1000, "linear")
     with pytest.raises(ValueError, match="steps"):
@@ -145,7 +145,7 @@ def test_few_step_ddim_gives_digits_not_noise():
     from genmodels import data
     from genmodels.metrics import fld, load_classifier
 
-    model, _, _ = ddpm.load("checkpoints/ddpm-mnist")
+    model = ddpm.load("checkpoints/ddpm-mnist")
     net = load_classifier("mnist")
     real = data.load("mnist", "test")[0][:200]
     noise = ddpm.sample(model, 200, seed=0, sampler="ddim", steps=1, spacing="leading", bf16=True)

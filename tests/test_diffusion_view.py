@@ -2,11 +2,13 @@
 import math
 import re
 
+import numpy as np
 import pytest
 import torch
+from PIL import Image
 
-from genmodels import ddpm, diffusion_view as view
-from genmodels.common import seeded
+from genmodels import checkpoints, ddpm, diffusion_view as view
+from genmodels.common import grid, seeded
 
 
 def _implied_alpha_bar_out(sched, k: int) -> float:
@@ -100,3 +102,121 @@ def test_sdedit_t0_counts_1_to_T():
         assert k in ddim.timesteps.tolist()
         below = [int(s) for s in ddim.timesteps if int(s) + 1 <= t0]
         assert k == (max(below) if below else int(ddim.timesteps[-1]))
+
+
+# -- what the tab shows beyond the captions -------------------------------------------------------
+def test_generated_frames_their_captions_and_the_gif(tmp_path):
+    model = ddpm.build(ddpm.Config(ch=16, num_classes=10))
+    frames = list(view.generate_frames(model, "DDIM", 5, 0.0, 3, 2, bf16=False, label=4, guidance=2.5))
+    assert len(frames) == 6                                             # x_T and five steps
+    assert frames[0].x_t.shape == (32, 62) and frames[0].x_t.dtype == np.uint8 and not frames[0].x0.any()
+    assert all(f.caption.startswith("y = 4, w = 2.5: ε̃ = ε_θ(x_t, t, ∅) + 2.5·(ε_θ(x_t, t, 4) − ε_θ(x_t, t, ∅))")
+               for f in frames)
+    assert "x_0, the output" in frames[-1].caption and "step 5 / 5" in frames[-1].caption
+    # the last frame is the reverse process from x_T ~ N(0, I) drawn from the seed, with the mix shown
+    sched = ddpm.sample_scheduler(model, "ddim", 5)
+    x_T = torch.randn(2, 1, 28, 28, generator=seeded(3))
+    *_, (_, x, _) = ddpm.denoise(model.ema, sched, x_T, seed=4, label=4, guidance=2.5)
+    assert np.array_equal(view.sheet(x), frames[-1].x_t) and np.array_equal(view.sheet(x_T), frames[0].x_t)
+    gif = Image.open(view.gif(frames, tmp_path / "a.gif"))
+    assert gif.size == (2 * (62 + 4 + 62), 2 * 32) and gif.n_frames > 1     # x_t | x̂_0, doubled, animated
+    with pytest.raises(ValueError, match="digit"):
+        next(view.generate_frames(model, "DDIM", 5, 0.0, 0, 1, label=10))
+    many = list(view.generate_frames(ddpm.build(ddpm.Config(ch=8, T=300)), "DDPM", 1, 0.0, 0, 1, bf16=False))
+    assert len(many) <= view.MAX_FRAMES + 1 and "x_0, the output" in many[-1].caption
+
+
+def test_guidance_text_names_the_run():
+    assert view.guidance_text(None, 2.0).startswith("no digit")
+    assert view.guidance_text(3, 1.0) == "y = 3, w = 1 (plain conditional): ε̃ = ε_θ(x_t, t, 3)"
+    assert view.guidance_text(3, 0.0) == "y = 3, w = 0: ε̃ = ε_θ(x_t, t, ∅) + 0·(ε_θ(x_t, t, 3) − ε_θ(x_t, t, ∅))"
+
+
+def test_sdedit_frames_start_at_t0_from_the_noised_drawing():
+    model = ddpm.build(ddpm.Config(ch=16))
+    drawing = np.zeros((28, 28), np.float32)
+    drawing[5:23, 13:15] = 1
+    frames = list(view.sdedit_frames(model, drawing, 300, 10, 0, bf16=False))
+    sched = ddpm.sample_scheduler(model, "ddim", 10)
+    start = view.sdedit_start(sched, 300)
+    assert f"x_t at t = {start + 1} ·" in frames[0].caption and start + 1 <= 300
+    assert len(frames) == 1 + len(view.timesteps_from(sched, start))
+    with pytest.raises(ValueError, match="t₀"):
+        next(view.sdedit_frames(model, drawing, 0, 10, 0))
+
+
+def test_forward_view_is_the_closed_form():
+    from genmodels import data
+
+    f = view.forward_view(3, 400, "cosine (T = 1000)", 7, size=28)
+    sched = ddpm.DDPMScheduler(1000, "cosine")
+    x0 = data.load("mnist", "test")[0][3][None, None] * 2 - 1
+    x_t = sched.add_noise(x0, torch.randn(x0.shape, generator=seeded(7)), torch.tensor([399]))
+    want = ((x_t.clamp(-1, 1) + 1) / 2 * 255)[0, 0].numpy()
+    assert np.abs(f.x_t.astype(float) - want).max() <= 1.5
+    ab = float(sched.alphas_cumprod[399])
+    assert "t = 400 of 1000" in f.text and f"**{ab ** 0.5:.3f}**·x₀" in f.text
+    with pytest.raises(ValueError, match="between 1 and 50"):
+        view.forward_view(0, 51, "seed notebook (linear, T = 50)", 0)
+    with pytest.raises(ValueError, match="Schedule"):
+        view.forward_scheduler("quadratic")
+
+
+def test_schedule_rows_start_at_one_and_the_seed_schedule_ends_at_0_603():
+    rows, snr = view.schedule_rows()
+    seed = [r for r in rows if r["schedule"] == "seed notebook: linear, T = 50"]
+    assert len(seed) == 50 and seed[-1]["t / T"] == 1.0 and seed[-1]["ᾱ_t"] == pytest.approx(0.603, abs=1e-3)
+    assert {r["schedule"] for r in snr} == {r["schedule"] for r in rows} and len(snr) == len(rows)
+
+
+def test_solver_curve_reads_the_table_as_written():
+    table = {"n": 2000, "fld_floor": 2.5, "rows": [
+        {"sampler": s, "evaluations": k, "fld": 10.0 / k + i} for i, s in enumerate(("ddpm", "ddim", "dpmpp"))
+        for k in (5, 10, 20, 50)]}
+    rows, note = view.solver_curve({"metrics": {"fld_by_evaluations": table}})
+    assert {r["sampler"] for r in rows} == set(view.SOLVER_LABELS.values()) | {"floor (test vs train)"}
+    dpm = sorted((r["evaluations"], r["FLD"]) for r in rows if r["sampler"] == "DPM-Solver++ (2M)")
+    assert dpm == [(5, 4.0), (10, 3.0), (20, 2.5), (50, 2.2)]
+    assert "2,000 samples" in note and "floor 2.50" in note
+    old = {"n": 100, "rows": [{"sampler": "DDIM", "steps": 20, "fld": 3.0}, {"sampler": "DDPM", "steps": 1000, "fld": 1.0}]}
+    rows, _ = view.solver_curve({"metrics": {"fld_by_sampler_steps": old}})
+    assert rows == [{"evaluations": 20, "FLD": 3.0, "sampler": "DDIM (η = 0)"}]       # 1000 steps: off this curve
+    assert view.solver_curve({}) == ([], view.solver_curve({})[1]) and "no sampler table" in view.solver_curve({})[1]
+
+
+def test_guidance_tradeoff_is_the_cards_sweep():
+    card = checkpoints.read_card(checkpoints.CHECKPOINT_DIR / "ddpm-cond-mnist")
+    acc, fld_rows, note = view.guidance_tradeoff(card)
+    sweep = card["metrics"]["guidance_sweep"]
+    assert [r["w"] for r in acc] == [r["guidance"] for r in sweep["rows"]] == list(view.SWEEP)
+    assert [r["accuracy"] for r in acc] == [r["accuracy"] for r in sweep["rows"]]
+    assert [r["FLD"] for r in fld_rows if r["line"].startswith("samples")] == [r["fld"] for r in sweep["rows"]]
+    assert f"{sweep['n']:,} samples per w" in note
+    assert view.guidance_tradeoff({"metrics": {}})[:2] == ([], [])
+
+
+def test_sweep_rows_differ_only_by_w():
+    """The strip's row for w is what ddpm.sample draws at that w from the same x_T (DPM-Solver++ 10)."""
+    model = ddpm.load(checkpoints.CHECKPOINT_DIR / "ddpm-cond-mnist")
+    strip = view.guidance_strip(model, 5, 0, ws=(1.0, 3.0), n=2, bf16=False)
+    for row, w in enumerate((1.0, 3.0)):
+        x = ddpm.sample(model, 2, seed=0, sampler="dpmpp", steps=10, label=5, guidance=w)
+        want = grid(x, nrow=2, pad=2)[2:-2]               # the same two images as one row
+        got = strip[2 + row * 30: 2 + row * 30 + 28]
+        assert np.abs(got.astype(int) - want[:28].astype(int)).max() <= 1, (row, w)
+
+
+def test_the_tabs_digit_and_w_checks():
+    """The DDPM tab's adapters: 'none' is unconditional, '0' … '9' a digit, anything else a clear message."""
+    import gradio as gr
+
+    from demos import ddpm as tab
+
+    assert tab._digit("none") is None and tab._digit(None) is None and tab._digit("7") == 7 and tab._digit(3) == 3
+    for bad in ("12", "-1", "seven", True, 2.5):
+        with pytest.raises(gr.Error, match="Digit must be none or one of 0 … 9"):
+            tab._digit(bad)
+    assert tab._guidance(8) == 8.0
+    with pytest.raises(gr.Error, match="Guidance w must be between 0.0 and 8.0"):
+        tab._guidance(8.5)
+    assert tab.noise_estimate("5", 1) == view.guidance_text(5, 1.0)

@@ -29,8 +29,8 @@ def test_the_tab_default_reaches_noise_and_the_seeds_schedule_keeps_60_percent_o
 
 def test_trajectory_rows_keep_every_step_of_each_line():
     cfg = td.Config(steps=50, seed=0)
-    *_, last = td.train(cfg, log_every=50)
-    x, path = td.sample(last.preview["model"], last.preview["scheduler"], 12, seed=0)
+    *_, last = td.train(cfg, every=50)
+    x, path = td.trajectories(last.model, 12, seed=0)
     rows = td.trajectory_rows(path, 10)
     lines = {r["sample"] for r in rows}
     assert len(lines) == 10
@@ -53,3 +53,31 @@ def test_density_rows_integrate_to_one():
     target = {round(r["x"], 4): r["density"] for r in rows if r["distribution"].startswith("p_data")}
     assert max(abs(gen[c] - target[c]) for c in gen) < 0.1              # data drawn from p_data match it
     assert not math.isnan(sum(gen.values()))
+
+
+def test_the_toy_follows_the_family_contract(tmp_path):
+    from genmodels import family
+
+    assert family.missing(td) == []
+    cfg = td.Config(steps=300, seed=2)
+    recs = list(td.train(cfg, every=100))
+    model = recs[-1].model
+    assert recs[-1].done and all(r.model is model for r in recs) and model.steps == 300
+    x = td.sample(model, 500, seed=1)
+    assert x.shape == (500, 1) and torch.equal(x, td.sample(model, 500, seed=1))
+    assert not torch.equal(x, td.sample(model, 500, seed=2))
+    m = td.evaluate(model, n=2000)
+    assert m["share_a"] == pytest.approx(cfg.weight_a, abs=0.1) and m["w1"] < 0.5 and m["alpha_bar_T"] < 1e-3
+    td.save(model, tmp_path / "toy", m)
+    back = td.load(tmp_path / "toy")
+    assert back.steps == 300 and back.card["metrics"]["w1"] == m["w1"]
+    assert torch.equal(td.sample(back, 50, seed=3), td.sample(model, 50, seed=3))
+    res = td.result(model, 300, seed=0)
+    assert len(res.trajectories) == 10 * (cfg.T + 1) and res.weight_a == cfg.weight_a
+    assert res.share_a == td.mode_share(cfg, td.trajectories(model, 300, seed=0)[0])
+
+
+def test_mode_share_counts_mode_a_whichever_side_it_is_on():
+    x = torch.tensor([-3.0, -2.5, 2.0, 2.5, 3.0])
+    assert td.mode_share(td.Config(mode_a=-2, mode_b=2), x) == pytest.approx(0.4)
+    assert td.mode_share(td.Config(mode_a=2, mode_b=-2), x) == pytest.approx(0.6)
