@@ -116,7 +116,7 @@ def test_shipped_dcgan_makes_recognisable_digits():
     model = dcgan.load("checkpoints/dcgan-mnist")
     assert model.steps == 10_499 and model.card["metrics"]["fld"] < 10
     x = dcgan.sample(model, 500, seed=0)
-    net, _ = classifier.load("checkpoints/classifier-mnist")
+    net = classifier.load("checkpoints/classifier-mnist")
     with torch.no_grad():
         conf = net(x).softmax(1).max(1).values
     assert float(conf.mean()) > 0.9
