@@ -172,7 +172,7 @@ def test_every_family_trains_samples_evaluates(name, capsys, tmp_path):
         if a.shape[1:] == (28, 28):
             assert 0 <= a.min() and a.max() <= 1
 
-    rc, stdout, err = _run(capsys, "eval", out, "--n", 64, "--device", "cpu")
+    rc, stdout, err = _run(capsys, "eval", out, "--n", 100, "--device", "cpu")
     assert rc == 0, err
     metrics = json.loads(stdout)
     assert metrics and json.loads((tmp_path / f"{name}.json").read_text())["metrics"] == {**card["metrics"], **metrics}
