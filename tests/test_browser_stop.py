@@ -80,7 +80,7 @@ JOBS = {
                    "#coin-losses canvas, #coin-losses svg", 20),
     "vae_train": (_setup_vae, "#vae-train", "#vae-stop", "#vae-t-status",
                   "#vae-t-curves canvas, #vae-t-curves svg", 20),
-    "dcgan_train": (_setup_dcgan, "#dc-train", "#dc-stop", "#dc-status", "#dc-t-grid img", 20),
+    "dcgan_train": (_setup_dcgan, "#dc-train", "#dc-stop", "#dc-t-status", "#dc-t-grid img", 20),
     "cyclegan_train": (_setup_cyclegan, "#cg-train", "#cg-stop", "#cg-t-status", "#cg-preview img", 20),
     "ddpm_generate": (_setup_ddpm, "#dd-generate", "#dd-stop", "#dd-caption", "#dd-xt img", 8),
     "ddpm_sdedit": (_setup_sdedit, "#dd-sdedit", "#dd-stop", "#dd-caption", "#dd-xt img", 6),

@@ -155,7 +155,8 @@ def test_cli_train_sample_label_eval(tmp_path):
     assert r.returncode == 0, r.stderr
     s = np.load(tmp_path / "s.npy")
     model = cgan.load(out)
-    assert s.shape == (6, 1, 28, 28) and np.array_equal(s, cgan.sample(model, 6, seed=1, label=7).numpy())
+    assert s.shape == (6, 28, 28)                    # the CLI writes (N, 28, 28) .npy images
+    assert np.array_equal(s, cgan.sample(model, 6, seed=1, label=7).numpy()[:, 0])
     r = _cli("sample", str(out), "--n", "3", "--label", "10", "--out", str(tmp_path / "x.npy"))
     assert r.returncode == 2 and "must be a digit 0-9" in r.stderr and "Traceback" not in r.stderr
     r = _cli("eval", str(out), "--n", "50")

@@ -97,7 +97,7 @@ def check_points(x, source: str = "the points") -> np.ndarray:
     except (TypeError, ValueError):
         raise ValueError(f"{source} must be numbers: (x, y) pairs") from None
     if x.ndim != 2 or x.shape[1] != 2:
-        raise ValueError(f"{source} must be N rows of (x, y), shape (N, 2); got shape {x.shape}")
+        raise ValueError(f"{source} must have two columns (x, y): N rows, shape (N, 2); got shape {x.shape}")
     if len(x) < MIN_POINTS:
         raise ValueError(f"{source} hold {len(x)} points; at least {MIN_POINTS} are needed (some are held out)")
     if len(x) > MAX_POINTS:
@@ -117,8 +117,9 @@ def read_points(path: str | Path) -> np.ndarray:
     if path.suffix.lower() == ".npy":
         try:
             x = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as e:
-            raise ValueError(f"cannot read {path.name} as a .npy array of numbers ({e})") from None
+        except (OSError, ValueError):           # not .npy at all, truncated, or pickled objects (never loaded)
+            raise ValueError(f"{path.name} is not a readable .npy array of numbers; save one with "
+                             "numpy.save('points.npy', xy) where xy has shape (N, 2), or upload a .csv of x, y") from None
     elif path.suffix.lower() in (".csv", ".txt"):
         lines = [l for l in path.read_text(errors="replace").splitlines() if l.strip()]
         rows = []
