@@ -360,13 +360,8 @@ def evaluate(model: CGAN, *, n: int | None = None, seed: int = 0) -> dict:
 def save(model: CGAN, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
     """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
     cfg = model.cfg
-    before, extra = 0, {}
-    if cfg.init:
-        prev = checkpoints.read_card(cfg.init)
-        before = prev.get("steps_total", prev.get("steps", 0))
-        extra["continued_from"] = {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")}
-        extra["steps_total"] = model.steps
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k), with labels", model.steps - before,
+    steps, extra = checkpoints.continuation(cfg.init, model.steps)
+    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k), with labels", steps,
                             device_description(next(model.parameters()).device), metrics, command, seconds, **extra)
     return checkpoints.save(path, model.networks(), card)
 

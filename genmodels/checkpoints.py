@@ -66,6 +66,19 @@ def card(family: str, cfg, dataset: str, steps: int, device: str, metrics: dict,
             "metrics": metrics, "command": command, "created": time.strftime("%Y-%m-%d"), **extra}
 
 
+def continuation(init, steps_total: int) -> tuple[int, dict]:
+    """For a run that continued the checkpoint ``init`` (or started fresh: ``init`` empty) and now
+    stands at ``steps_total`` steps: (this run's steps, the card fields ``continued_from`` and
+    ``steps_total``). ``card['steps']`` counts this run; ``steps_total`` all runs together."""
+    if not init:
+        return steps_total, {}
+    prev = read_card(init)
+    before = prev.get("steps_total", prev.get("steps", 0))
+    return steps_total - before, {
+        "continued_from": {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")},
+        "steps_total": steps_total}
+
+
 def save(name: str | Path, networks: dict[str, torch.nn.Module], card: dict) -> dict:
     """Write weights and card; returns the card with its sha256 filled in."""
     weights, card_path = paths(name)

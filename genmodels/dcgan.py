@@ -298,14 +298,8 @@ def train(cfg: Config, model: DCGAN | None = None, *, seconds: float = 0.25, log
 def save(model: DCGAN, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
     """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
     cfg = model.cfg
-    before = 0
-    extra = {}
-    if cfg.init:
-        prev = checkpoints.read_card(cfg.init)
-        before = prev.get("steps_total", prev.get("steps", 0))
-        extra["continued_from"] = {"command": prev.get("command"), "steps": prev.get("steps"), "device": prev.get("device")}
-        extra["steps_total"] = model.steps
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", model.steps - before,
+    steps, extra = checkpoints.continuation(cfg.init, model.steps)
+    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", steps,
                             device_description(next(model.parameters()).device), metrics, command, seconds, **extra)
     return checkpoints.save(path, model.networks(), card)
 

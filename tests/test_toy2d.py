@@ -93,7 +93,7 @@ def test_files_and_drawn_points_get_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="2 columns"):
         data.read_points(tmp_path / "three.csv")
     (tmp_path / "junk.npy").write_bytes(b"not numpy")
-    with pytest.raises(ValueError, match="cannot read"):
+    with pytest.raises(ValueError, match="not a readable .npy"):
         data.read_points(tmp_path / "junk.npy")
     with pytest.raises(ValueError, match="not found"):
         data.read_points(tmp_path / "missing.npy")

@@ -84,6 +84,45 @@ def grid_points(extent, res: int) -> tuple[np.ndarray, np.ndarray, torch.Tensor]
     return xs, ys, torch.from_numpy(np.stack([X.ravel(), Y.ravel()], 1)).float()
 
 
+@dataclass
+class LossCurve:
+    """The preview of a model fitted by maximum likelihood: the minibatch −log-likelihood, one per record."""
+    losses: list = dataclasses.field(default_factory=list)
+
+
+def fit_max_likelihood(model: nn.Module, params, x: torch.Tensor, *, seed: int, seconds: float,
+                       clip: float | None = None) -> Iterator[Record]:
+    """Adam on L(θ) = −mean log p_θ(x) over minibatches of ``x``, the learning rate on a cosine
+    schedule over ``params.steps`` (or ``params.max_seconds``, whichever ends first); a Record at
+    least every ``seconds`` (and every 500 steps), the last with ``done=True``. ``clip``: a bound
+    on the gradient's norm. The autoregressive model and the flow both train this way: only
+    their ``log_prob`` differs."""
+    from ..common import Deadline, cosine
+    from ..progress import Cadence
+
+    x = x.float()
+    g = torch.Generator().manual_seed(int(seed) + 1)
+    opt = torch.optim.Adam(model.parameters(), lr=params.lr)
+    deadline, cadence = Deadline(params.max_seconds), Cadence(500, seconds)
+    curve = LossCurve()
+    for step in range(1, params.steps + 1):
+        for group in opt.param_groups:
+            group["lr"] = params.lr * cosine(deadline.used(step - 1, params.steps))
+        batch = x[torch.randint(len(x), (min(params.batch_size, len(x)),), generator=g)]
+        loss = -model.log_prob(batch).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if clip is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+        opt.step()
+        done = step == params.steps or deadline.passed()
+        if cadence.due(step) or done:
+            curve = LossCurve(curve.losses + [loss.item()])
+            yield Record(step, {"loss": loss.item()}, {}, curve, done=done, model=model)
+        if done:
+            return
+
+
 # ---------------------------------------------------------------------------- the taxonomy
 @dataclass(frozen=True)
 class Leaf:

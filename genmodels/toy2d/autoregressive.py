@@ -20,14 +20,13 @@ PixelCNN tab, is the same idea over 784 pixels.) Works in standardised coordinat
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from . import DensityGrid, grid_points
-from ..common import Deadline, cosine, init_default
-from ..progress import Cadence, Record
+from . import DensityGrid, LossCurve, fit_max_likelihood, grid_points
+from ..common import init_default
 
 KIND = "exact"
 evaluations_per_sample = 1            # the MLP of x₁, once
@@ -88,9 +87,7 @@ class MDN(nn.Module):
         return log_p1 + mixture_log_prob(x[:, 1], *self.conditional(x[:, 0]))
 
 
-@dataclass
-class Preview:
-    losses: list[float] = field(default_factory=list)   # minibatch −log-likelihood, one per record
+Preview = LossCurve     # the minibatch −log-likelihood, one per record
 
 
 def build(params: Params, *, seed: int = 0) -> MDN:
@@ -103,28 +100,11 @@ def log_density(model: MDN, x: torch.Tensor) -> torch.Tensor:
 
 
 def fit(params: Params, x: torch.Tensor, *, seed: int = 0, seconds: float = 0.5, model: MDN | None = None):
-    """Adam on L(θ) = −mean[log p(x₁) + log p(x₂ | x₁)]; a Record at least every ``seconds``."""
+    """Adam on L(θ) = −mean[log p(x₁) + log p(x₂ | x₁)] (maximum likelihood, the loop shared with the other
+    exact models: ``toy2d.fit_max_likelihood``); a Record at least every ``seconds``."""
     params.validate()
     model = model if model is not None else build(params, seed=seed)
-    x = x.float()
-    g = torch.Generator().manual_seed(int(seed) + 1)
-    opt = torch.optim.Adam(model.parameters(), lr=params.lr)
-    deadline, cadence = Deadline(params.max_seconds), Cadence(500, seconds)
-    preview = Preview()
-    for step in range(1, params.steps + 1):
-        for group in opt.param_groups:
-            group["lr"] = params.lr * cosine(deadline.used(step - 1, params.steps))
-        batch = x[torch.randint(len(x), (min(params.batch_size, len(x)),), generator=g)]
-        loss = -model.log_prob(batch).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        done = step == params.steps or deadline.passed()
-        if cadence.due(step) or done:
-            preview = Preview(preview.losses + [loss.item()])
-            yield Record(step, {"loss": loss.item()}, {}, preview, done=done, model=model)
-        if done:
-            return
+    yield from fit_max_likelihood(model, params, x, seed=seed, seconds=seconds)
 
 
 def sample(model: MDN, n: int, *, seed: int) -> torch.Tensor:

@@ -24,15 +24,14 @@ Works in standardised coordinates.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import DensityGrid, grid_points
-from ..common import Deadline, cosine, init_default
-from ..progress import Cadence, Record
+from . import DensityGrid, LossCurve, fit_max_likelihood, grid_points
+from ..common import init_default
 
 KIND = "exact"
 evaluations_per_sample = 1            # one pass through the layers, backwards
@@ -165,9 +164,7 @@ class Flow(nn.Module):
         return -0.5 * (z ** 2).sum(1) - math.log(2 * math.pi) + logdet
 
 
-@dataclass
-class Preview:
-    losses: list[float] = field(default_factory=list)   # minibatch −log-likelihood, one per record
+Preview = LossCurve     # the minibatch −log-likelihood, one per record
 
 
 def build(params: Params, *, seed: int = 0) -> Flow:
@@ -180,29 +177,11 @@ def log_density(model: Flow, x: torch.Tensor) -> torch.Tensor:
 
 
 def fit(params: Params, x: torch.Tensor, *, seed: int = 0, seconds: float = 0.5, model: Flow | None = None):
-    """Adam on L(θ) = −mean[log N(f_θ(x); 0, I) + log |det|]; a Record at least every ``seconds``."""
+    """Adam on L(θ) = −mean[log N(f_θ(x); 0, I) + log |det|] (maximum likelihood, the loop shared with the other
+    exact models: ``toy2d.fit_max_likelihood``); a Record at least every ``seconds``."""
     params.validate()
     model = model if model is not None else build(params, seed=seed)
-    x = x.float()
-    g = torch.Generator().manual_seed(int(seed) + 1)
-    opt = torch.optim.Adam(model.parameters(), lr=params.lr)
-    deadline, cadence = Deadline(params.max_seconds), Cadence(500, seconds)
-    preview = Preview()
-    for step in range(1, params.steps + 1):
-        for group in opt.param_groups:
-            group["lr"] = params.lr * cosine(deadline.used(step - 1, params.steps))
-        batch = x[torch.randint(len(x), (min(params.batch_size, len(x)),), generator=g)]
-        loss = -model.log_prob(batch).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 10.0)
-        opt.step()
-        done = step == params.steps or deadline.passed()
-        if cadence.due(step) or done:
-            preview = Preview(preview.losses + [loss.item()])
-            yield Record(step, {"loss": loss.item()}, {}, preview, done=done, model=model)
-        if done:
-            return
+    yield from fit_max_likelihood(model, params, x, seed=seed, seconds=seconds, clip=10.0)
 
 
 def sample(model: Flow, n: int, *, seed: int) -> torch.Tensor:
