@@ -55,3 +55,15 @@ def test_shipped_cards_match_their_weights():
         for key in ("family", "config", "dataset", "steps", "seed", "device", "torch", "metrics", "sha256", "command"):
             assert key in c, f"{card.name} lacks '{key}'"
         checkpoints.load(card.with_suffix(""))  # verifies the hash
+
+
+def test_continuation_counts_this_run_and_all_runs(tmp_path):
+    assert checkpoints.continuation("", 300) == (300, {})             # a fresh run: all its steps are its own
+    checkpoints.write_card(tmp_path / "first", {"steps": 1000, "command": "train A", "device": "cpu"})
+    steps, extra = checkpoints.continuation(tmp_path / "first", 1250)
+    assert steps == 250 and extra["steps_total"] == 1250
+    assert extra["continued_from"] == {"command": "train A", "steps": 1000, "device": "cpu"}
+    checkpoints.write_card(tmp_path / "second", {"steps": 250, "steps_total": 1250, "command": "B", "device": "cpu"})
+    assert checkpoints.continuation(tmp_path / "second", 1300)[0] == 50     # counted from steps_total
+    with pytest.raises(checkpoints.CheckpointError, match="not found"):
+        checkpoints.continuation(tmp_path / "missing", 10)
