@@ -9,7 +9,7 @@ import pytest
 from demos import common
 
 LONG_COIN = (0.3, 1024, 5000, 2e-3, 2e-3, 4096, 1, False, True)       # a coin GAN run of ~30 s or more
-LIGHT_API = ("vae_decode", "vae_decode_point", "ddpm_forward", "ddpm_scrub", "dcgan_grid", "dcgan_pick",
+LIGHT_API = ("cyclegan_example", "vae_decode", "vae_decode_point", "ddpm_forward", "ddpm_scrub", "dcgan_grid", "dcgan_pick",
              "dcgan_clear")
 
 
