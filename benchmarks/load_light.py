@@ -201,6 +201,7 @@ def main() -> None:
               f"max {max(loads):.2f} ({os.cpu_count()} cores)")
     if rss:
         print(f"app resident memory: start {rss[0]:.0f} MB, end {rss[-1]:.0f} MB, max {max(rss):.0f} MB")
+        print("  per minute:", ", ".join(f"{m:.0f}" for m in rss[::12]), "MB")
     print(f"this generator's own CPU: {own_cpu:.1f} s in {wall:.0f} s = {100 * own_cpu / wall:.0f} % of one core")
 
 
