@@ -260,18 +260,18 @@ def build() -> None:
         return gallery(direction), *translate_example(direction, 0, use_live, live_model)
 
     direction.change(on_direction, [direction, use_live, live_model], [examples, *outs], api_name=False,
-                     concurrency_id="cyclegan_light", concurrency_limit=8)
+                     queue=False, show_progress="hidden")
 
     def on_select(direction, use_live, live_model, evt: gr.SelectData):
         index = grid_cell(*evt.index, GALLERY_SIZE, GALLERY_COLUMNS, GALLERY_PAD, GALLERY_SCALE)
         return translate_example(direction, index, use_live, live_model)
 
     examples.select(on_select, [direction, use_live, live_model], outs, api_name=False,
-                    concurrency_id="cyclegan_light", concurrency_limit=8)
+                    queue=False, show_progress="hidden")
     idx = gr.Number(value=0, visible=False, precision=0)
     api_btn = gr.Button(visible=False)
     api_btn.click(translate_example, [direction, idx, use_live, live_model], outs, api_name="cyclegan_example",
-                  concurrency_id="cyclegan_light", concurrency_limit=8)
+                  queue=False, show_progress="hidden")
     upload_btn.click(translate_upload, [direction, upload, use_live, live_model], outs, api_name="cyclegan_upload",
                      concurrency_id="cyclegan_light", concurrency_limit=8)
     sketch_btn.click(translate_sketch, [direction, sketch, use_live, live_model], outs, api_name="cyclegan_sketch",

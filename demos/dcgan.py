@@ -473,7 +473,7 @@ def build() -> None:
         _caption("the same 64 z, as training goes on (G_ema): samples of this run's $p_{\\text{model}}$")
         t_grid = _picture("dc-t-grid")
 
-    light = LIGHT
+    light = {"queue": False, "show_progress": "hidden"}     # a few ms each: no queue, no progress bar
     seed.change(sample_grid, [seed, use_live, run], [sample_img, grid_caption], api_name="dcgan_grid", **light)
     use_live.change(show_generator, [seed, slots, use_live, run], [sample_img, grid_caption, *views], api_name=False,
                     **light)

@@ -403,9 +403,10 @@ def build() -> None:
     long_job(s_btn, sdedit, [sketch, t0, s_steps, s_seed, s_digit, s_w], outs, "ddpm_sdedit", stop=stop_btn,
              status=caption)
     scrubber.change(scrub, [frames, scrubber], [x_t, x_0, caption], api_name=False, show_progress="hidden",
-                    trigger_mode="always_last")
+                    trigger_mode="always_last", queue=False)
     idx = gr.Number(visible=False, precision=0)
-    gr.Button(visible=False).click(scrub, [frames, idx], [x_t, x_0, caption], api_name="ddpm_scrub")
+    gr.Button(visible=False).click(scrub, [frames, idx], [x_t, x_0, caption], api_name="ddpm_scrub",
+                                   queue=False, show_progress="hidden")
     for d, ww, text in ((digit, w, w_text), (s_digit, s_w, s_w_text)):
         gr.on([d.change, ww.change], noise_estimate, [d, ww], text, api_name=False, show_progress="hidden",
               queue=False)
@@ -413,10 +414,10 @@ def build() -> None:
     f_inputs = [f_index, f_t, f_sched, f_seed]
     for widget in (f_index, f_t, f_seed):
         widget.change(forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name=False, show_progress="hidden",
-                      trigger_mode="always_last", concurrency_id="ddpm_light", concurrency_limit=8)
-    gr.Button(visible=False).click(forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name="ddpm_forward")
+                      trigger_mode="always_last", queue=False)
+    gr.Button(visible=False).click(forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name="ddpm_forward",
+                                   queue=False, show_progress="hidden")
     # a new schedule first clamps t to its 1 … T (t = 825 becomes 50 for T = 50), then redraws
-    f_sched.change(clamp_t, [f_sched, f_t], [f_t], api_name=False, show_progress="hidden").then(
-        forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name=False, show_progress="hidden",
-        concurrency_id="ddpm_light", concurrency_limit=8)
+    f_sched.change(clamp_t, [f_sched, f_t], [f_t], api_name=False, show_progress="hidden", queue=False).then(
+        forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name=False, show_progress="hidden", queue=False)
     toy.wire(toy_train, [ma, mb, wa, tsched, toy.steps, toy.seed], [t_loss, t_dens, t_traj, t_info], "ddpm_toy")

@@ -433,14 +433,15 @@ def build() -> None:
     choice.change(on_model_change, [choice], on_model_outputs, api_name="vae_model", **light)
     for s in sliders:
         s.change(decode_sliders, [choice, *sliders], [decoded], api_name=False, show_progress="hidden",
-                 trigger_mode="always_last", **light)
-    gr.Button(visible=False).click(decode_sliders, [choice, *sliders], [decoded], api_name="vae_decode", **light)
+                 trigger_mode="always_last", queue=False)
+    gr.Button(visible=False).click(decode_sliders, [choice, *sliders], [decoded], api_name="vae_decode", queue=False,
+                                   show_progress="hidden")
     trav_btn.click(traverse, [choice, dim, *sliders], [traversal], api_name="vae_traverse", **light)
-    map_img.select(click_map, [choice], [point_img, map_img, point_info], api_name=False, **light)
-    grid_img.select(click_map, [choice], [point_img, map_img, point_info], api_name=False, **light)
+    map_img.select(click_map, [choice], [point_img, map_img, point_info], api_name=False, queue=False)
+    grid_img.select(click_map, [choice], [point_img, map_img, point_info], api_name=False, queue=False)
     z1, z2 = gr.Number(visible=False), gr.Number(visible=False)
     gr.Button(visible=False).click(decode_point, [choice, z1, z2], [point_img, map_img, point_info],
-                                   api_name="vae_decode_point", **light)
+                                   api_name="vae_decode_point", queue=False, show_progress="hidden")
     rec_btn.click(reconstruct, [choice, source, index, sketch, upload],
                   [rec_in, rec_out, rec_map, rec_info, *sliders], api_name="vae_reconstruct", **light)
     cmp_btn.click(ae_vs_vae, [seed_cmp], [ae_map, ae_samples, vae_map, vae_samples, cmp_cards], api_name="vae_compare",
