@@ -77,9 +77,10 @@ def _apply_link(request: gr.Request):
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="genmodels") as demo:
         gr.Markdown(HEADER, latex_delimiters=[{"left": "$", "right": "$", "display": False}])
-        present = gr.Button("Presentation mode", size="sm", elem_id="gm-present-toggle")
+        with gr.Row():   # presentation mode: larger type, fewer controls (demos/links.py PRESENT_CSS)
+            note = gr.Markdown("", visible=False, elem_id="gm-link-note")
+            present = gr.Button("Presentation mode", size="sm", scale=0, min_width=180, elem_id="gm-present-toggle")
         present.click(None, None, None, js=links.TOGGLE_PRESENT_JS)
-        note = gr.Markdown("", visible=False, elem_id="gm-link-note")
         with gr.Tabs(overflow_behavior="wrap") as tabs:   # every tab name visible on a phone, no "•••" menu
             with gr.Tab("Coin-flip GAN", id="coin"):
                 links.building('coin')
