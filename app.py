@@ -16,7 +16,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr  # noqa: E402
 
-from demos import coin_gan, cyclegan, dcgan, ddpm, vae  # noqa: E402
+from demos import coin_gan, cyclegan, dcgan, ddpm, links, vae  # noqa: E402
 from demos.common import CSS, MAX_UPLOAD_MB, PICK_BRUSH_JS, limit_long_jobs, start_sweeping  # noqa: E402
 
 HEADER = """
@@ -41,34 +41,85 @@ SELECT_TAB_JS = """() => {
   watch.observe(document.body, {childList: true, subtree: true});
   setTimeout(() => watch.disconnect(), 15000);
 }"""
-PAGE_JS = f"() => {{ ({PICK_BRUSH_JS})(); ({SELECT_TAB_JS})(); }}"
+PAGE_JS = f"() => {{ ({PICK_BRUSH_JS})(); ({SELECT_TAB_JS})(); ({links.PRESENT_JS})(); }}"
+
+
+def _copy_link_row(tab_id: str) -> None:
+    """The tab's "Copy link to this view" button and the read-only box that shows the link."""
+    specs = links.REGISTRY.get(tab_id, {})
+    names = list(specs)
+    with gr.Row(elem_classes="gm-link-row"):
+        btn = gr.Button("Copy link to this view", size="sm", scale=0, min_width=200, elem_id=f"{tab_id}-copy-link")
+        box = gr.Textbox(label="Link to this view", interactive=False, show_label=True, scale=3, max_lines=1,
+                         elem_id=f"{tab_id}-link-box", buttons=["copy"])
+
+    def make(*values):
+        return links.build_query(tab_id, dict(zip(names, values)))
+
+    btn.click(make, [specs[n].component for n in names], box, api_name=False, queue=False, show_progress="hidden"
+              ).then(None, box, box, js=links.COPY_JS)
+
+
+def _apply_link(request: gr.Request):
+    """On page load: the query's settings for its tab's controls and the note on what was ignored."""
+    query = str(request.query_params) if request is not None else ""
+    tab, values, ignored = links.parse_query(query, default_tab=next(iter(links.REGISTRY), None))
+    tab = tab or next(iter(links.REGISTRY), None)
+    out = []
+    for tab_id, specs in links.REGISTRY.items():
+        for name in specs:
+            out.append(values[name] if tab_id == tab and name in values else gr.skip())
+    note = links.note_text(ignored)
+    out.append(gr.update(value=note, visible=bool(note)))
+    return out
 
 
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="genmodels") as demo:
         gr.Markdown(HEADER, latex_delimiters=[{"left": "$", "right": "$", "display": False}])
+        with gr.Row():   # presentation mode: larger type, fewer controls (demos/links.py PRESENT_CSS)
+            note = gr.Markdown("", visible=False, elem_id="gm-link-note")
+            present = gr.Button("Presentation mode", size="sm", scale=0, min_width=180, elem_id="gm-present-toggle")
+        present.click(None, None, None, js=links.TOGGLE_PRESENT_JS)
         with gr.Tabs(overflow_behavior="wrap") as tabs:   # every tab name visible on a phone, no "•••" menu
             with gr.Tab("Coin-flip GAN", id="coin"):
+                links.building('coin')
                 coin_gan.build()
+                _copy_link_row('coin')
             with gr.Tab("VAE", id="vae"):
+                links.building('vae')
                 vae.build()
+                _copy_link_row('vae')
             with gr.Tab("DCGAN", id="dcgan"):
+                links.building('dcgan')
                 dcgan.build()
+                _copy_link_row('dcgan')
             with gr.Tab("DDPM", id="ddpm"):
+                links.building('ddpm')
                 ddpm.build()
+                _copy_link_row('ddpm')
             with gr.Tab("PixelCNN", id="pixelcnn"):
                 from demos import pixelcnn
+                links.building('pixelcnn')
                 pixelcnn.build()
+                _copy_link_row('pixelcnn')
             with gr.Tab("CycleGAN", id="cyclegan"):
+                links.building('cyclegan')
                 cyclegan.build()
+                _copy_link_row('cyclegan')
             with gr.Tab("Map of models", id="map"):
                 from demos import toy2d   # here, not above: keeps this tab's change to one hunk
+                links.building('map')
                 toy2d.build()
+                _copy_link_row('map')
         for tab in tabs.children:                 # #tab-<id> and #tab-<id>-button for links and tests
             if isinstance(tab, gr.Tab) and tab.elem_id is None:
                 tab.elem_id = f"tab-{tab.id}"
         # once per page: the brush picked on every drawing pad, ?tab=<id> selected
         demo.load(None, None, None, js=PAGE_JS, api_name=False)
+        # once per page: a lesson link's settings (?tab=ddpm&steps=10) put into the tab's controls
+        linked = [spec.component for specs in links.REGISTRY.values() for spec in specs.values()]
+        demo.load(_apply_link, None, linked + [note], api_name=False, queue=False, show_progress="hidden")
     return demo
 
 
@@ -92,7 +143,7 @@ def launch(**kwargs):
     start_sweeping(demo)
     demo.queue(default_concurrency_limit=2)
     limit_long_jobs(demo)             # one long job per session, a bounded queue (demos/common.py)
-    return demo.launch(css=CSS, **kwargs)
+    return demo.launch(css=CSS + links.PRESENT_CSS, **kwargs)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ import pandas as pd
 from genmodels import checkpoints, coin_gan
 from genmodels.progress import Record
 
+from .links import link
 from .common import FRAMES_PER_SECOND, LATEX, SEED_MAX, cards, check_seed, long_job, number, seed_input
 
 LIMITS = {  # server-side caps, enforced for API callers too
@@ -236,18 +237,23 @@ def build() -> None:
     with gr.Row():
         with gr.Column(scale=1, min_width=280):
             p = gr.Slider(0.01, 0.99, value=0.3, step=0.01, label="Target P(heads)  p", elem_id="coin-p")
+            link(p, 'p')
             steps = gr.Slider(10, 5000, value=coin_gan.Config.steps, step=10,
                               label="Steps (one D + one G update each)", elem_id="coin-steps")
+            link(steps, 'steps')
             real_flips = gr.Slider(1, 4096, value=coin_gan.Config.real_flips, step=1, label="Real flips per step")
             batch = gr.Slider(1, 4096, value=coin_gan.Config.batch_size, step=1, label="Batch size (generated flips per step)")
             with gr.Row():
                 lr_d = gr.Number(value=coin_gan.Config.lr_d, label="Learning rate of D", minimum=1e-5, maximum=0.05)
                 lr_g = gr.Number(value=coin_gan.Config.lr_g, label="Learning rate of G", minimum=1e-5, maximum=0.05)
             seed = seed_input("Seed (same seed, same run)", elem_id="coin-seed")
+            link(seed, 'seed')
             fixed = gr.Checkbox(value=False, label="Train on one fixed sample of 1024 flips (the seed notebook)")
+            link(fixed, 'fixed')
             batch_feature = gr.Checkbox(value=True, elem_id="coin-batch-feature",
                                         label="Batch feature: D also sees h̄, its batch's heads fraction (stops collapse)")
             g_loss = gr.Radio(G_LOSS_CHOICES, value="non-saturating", label="G loss", elem_id="coin-gloss")
+            link(g_loss, 'gloss')
             with gr.Row():
                 train_btn = gr.Button("Train", variant="primary", elem_id="coin-train")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="coin-stop")

@@ -16,6 +16,7 @@ from genmodels import cyclegan, data
 from genmodels.common import grid, grid_cell
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
+from .links import link
 from .common import (LATEX, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, sketchpad,
                      training_panel)
 
@@ -207,6 +208,7 @@ def build() -> None:
     with gr.Row():
         direction = gr.Radio([(v, k) for k, v in LABELS.items()], value="horse2zebra", label="Direction",
                              elem_id="cg-direction")
+        link(direction, 'direction')
         use_live = gr.Radio([("pretrained checkpoint", False), ("my live-trained model", True)], value=False,
                             label="Model", elem_id="cg-model")
     with gr.Row():

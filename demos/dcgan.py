@@ -20,6 +20,7 @@ from PIL import Image
 from genmodels import cgan, dcgan
 from genmodels.common import grid_cell
 
+from .links import link
 from .common import LATEX, RECORD_SECONDS, cards, check_seed, load_checkpoint, number, seed_input, training_panel
 
 GRID = 32
@@ -409,6 +410,7 @@ def build() -> None:
         init, init_caption = None, str(e)
     with gr.Row():
         seed = seed_input("Seed of the sample grid", elem_id="dc-seed", min_width=120, scale=1)
+        link(seed, 'seed')
         use_live = gr.Radio([("the checkpoint", False), ("my live-trained generator", True)], value=False,
                             label="Generator", elem_id="dc-generator", min_width=240, scale=2)
         slot = gr.Radio(list(SLOTS), value="A", label="Clicking a sample puts it into slot…", elem_id="dc-slot",
@@ -437,7 +439,9 @@ def build() -> None:
                     result = _picture("dc-result", height=110)
             with gr.Row():
                 mode = gr.Radio(["linear", "spherical"], value="spherical", label="Interpolation", min_width=200)
+                link(mode, 'interp')
                 frames = gr.Slider(3, 30, value=10, step=1, label="Frames", min_width=120)
+                link(frames, 'frames')
                 interp_btn = gr.Button("Interpolate start → end", elem_id="dc-interp", min_width=120)
             with gr.Row():
                 with gr.Column(scale=3, min_width=200):

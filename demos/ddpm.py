@@ -16,6 +16,7 @@ import pandas as pd
 from genmodels import checkpoints, ddpm, diffusion_view as view, toy_diffusion
 from genmodels.imaging import ImageInputError, sketch_to_domain
 
+from .links import link
 from .common import (HEAVY, LATEX, PICK_BRUSH_JS, RECORD_SECONDS, cards, check_seed, load_checkpoint, long_job,
                      number, seed_input, sketchpad, training_panel)
 
@@ -279,12 +280,17 @@ def build() -> None:
             with gr.Tabs():
                 with gr.Tab("From noise"):
                     sampler = gr.Radio(SAMPLERS, value="DDIM", label="Sampler", elem_id="dd-sampler")
+                    link(sampler, 'sampler')
                     steps = gr.Slider(1, 1000, value=50, step=1, elem_id="dd-steps",
                                       label="Steps (DDIM, DPM-Solver++; DDPM always uses all T = 1000)")
+                    link(steps, 'steps')
                     eta = gr.Slider(0, 1, value=0.0, step=0.05, label="η (DDIM stochasticity; 0 = deterministic)")
+                    link(eta, 'eta')
                     with gr.Row():
                         n = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="Images", min_width=140)
+                        link(n, 'n')
                         seed = seed_input("Seed (same seed, same digits)", min_width=140)
+                        link(seed, 'seed')
                     digit = _digit_choice("dd-digit", "Digit y (none: unconditional, ddpm-mnist)")
                     w = _w_slider("dd-w")
                     w_text = gr.Markdown(view.guidance_text(None, ddpm.DEFAULT_GUIDANCE), elem_id="dd-w-text")
@@ -358,7 +364,9 @@ def build() -> None:
             f_index = gr.Slider(0, 9999, value=0, step=1, label="Test digit")
             f_sched = gr.Radio(list(view.FORWARD_SCHEDULES), value=view.FORWARD_SCHEDULES[0], label="Schedule",
                                elem_id="dd-f-sched")
+            link(f_sched, 'schedule')
             f_t = gr.Slider(1, 1000, value=250, step=1, label="t (1 … T)", elem_id="dd-f-t")
+            link(f_t, 't')
             f_seed = seed_input("Seed for ε")
         f_x0 = _labelled_image("x₀, a test digit", value=f_init[0], height=180)
         f_eps = _labelled_image("ε ~ N(0, I), shown clipped to [−1, 1]", value=f_init[1], height=180)

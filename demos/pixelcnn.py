@@ -13,6 +13,7 @@ import pandas as pd
 from genmodels import checkpoints, pixelcnn as P
 from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscale
 
+from .links import link
 from .common import (LATEX, UploadImage, cards, check_seed, load_checkpoint, long_job, number,
                      seed_input, sketchpad, training_panel)
 
@@ -297,6 +298,7 @@ def build() -> None:
         with gr.Column(min_width=220):
             source = gr.Radio(list(P.INPUT_KINDS), value="test digit", label="Input", elem_id="pcnn-source")
             index = gr.Slider(0, 9999, value=0, step=1, label="Test digit index", elem_id="pcnn-index")
+            link(index, 'index')
             simple = gr.Dropdown(list(P.simple_images()), value="blank (all black)", label="Simple image",
                                  elem_id="pcnn-simple")
         sketch = sketchpad("pcnn-sketch", min_width=200)
@@ -309,8 +311,11 @@ def build() -> None:
         with gr.Column(min_width=200, scale=1):
             k_rows = gr.Slider(1, 27, value=14, step=1, label="Known rows R (rows 0 … R − 1 kept)",
                                elem_id="pcnn-known-rows")
+            link(k_rows, 'rows')
             k_n = gr.Slider(1, 16, value=8, step=1, label="Completions", elem_id="pcnn-n")
+            link(k_n, 'n')
             k_seed = seed_input(elem_id="pcnn-complete-seed")
+            link(k_seed, 'seed')
             k_btn = gr.Button("Complete", variant="primary", elem_id="pcnn-complete-btn")
         k_given = _image("the binarized input: rows ≥ R hidden (below the red line)", "pcnn-given", min_width=160)
         with gr.Column(min_width=240, scale=2):

@@ -10,6 +10,7 @@ import pandas as pd
 
 from genmodels.toy2d import ESTIMATORS, data, view
 
+from .links import link
 from .common import LATEX, RECORD_SECONDS, cards, check_seed, long_job, number, sketchpad, training_panel
 
 DEFAULT_DATA = "moons"
@@ -135,6 +136,7 @@ def build() -> None:
         with gr.Column(scale=1, min_width=300):
             gr.Markdown("#### 1. The data")
             shape = gr.Dropdown(list(data.NAMES), value=DEFAULT_DATA, label="Named shape", elem_id="map-shape")
+            link(shape, 'shape')
             with gr.Accordion("…or draw it, or upload it", open=False, elem_id="map-data-more"):
                 pad = sketchpad("map-pad", label="Draw a shape (points are spread over your strokes)", brush_size=12)
                 draw_btn = gr.Button("Use my drawing", elem_id="map-use-drawing")
@@ -160,6 +162,7 @@ def build() -> None:
     with panel.controls:
         family = gr.Radio([(_leaf_label(n), n) for n in present], value=present[0], label="Family",
                           elem_id="map-family")
+        link(family, 'family')
     with panel.plots:
         with gr.Row():
             main = gr.Image(label="Samples over the data, its density behind", type="pil", interactive=False,

@@ -16,6 +16,7 @@ from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscale
 from genmodels.plotting import framed, legend_html, pixel_to_point, scatter
 
+from .links import link
 from .common import (LATEX, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, seed_input,
                      sketchpad, training_panel)
 
@@ -331,6 +332,7 @@ def build() -> None:
         init_z, init_decoded, init_map, init_grid = [0.0] * MAX_DIMS, None, None, None
         init_note = f"⚠ {e.message}"
     choice = gr.Radio(list(MODELS), value="VAE, 16-D latent", label="Model", elem_id="vae-model")
+    link(choice, 'model')
     with gr.Row():
         with gr.Column(scale=1, min_width=220, elem_id="vae-decoded-col"):
             decoded = _captioned_image("decoded x̂(z)", value=init_decoded, elem_id="vae-decoded", height=200)
@@ -343,6 +345,7 @@ def build() -> None:
                                           min_width=120) for i in range(4 * row, 4 * row + 4)]
     with gr.Row(equal_height=True):
         dim = gr.Slider(0, 15, value=0, step=1, label="Traverse dimension", elem_id="vae-dim", scale=2)
+        link(dim, 'dim')
         trav_btn = gr.Button("Show traversal", elem_id="vae-trav-btn", scale=1)
     traversal = _captioned_image("Traversal: the chosen dimension from −3 to 3, the others as on the sliders",
                                  elem_id="vae-traversal", height=120, buttons=[])
@@ -368,6 +371,7 @@ def build() -> None:
             source = gr.Radio(["test digit", "drawing", "upload"], value="test digit", label="Input",
                               elem_id="vae-source")
             index = gr.Slider(0, 9999, value=0, step=1, label="Test digit index", elem_id="vae-index")
+            link(index, 'index')
             rec_btn = gr.Button("Reconstruct", variant="primary", elem_id="vae-rec-btn")
             with gr.Row():
                 sketch = sketchpad("vae-sketch", "Draw a digit", height=260, min_width=200)
