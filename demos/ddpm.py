@@ -420,3 +420,4 @@ def build() -> None:
         forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name=False, show_progress="hidden",
         concurrency_id="ddpm_light", concurrency_limit=8)
     toy.wire(toy_train, [ma, mb, wa, tsched, toy.steps, toy.seed], [t_loss, t_dens, t_traj, t_info], "ddpm_toy")
+    from .failures import gallery; gallery("ddpm")   # noqa: E702 (the failure gallery, one line)
