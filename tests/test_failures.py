@@ -1,0 +1,40 @@
+"""genmodels.failures: each failure function shows what its card claims (values, able to fail)."""
+import functools
+
+import numpy as np
+import pytest
+
+from genmodels import failures
+
+
+@functools.lru_cache(maxsize=1)
+def ddpm_model():
+    from genmodels import ddpm
+    return ddpm.load("checkpoints/ddpm-mnist")
+
+
+def test_short_schedule_keeps_the_digit():
+    f = failures.short_schedule(seed=0)
+    assert f.values["alpha_bar_T_50"] > 0.3                # the seed notebook's x_T is far from noise
+    assert abs(f.values["alpha_bar_T_50"] - 0.603) < 1e-3
+    assert f.values["alpha_bar_T_1000"] < 1e-3
+    assert f.values["corr_50"] > 0.5 and abs(f.values["corr_1000"]) < 0.05   # the digit is visible only at T = 50
+    assert f.picture.dtype == np.uint8 and f.picture.ndim == 2
+    assert "0.603" in f.text
+
+
+def test_short_schedule_same_seed_same_picture():
+    assert np.array_equal(failures.short_schedule(seed=4).picture, failures.short_schedule(seed=4).picture)
+    assert not np.array_equal(failures.short_schedule(seed=4).picture, failures.short_schedule(seed=5).picture)
+
+
+def test_ddim_leading_starts_late_and_misses():
+    f = failures.ddim_leading(ddpm_model(), n=4, seed=0)
+    assert f.values["start"] == {"leading-1": 1, "leading-2": 501, "trailing-1": 1000, "trailing-2": 1000,
+                                 "trailing-50": 1000}
+    d = f.values["distance_to_ddim50"]
+    assert d["trailing-50"] == 0.0
+    # leading DDIM-1 returns its input noise: the farthest from DDIM-50's digits of all rows
+    assert d["leading-1"] > max(d["leading-2"], d["trailing-1"], d["trailing-2"])
+    assert d["leading-1"] > 0.3
+    assert 0.05 < f.values["alpha_bar_leading_2"] < 0.1
