@@ -30,12 +30,21 @@ def _ddpm_model():
     return load_model()
 
 
+def _vae_models():
+    from .vae import load_model    # the tab's cached checkpoints
+    return load_model("ae2d-mnist"), load_model("vae2d-mnist")
+
+
 CARDS: dict[str, list[Card]] = {
     "ddpm": [
         Card("ddpm-t50", "The seed notebook's T = 50 schedule never reaches noise",
              lambda seed: failures.short_schedule(seed=seed)),
         Card("ddpm-leading", "DDIM at 1-2 steps with leading timestep spacing",
              lambda seed: failures.ddim_leading(_ddpm_model(), seed=seed), heavy=True),
+    ],
+    "vae": [
+        Card("vae-holes", "Holes in a plain autoencoder's latent space",
+             lambda seed: failures.latent_holes(*_vae_models(), seed=seed), heavy=True),
     ],
 }
 

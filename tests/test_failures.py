@@ -38,3 +38,19 @@ def test_ddim_leading_starts_late_and_misses():
     assert d["leading-1"] > max(d["leading-2"], d["trailing-1"], d["trailing-2"])
     assert d["leading-1"] > 0.3
     assert 0.05 < f.values["alpha_bar_leading_2"] < 0.1
+
+
+@functools.lru_cache(maxsize=1)
+def vae_models():
+    from genmodels import vae
+    return vae.load("checkpoints/ae2d-mnist"), vae.load("checkpoints/vae2d-mnist")
+
+
+def test_latent_holes_ae_has_gaps_that_decode_worse():
+    f = failures.latent_holes(*vae_models(), seed=0)
+    ae, v = f.values["ae"], f.values["vae"]
+    assert ae["holes"] > v["holes"] + 0.1                     # the AE's code span is mostly empty
+    assert ae["hole_distance"] > ae["code_distance"] * 1.05   # its gaps decode farther from every training digit
+    assert ae["prior_distance"] > v["prior_distance"]         # and z ~ N(0, I) lands in them
+    assert ae["extent"][3] - ae["extent"][2] > 5 * (v["extent"][3] - v["extent"][2])
+    assert f.picture.shape[2] == 3 and f.picture.dtype == np.uint8
