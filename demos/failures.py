@@ -45,6 +45,8 @@ CARDS: dict[str, list[Card]] = {
     "vae": [
         Card("vae-holes", "Holes in a plain autoencoder's latent space",
              lambda seed: failures.latent_holes(*_vae_models(), seed=seed), heavy=True),
+        Card("vae-collapse", "Posterior collapse with a large β (a cached run; the seed is the run's, 0)",
+             lambda seed: failures.posterior_collapse(failures.load_collapse_run())),
     ],
 }
 

@@ -22,12 +22,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import base64
+import json
+from pathlib import Path
+
 import numpy as np
 import torch
 
 from PIL import Image, ImageDraw
 
 from . import data, ddpm, plotting, vae
+from .checkpoints import CHECKPOINT_DIR
 from .common import grid, seeded, to_model, to_unit
 from .ddpm import DDPMScheduler, spaced_timesteps
 
@@ -158,3 +163,105 @@ def latent_holes(ae, vae_model, seed: int = 0) -> Failure:
             "Without KL(q_φ(z|x) ‖ p(z)) nothing asks the decoder about the gaps, so they decode to stretched "
             "in-between shapes and a draw from p(z) lands in them; the KL term packs the codes around 0.")
     return Failure(np.concatenate([panels[0], gap, panels[1]], 1), text, values)
+
+
+COLLAPSE_BETA = 30.0
+COLLAPSE_STEPS = 150
+COLLAPSE_RUN = CHECKPOINT_DIR / "runs" / "failures-vae-collapse.json"
+
+
+def _kl_and_decodes(model, x: torch.Tensor) -> tuple[float, np.ndarray]:
+    """Mean KL(q_φ(z|x) ‖ N(0, I)) over test digits x, and the decodes x̂(μ) of the first 8."""
+    with torch.no_grad():
+        model.eval()
+        mu, logvar = model.encode(x)
+        kl = float(vae.kl_divergence(mu, logvar).mean())
+    return kl, vae.decode_points(model, mu[:8].numpy())
+
+
+def spread(images: np.ndarray) -> float:
+    """How different images are from each other: the mean over pixels of their standard deviation."""
+    return float(np.asarray(images).std(0).mean())
+
+
+def collapse_run(model, beta: float = COLLAPSE_BETA, steps: int = COLLAPSE_STEPS, seed: int = 0) -> dict:
+    """Continue ``model`` (a VAE) with β = ``beta`` for ``steps`` steps of vae.train (batch 64);
+    returns the KL curve (nats per image, every 5 steps), and the test KL and decodes before and after."""
+    x = torch.as_tensor(data.load("mnist", "test")[0][:500], dtype=torch.float32)
+    kl_before, before = _kl_and_decodes(model, x)
+    cfg = vae.Config(latent=model.latent, beta=beta, steps=steps, batch_size=64, seed=seed, device="cpu")
+    curve = [(r.step, r.losses["loss_kl"], r.losses["loss_recon"])
+             for r in vae.train(cfg, model=model, seconds=60.0, every=5, preview_every=10**9)]
+    kl_after, after = _kl_and_decodes(model, x)
+    return {"beta": beta, "steps": steps, "seed": seed, "curve": curve, "kl_before": kl_before,
+            "kl_after": kl_after, "x": _pack(x[:8].numpy()), "before": _pack(before), "after": _pack(after)}
+
+
+def _pack(images: np.ndarray) -> str:
+    """Images in [0, 1] (8, 28, 28) -> base64 of their uint8 bytes (small on disk)."""
+    return base64.b64encode((np.clip(images, 0, 1) * 255).round().astype(np.uint8).tobytes()).decode()
+
+
+def _unpack(text: str) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(text), np.uint8).reshape(-1, 28, 28).astype(np.float32) / 255
+
+
+def _curve_picture(points: list[tuple[float, float]], size=(360, 200), label: str = "KL (nats per digit)") -> np.ndarray:
+    """A minimal line chart of (x, y) points with its y range and label written on it."""
+    w, h = size
+    img = Image.new("RGB", size, "white")
+    d = ImageDraw.Draw(img)
+    xs, ys = np.array([p[0] for p in points], float), np.array([p[1] for p in points], float)
+    left, top, right, bottom = 44, 16, w - 8, h - 22
+    sx = lambda v: left + (v - xs.min()) / max(1e-9, xs.max() - xs.min()) * (right - left)  # noqa: E731
+    sy = lambda v: bottom - v / max(1e-9, ys.max()) * (bottom - top)                         # noqa: E731
+    d.rectangle([left, top, right, bottom], outline="#999999")
+    d.line([(sx(a), sy(b)) for a, b in zip(xs, ys)], fill=(230, 60, 20), width=2)
+    font = plotting._font(12)
+    d.text((left - 4, top), f"{ys.max():.1f}", fill="black", font=font, anchor="rt")
+    d.text((left - 4, bottom), "0", fill="black", font=font, anchor="rb")
+    d.text((left, h - 4), f"step {xs.min():.0f}", fill="black", font=font, anchor="ls")
+    d.text((right, h - 4), f"{xs.max():.0f}", fill="black", font=font, anchor="rs")
+    d.text((left + 6, top + 4), label, fill="black", font=font, anchor="lt")
+    return np.asarray(img)
+
+
+def load_collapse_run(path: Path = COLLAPSE_RUN) -> dict:
+    """The cached β = COLLAPSE_BETA run; computed (from checkpoints/vae-mnist) and written when missing
+    or made with other settings."""
+    try:
+        run = json.loads(Path(path).read_text())
+        if run.get("beta") == COLLAPSE_BETA and run.get("steps") == COLLAPSE_STEPS:
+            return run
+    except (OSError, ValueError):
+        pass
+    run = collapse_run(vae.load(CHECKPOINT_DIR / "vae-mnist"))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(run, separators=(",", ":")))
+    return run
+
+
+def posterior_collapse(run: dict) -> Failure:
+    """The card for a :func:`collapse_run` record: KL curve; test digits, their decodes before, after."""
+    kl_step = [(s, kl) for s, kl, _ in run["curve"]]
+    kl_step = [(0, run["kl_before"])] + [(s - run["curve"][0][0] + 5, kl) for s, kl in kl_step]
+    rows = [torch.from_numpy(_unpack(run[k])) for k in ("x", "before", "after")]
+    digits = grid(torch.cat(rows), nrow=8, scale=2)
+    chart = _curve_picture(kl_step)
+    height = max(chart.shape[0], digits.shape[0])
+    pad = lambda a: np.pad(a, ((0, height - a.shape[0]), (0, 0), (0, 0)), constant_values=255)  # noqa: E731
+    picture = np.concatenate([pad(chart), np.full((height, 12, 3), 255, np.uint8),
+                              pad(np.repeat(digits[..., None], 3, 2))], 1)
+    s_before, s_after = spread(_unpack(run["before"])), spread(_unpack(run["after"]))
+    text = (f"vae-mnist (16-D) trained on with β = {run['beta']:g} for {run['steps']} steps: test KL(q_φ(z|x) ‖ p(z)) "
+            f"{run['kl_before']:.1f} → {run['kl_after']:.2f} nats; right: test digits, decodes x̂(μ) before, after "
+            f"(spread between digits {s_before:.3f} → {s_after:.3f}).  \n"
+            f"With β·KL in the loss, every nat z carries about x costs β nats; at β = {run['beta']:g} the encoder "
+            "gives up: q_φ(z|x) = p(z) for all x (posterior collapse), and the decoder draws one average digit.")
+    return Failure(picture, text, {"kl_before": run["kl_before"], "kl_after": run["kl_after"],
+                                   "spread_before": s_before, "spread_after": s_after})
+
+
+if __name__ == "__main__":      # python3 -m genmodels.failures: rebuild the cached runs
+    COLLAPSE_RUN.unlink(missing_ok=True)
+    print(posterior_collapse(load_collapse_run()).text)

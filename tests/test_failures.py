@@ -54,3 +54,27 @@ def test_latent_holes_ae_has_gaps_that_decode_worse():
     assert ae["prior_distance"] > v["prior_distance"]         # and z ~ N(0, I) lands in them
     assert ae["extent"][3] - ae["extent"][2] > 5 * (v["extent"][3] - v["extent"][2])
     assert f.picture.shape[2] == 3 and f.picture.dtype == np.uint8
+
+
+def test_posterior_collapse_cached_run():
+    run = failures.load_collapse_run()
+    f = failures.posterior_collapse(run)
+    assert f.values["kl_before"] > 10                               # vae-mnist uses its code
+    assert f.values["kl_after"] < 0.02 * f.values["kl_before"]      # KL → 0
+    assert f.values["spread_after"] < 0.1 * f.values["spread_before"]   # every digit decodes the same
+    assert run["beta"] == failures.COLLAPSE_BETA and len(run["curve"]) >= 20
+
+
+@pytest.mark.slow
+def test_posterior_collapse_rebuilds_when_missing(tmp_path):
+    path = tmp_path / "collapse.json"
+    run = failures.load_collapse_run(path)
+    assert path.exists() and path.stat().st_size < 60_000
+    assert run["kl_after"] < 0.02 * run["kl_before"]
+    assert failures.load_collapse_run(path) == run                   # read back, not recomputed
+
+
+def test_spread_is_zero_for_identical_images():
+    x = np.random.default_rng(0).random((1, 28, 28))
+    assert failures.spread(np.repeat(x, 8, 0)) == 0.0
+    assert failures.spread(np.random.default_rng(1).random((8, 28, 28))) > 0.2
