@@ -190,7 +190,7 @@ def collapse_run(model, beta: float = COLLAPSE_BETA, steps: int = COLLAPSE_STEPS
     x = torch.as_tensor(data.load("mnist", "test")[0][:500], dtype=torch.float32)
     kl_before, before = _kl_and_decodes(model, x)
     cfg = vae.Config(latent=model.latent, beta=beta, steps=steps, batch_size=64, seed=seed, device="cpu")
-    curve = [(r.step, r.losses["loss_kl"], r.losses["loss_recon"])
+    curve = [[r.step, r.losses["loss_kl"], r.losses["loss_recon"]]
              for r in vae.train(cfg, model=model, seconds=60.0, every=5, preview_every=10**9)]
     kl_after, after = _kl_and_decodes(model, x)
     return {"beta": beta, "steps": steps, "seed": seed, "curve": curve, "kl_before": kl_before,
