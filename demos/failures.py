@@ -23,6 +23,7 @@ class Card:
     title: str
     fn: Callable[[int], failures.Failure]
     heavy: bool = False           # over a second: the shared HEAVY queue
+    seeded: bool = True           # False: a cached run, no seed to choose
 
 
 def _ddpm_model():
@@ -45,8 +46,8 @@ CARDS: dict[str, list[Card]] = {
     "vae": [
         Card("vae-holes", "Holes in a plain autoencoder's latent space",
              lambda seed: failures.latent_holes(*_vae_models(), seed=seed), heavy=True),
-        Card("vae-collapse", "Posterior collapse with a large β (a cached run; the seed is the run's, 0)",
-             lambda seed: failures.posterior_collapse(failures.load_collapse_run())),
+        Card("vae-collapse", "Posterior collapse with a large β (a cached run, seed 0)",
+             lambda seed: failures.posterior_collapse(failures.load_collapse_run()), seeded=False),
     ],
 }
 
@@ -71,7 +72,7 @@ def gallery(tab_id: str) -> None:
             with gr.Group(elem_id=f"fail-card-{card.key}"):
                 gr.Markdown(f"**{card.title}**")
                 with gr.Row():
-                    seed = seed_input("Seed", min_width=120)
+                    seed = seed_input("Seed", min_width=120) if card.seeded else gr.State(0)
                     button = gr.Button("Show it", elem_id=f"fail-btn-{card.key}", min_width=120)
                 image = gr.Image(label=card.title, interactive=False, elem_id=f"fail-img-{card.key}",
                                  show_label=False)

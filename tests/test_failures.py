@@ -78,3 +78,14 @@ def test_spread_is_zero_for_identical_images():
     x = np.random.default_rng(0).random((1, 28, 28))
     assert failures.spread(np.repeat(x, 8, 0)) < 1e-12
     assert failures.spread(np.random.default_rng(1).random((8, 28, 28))) > 0.2
+
+
+def test_card_refuses_a_bad_seed_with_a_message():
+    import gradio as gr
+    from demos import failures as ui
+    card = ui.CARDS["ddpm"][0]
+    for bad in (-1, "x", 2**40):
+        with pytest.raises(gr.Error):
+            ui.show(card, bad)
+    picture, text = ui.show(card, 0)
+    assert picture.ndim == 2 and "0.603" in text
