@@ -429,3 +429,4 @@ def build() -> None:
     f_sched.change(clamp_t, [f_sched, f_t], [f_t], api_name=False, show_progress="hidden", queue=False).then(
         forward, f_inputs, [f_x0, f_eps, f_xt, f_text], api_name=False, show_progress="hidden", queue=False)
     toy.wire(toy_train, [ma, mb, wa, tsched, toy.steps, toy.seed], [t_loss, t_dens, t_traj, t_info], "ddpm_toy")
+    from .failures import gallery; gallery("ddpm")   # noqa: E702 (the failure gallery, one line)

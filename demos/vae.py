@@ -461,3 +461,4 @@ def build() -> None:
                   "document.querySelector('#vae-rec-in')?.scrollIntoView({behavior: 'smooth', block: 'start'}); }")
     panel.wire(train_stream, [t_latent, t_kl, t_beta, panel.steps, panel.seed, panel.mode, t_dataset],
                [t_curves, t_elbo, t_recon, panel.status], "vae_train")
+    from .failures import gallery; gallery("vae")   # noqa: E702 (the failure gallery, one line)
