@@ -104,7 +104,7 @@ if __name__ == "__main__":
     module, tests = sys.argv[1], sys.argv[2]
     timeout = float(os.environ.get("MUTANT_TIMEOUT", 120))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    work = os.environ.get("MUTATION_WORK", f"/tmp/genmodels-mutate-{os.getuid()}") + f"/{module}"
+    work = os.environ.get("MUTATION_WORK", "/tmp/genmodels-mutate") + f"/{module}-{os.getpid()}"   # one dir per run: runs never share
     rel = f"genmodels/{module}.py"
     NAMES = MATH[rel]
     shutil.rmtree(work, ignore_errors=True)
