@@ -4,7 +4,8 @@ database died mid-run ("Attribute Mutant.line is required").
 mutmut-style operator mutations are applied, one at a time, to the AST of the MATH functions of
 one module (scripts/mutmut_config.MATH); the module is written back with ast.unparse into a copy
 of the tree and the chosen fast tests run against it (pytest -x -m "not slow").
-Exit status 0 = survived; anything else (test failure, error, timeout) = killed.
+Exit status 0 = survived; 1 (a test failed) or the timeout = killed; any other pytest status
+(internal/usage error, no tests collected) = an error, reported and left out of the score.
 
     OMP_NUM_THREADS=1 python3 scripts/mutate.py cyclegan "tests/test_formulas.py -k cyclegan or lsgan"
 
@@ -125,19 +126,25 @@ if __name__ == "__main__":
     print(f"== {rel}: {n} mutants; tests: {tests}; unmutated run rc={rc} ({time.time() - start:.0f} s)", flush=True)
     if rc != 0:
         sys.exit("the unmutated tree fails its tests; no score")
-    killed, survivors = 0, []
+    killed, survivors, errors = 0, [], []
     only = os.environ.get("MUTANTS")                # e.g. MUTANTS=3,7 to rerun some
     ids = [int(i) for i in only.split(",")] if only else range(n)
     for k in ids:
         t, desc = mutate(tree, k)
         open(os.path.join(work, rel), "w").write(ast.unparse(t))
         rc = run_tests(work, tests, timeout)
+        if rc not in (0, 1, "timeout"):            # pytest 2..5: interrupted / internal / usage / no tests
+            errors.append((k, desc))
+            print(f"  #{k:3d} ERROR (rc={rc}, not counted) {desc}", flush=True)
+            continue
         ok = rc != 0
         killed += ok
         if not ok:
             survivors.append((k, desc))
         print(f"  #{k:3d} {'killed' if ok else 'SURVIVED'} (rc={rc}) {desc}", flush=True)
     open(os.path.join(work, rel), "w").write(source)
-    print(f"== {rel}: {killed}/{len(ids)} killed ({100 * killed / max(1, len(ids)):.0f}%) in {time.time() - start:.0f} s")
+    counted = len(ids) - len(errors)
+    print(f"== {rel}: {killed}/{counted} killed ({100 * killed / max(1, counted):.0f}%) in {time.time() - start:.0f} s"
+          + (f"; {len(errors)} not counted (pytest error: rerun them with MUTANTS=...)" if errors else ""))
     for k, desc in survivors:
         print(f"   survivor #{k}: {desc}")
