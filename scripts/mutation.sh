@@ -33,7 +33,7 @@ NEW[cgan]="tests/test_formulas.py -k cgan"
 OLD[pixelcnn]="tests/test_pixelcnn.py"
 NEW[pixelcnn]="tests/test_formulas.py -k pixelcnn|masks|receptive"
 OLD[metrics]="tests/test_metrics.py"
-NEW[metrics]="tests/test_formulas.py -k fld|kid|inception"
+NEW[metrics]="tests/test_formulas.py tests/test_mutants.py -k fld|kid|inception"
 OLD[diffusion_view]="tests/test_diffusion_view.py"
 NEW[diffusion_view]="tests/test_formulas.py -k ddpm_step|ddim_eta1_single|alpha_bar"
 
