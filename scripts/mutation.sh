@@ -6,20 +6,15 @@
 #   BEFORE=1 bash scripts/mutation.sh vae   # the same, without tests/test_formulas.py (the old suite)
 #
 # Modules: vae ddpm cyclegan dcgan coin_gan cgan pixelcnn metrics diffusion_view. Only the math
-# functions listed in scripts/mutmut_config.py are mutated (the rest is skipped). Runs mutmut 2.5.1
-# (a venv with the system's torch, created on first use) in a copy of the tree under $WORK, so the
-# working tree is never mutated, at nice 19. Not part of CI: minutes per module on a laptop, more
-# on shared cores. Results: $WORK/<module>[-before]/results.txt (summary + every surviving diff).
+# functions listed in scripts/mutmut_config.py (MATH) are mutated. Runs scripts/mutate.py (our own
+# AST runner; mutmut 2.5.1's database died mid-run last time) in a copy of the tree under $WORK, so
+# the working tree is never mutated, at nice 19, one worker, OMP_NUM_THREADS=1. Not part of CI:
+# ~18 s per mutant on a loaded 2-core box. Results: $WORK/<module>[-before].txt (every mutant + survivors).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-VENV=${MUTMUT_VENV:-$HOME/.cache/genmodels-mutmut}
 WORK=${MUTATION_WORK:-/tmp/genmodels-mutation}
 [ $# -ge 1 ] || { sed -n 2,13p "$0"; exit 2; }
 
-if [ ! -x "$VENV/bin/mutmut" ]; then
-  python3 -m venv --system-site-packages "$VENV"
-  "$VENV/bin/pip" install -q "mutmut==2.5.1"
-fi
 
 # The fast tests that exercise each module's math ("old" = the suite before test_formulas.py).
 declare -A OLD NEW
@@ -38,42 +33,18 @@ NEW[cgan]="tests/test_formulas.py -k cgan"
 OLD[pixelcnn]="tests/test_pixelcnn.py"
 NEW[pixelcnn]="tests/test_formulas.py -k pixelcnn|masks|receptive"
 OLD[metrics]="tests/test_metrics.py"
-NEW[metrics]="tests/test_formulas.py -k fld|kid|inception"
+NEW[metrics]="tests/test_formulas.py tests/test_mutants.py -k fld|kid|inception"
 OLD[diffusion_view]="tests/test_diffusion_view.py"
 NEW[diffusion_view]="tests/test_formulas.py -k ddpm_step|ddim_eta1_single|alpha_bar"
 
 for module in "$@"; do
   [ -n "${NEW[$module]:-}" ] || { echo "unknown module: $module" >&2; exit 2; }
-  name=$module
-  if [ -n "${BEFORE:-}" ]; then
-    tests=${OLD[$module]}; name=$module-before
-  else
-    tests=${NEW[$module]}
-  fi
-  files=${tests%% -k *}; select=""
-  [ "$files" != "$tests" ] && select=${tests#* -k }
-  dir=$WORK/$name
-  rm -rf "$dir" && mkdir -p "$dir"
-  (cd "$ROOT" && git ls-files -z --cached --others --exclude-standard \
-     | tar cf - --null --ignore-failed-read -T - 2>/dev/null) | tar xf - -C "$dir"
-  [ -f "$dir/tests/conftest.py" ] || { echo "copy of the tree incomplete: $dir" >&2; exit 1; }
-  cp "$ROOT/scripts/mutmut_config.py" "$dir/mutmut_config.py"
-  kflag=""
-  [ -n "$select" ] && kflag="-k '${select//|/ or }'"
-  runner="python3 -m pytest -x -q -p no:cacheprovider -m 'not slow' $files $kflag"
-  echo "== $name: mutating genmodels/$module.py; runner: $runner"
-  cd "$dir"
-  start=$(date +%s)
-  nice -n 19 "$VENV/bin/mutmut" run --paths-to-mutate "genmodels/$module.py" --tests-dir tests \
-    --runner "$runner" --test-time-base 120 --no-progress --simple-output > mutmut.log 2>&1 || true
-  {
-    echo "module genmodels/$module.py; tests: $runner; $(( $(date +%s) - start )) s"
-    "$VENV/bin/mutmut" results || true
-    for id in $("$VENV/bin/mutmut" result-ids survived 2>/dev/null); do
-      echo "---- survivor $id"; "$VENV/bin/mutmut" show "$id"
-    done
-  } > results.txt 2>&1
-  tail -n 3 mutmut.log
-  grep -E "^(Survived|Killed|Timeout|Suspicious|Skipped)|^module" results.txt || true
-  cd "$ROOT"
+  tests=${NEW[$module]}; name=$module
+  [ -n "${BEFORE:-}" ] && { tests=${OLD[$module]}; name=$module-before; }
+  files=${tests%% -k *}; kflag=""
+  [ "$files" != "$tests" ] && kflag="-k '${tests#* -k }'"
+  kflag=${kflag//|/ or }
+  mkdir -p "$WORK"
+  OMP_NUM_THREADS=1 MUTATION_WORK=$WORK/runs nice -n 19 python3 "$ROOT/scripts/mutate.py" "$module" "$files $kflag" \
+    | tee "$WORK/$name.txt"
 done
