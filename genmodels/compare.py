@@ -181,3 +181,47 @@ def time_per_16(name: str, repeats: int = 3) -> float:
     finally:
         torch.set_num_threads(threads)
     return statistics.median(times)
+
+
+def trilemma(rows: list[dict] | None = None, seconds: dict[str, float] | None = None, size: int = 420) -> np.ndarray:
+    """The generative learning trilemma as a picture (uint8 RGB, size × size).
+
+    Each model sits at x = speed (log10 network evaluations per sample, or the measured seconds per
+    16 images when ``seconds`` has it) and y = quality (log10 FLD from its card, lower is better,
+    drawn upward); its label carries coverage (class KL from uniform). A model whose card has no
+    FLD is listed under the axes, not placed."""
+    from PIL import Image, ImageDraw
+    from .plotting import CLASS_COLOURS, _font
+    rows = table() if rows is None else rows
+    seconds = seconds or {}
+    img = Image.new("RGB", (size, size), "white")
+    d = ImageDraw.Draw(img)
+    font = _font(11)
+    left, top, right, bottom = 50, 24, 12, 70
+    w, h = size - left - right, size - top - bottom
+    d.rectangle([left, top, left + w, top + h], outline="black")
+    use_time = bool(seconds)
+    xs = {r["checkpoint"]: (np.log10(seconds[r["checkpoint"]]) if use_time else np.log10(r["evaluations"]))
+          for r in rows if "error" not in r and (not use_time or r["checkpoint"] in seconds)}
+    placed = {r["checkpoint"]: r for r in rows if r["checkpoint"] in xs and r.get("fld") not in (None, NOT_MEASURED)}
+    if placed:
+        xv = [xs[k] for k in placed]
+        yv = [np.log10(float(r["fld"])) for r in placed.values()]
+        x0, x1 = min(xv) - 0.3, max(xv) + 0.3
+        y0, y1 = min(yv) - 0.2, max(yv) + 0.2
+        for i, (k, r) in enumerate(placed.items()):
+            px = left + (xs[k] - x0) / (x1 - x0) * w
+            py = top + (np.log10(float(r["fld"])) - y0) / (y1 - y0) * h   # low FLD (better) at the top
+            c = CLASS_COLOURS[i % len(CLASS_COLOURS)]
+            d.ellipse([px - 5, py - 5, px + 5, py + 5], fill=c)
+            label = f"{r['model']} (FLD {r['fld']}, KL {r['class_kl']})"
+            tx = px + 7 if px < left + w / 2 else px - 7 - d.textlength(label, font=font)
+            d.text((tx, py + 6 if px < left + w / 2 else py - 20), label, fill=c, font=font)
+    d.text((left, 4), "quality: FLD from the card, log (better = higher up)", fill="black", font=font)
+    d.text((left, top + h + 6), ("slower to the right: s per 16 images, log" if use_time else
+                                 "slower to the right: network evaluations per sample, log"), fill="black", font=font)
+    d.text((left, top + h + 22), "coverage: class KL from uniform (0 = every digit equally often)", fill="black", font=font)
+    missing = [r["model"] for r in rows if r["checkpoint"] not in placed]
+    if missing:
+        d.text((left, top + h + 38), "not placed (no FLD on the card): " + ", ".join(missing), fill="black", font=font)
+    return np.asarray(img)

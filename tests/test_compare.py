@@ -69,3 +69,12 @@ def test_missing_checkpoint_gives_a_clear_message(monkeypatch, tmp_path):
 def test_time_per_16_positive():
     t = compare.time_per_16("vae-mnist", repeats=3)
     assert 0 < t < 60
+
+
+def test_trilemma_places_the_measured_models():
+    rows = compare.table()
+    pic = compare.trilemma(rows)
+    assert pic.shape == (420, 420, 3) and pic.dtype == np.uint8
+    assert (pic < 250).any(axis=2).mean() > 0.01          # something drawn
+    only = compare.trilemma([r for r in rows if r["checkpoint"] == "dcgan-mnist"])
+    assert not np.array_equal(pic, only)                    # the picture depends on the rows
