@@ -225,3 +225,21 @@ def trilemma(rows: list[dict] | None = None, seconds: dict[str, float] | None = 
     if missing:
         d.text((left, top + h + 38), "not placed (no FLD on the card): " + ", ".join(missing), fill="black", font=font)
     return np.asarray(img)
+
+
+def cached_grid(name: str, seed: int = 0, cache_dir=None) -> np.ndarray:
+    """``sample_grid(name, seed)`` kept on disk (checkpoints/runs/compare/NAME-sSEED-SHA.npy, keyed
+    by the weights' sha256 on the card), so the view shows the grids at once after the first run."""
+    e = _entry(name)
+    card = read_card(e.checkpoint)
+    d = (CHECKPOINT_DIR / "runs" / "compare") if cache_dir is None else cache_dir
+    opts = "-".join(f"{k}{v}" for k, v in sorted(e.options.items()))
+    path = d / f"{e.checkpoint}-s{seed}-{card.get('sha256', 'nosha')[:12]}-{opts}.npy"
+    if path.exists():
+        return np.load(path, allow_pickle=False)
+    g = sample_grid(name, seed)
+    d.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp.npy")
+    np.save(tmp, g, allow_pickle=False)
+    tmp.replace(path)
+    return g

@@ -78,3 +78,10 @@ def test_trilemma_places_the_measured_models():
     assert (pic < 250).any(axis=2).mean() > 0.01          # something drawn
     only = compare.trilemma([r for r in rows if r["checkpoint"] == "dcgan-mnist"])
     assert not np.array_equal(pic, only)                    # the picture depends on the rows
+
+
+def test_cached_grid_is_the_same_pixels(tmp_path):
+    a = compare.cached_grid("dcgan-mnist", seed=5, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.npy"))) == 1
+    b = compare.cached_grid("dcgan-mnist", seed=5, cache_dir=tmp_path)   # read back from disk
+    assert np.array_equal(a, b) and np.array_equal(a, compare.sample_grid("dcgan-mnist", seed=5))
