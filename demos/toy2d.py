@@ -198,3 +198,6 @@ def build() -> None:
     shape.change(choose_shape, shape, [ds_state, data_img, info], api_name="map_data_shape")
     draw_btn.click(use_drawing, [pad, panel.seed], [ds_state, data_img, info], api_name="map_data_drawn")
     upload.upload(use_upload, upload, [ds_state, data_img, info], api_name="map_data_upload")
+
+    from .compare import build as build_mnist_comparison   # 4. the same comparison on MNIST
+    build_mnist_comparison()

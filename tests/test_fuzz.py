@@ -21,7 +21,7 @@ from pydantic import ValidationError
 CLEAR = (gradio.Error, ComponentProcessingError, ValidationError)
 BAD = [None, "", "abc", -1, 10**9, 1e308, -1e308, [], {}, True, 0.5]
 STREAMING = {"/coin_train", "/cyclegan_train", "/vae_train", "/dcgan_train", "/ddpm_generate", "/ddpm_sdedit",
-             "/ddpm_toy", "/pixelcnn_sample", "/pixelcnn_train"}
+             "/ddpm_toy", "/pixelcnn_sample", "/pixelcnn_train", "/compare_speed", "/map_compare"}
 
 
 @pytest.fixture
