@@ -218,6 +218,8 @@ def _with_stop(fn, name: str, n_outputs: int, status_index: int):
             with _lock:
                 if _running.get(session) is job:
                     del _running[session]
+                if _stop_on_start.get(session, ("",))[0] == name:
+                    del _stop_on_start[session]    # a Stop for this run, not for the next one
     params = [p.replace(annotation=inspect.Parameter.empty) if p.annotation is gr.Request else p
               for p in inspect.signature(fn).parameters.values()]
     run.__signature__ = inspect.Signature(
@@ -235,7 +237,9 @@ def _stopper(name: str):
             job = _running.get(session)
             if job is not None and job.name == name:
                 job.stop.set()
-            elif any(e.session_hash == session and e.fn.api_name == name for e in _waiting()):
+            elif any(e.session_hash == session and e.fn.api_name == name for e in _waiting() + _active()):
+                # waiting in the queue, or taken off it but not yet started (on a busy machine that
+                # gap can last seconds): the run stops as it starts
                 _stop_on_start[session] = (name, time.monotonic())
     return stop
 

@@ -116,8 +116,12 @@ def test_stop_at_random_moments_keeps_the_outputs(page, job):
         time.sleep(rng.uniform(0.0, 1.5))
         on_screen = page.locator(shown).count() > 0        # the frame / plot the run has drawn so far
         _press(page, stop)
-        page.wait_for_function(f"(sel) => /{STOPPED}/.test(document.querySelector(sel).innerText)",
-                               arg=status, timeout=60_000)
+        try:
+            page.wait_for_function(f"(sel) => /{STOPPED}/.test(document.querySelector(sel).innerText)",
+                                   arg=status, timeout=60_000)
+        except Exception as e:
+            raise AssertionError(f"{job}, Stop {i + 1}: no 'stopped at' within 60 s; the status reads "
+                                 f"{_text(page, status)!r}") from e
         time.sleep(0.4)                                    # the run's completion message lands
         errors = page.evaluate(ERRORS_JS)
         assert errors == [], f"{job}, Stop {i + 1}: 'Error' on {errors}"

@@ -23,3 +23,29 @@ def test_corrupted_checkpoint_gives_a_message(tmp_path, monkeypatch):
     monkeypatch.setattr(checkpoints, "CHECKPOINT_DIR", tmp_path)
     with pytest.raises(gr.Error, match="corrupted or was replaced"):
         load_checkpoint(vae.load, "vae2d-mnist", "Train one below.")
+
+
+def test_stop_pressed_between_dequeue_and_start_stops_the_run(monkeypatch):
+    """Stop in the gap after Gradio took the job off the queue and before its handler started is
+    kept for that run (a busy machine can make the gap seconds long), and not for the next run."""
+    from types import SimpleNamespace
+
+    from demos import common
+
+    event = SimpleNamespace(session_hash="s1", fn=SimpleNamespace(api_name="coin_train"),
+                            concurrency_id=common.HEAVY["concurrency_id"])
+    monkeypatch.setattr(common, "_queue", SimpleNamespace(event_queue_per_concurrency_id={}, active_jobs=[[event]]))
+    monkeypatch.setattr(common, "_stop_on_start", {})
+    common._stopper("coin_train")(SimpleNamespace(session_hash="s1"))
+    assert common._stop_on_start["s1"][0] == "coin_train"
+
+    def endless():
+        for step in range(10**6):
+            yield (f"step {step}",)
+
+    run = common._with_stop(endless, "coin_train", 1, 0)
+    out = list(run(SimpleNamespace(session_hash="s1")))
+    assert len(out) == 1 and "stopped at step 0" in out[0]          # stopped as it started
+    assert "s1" not in common._stop_on_start                           # the next run is not stopped
+    common._stopper("other_job")(SimpleNamespace(session_hash="s2"))   # nothing of s2 queued: nothing kept
+    assert "s2" not in common._stop_on_start
