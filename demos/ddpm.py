@@ -272,9 +272,30 @@ def _w_slider(elem_id: str) -> gr.Slider:
                      label="Guidance w (with a digit; 0 = unconditional, 1 = plain conditional)")
 
 
+ARRIVAL = dict(sampler="DDIM", steps=50, eta=0.0, seed=0, n=16)     # the tab's defaults
+
+
+def arrival():
+    """The finished default run the tab opens on (frames cached in checkpoints/runs/, keyed by the
+    weights' sha256), its GIF, and its caption; None when the checkpoint is missing."""
+    try:
+        sha = _card(UNCONDITIONAL).get("sha256", "nosha")[:12]
+        path = checkpoints.CHECKPOINT_DIR / "runs" / f"ddpm-arrival-{sha}.npz"
+        a = ARRIVAL
+        recorded = view.recorded_run(path, lambda: view.generate_frames(
+            load_model(UNCONDITIONAL), a["sampler"], a["steps"], a["eta"], a["seed"], a["n"]))
+    except Exception:                                   # noqa: BLE001 - the tab still opens; Generate explains
+        return None
+    gif = view.gif(recorded, Path(tempfile.mkdtemp(prefix="genmodels-")) / "denoising.gif")
+    caption = (f"*A finished run on arrival (DDIM-50, η = 0, seed 0, 16 images): scrub it below, or press "
+               f"**Generate**.*\n\n{recorded[-1].caption}")
+    return recorded, gif, caption
+
+
 def build() -> None:
     gr.Markdown(INTRO, latex_delimiters=LATEX, elem_id="dd-intro")
-    frames = gr.State(None)
+    shown = arrival()
+    frames = gr.State(shown[0] if shown else None)
     with gr.Row():
         with gr.Column(scale=1, min_width=300):
             with gr.Tabs():
@@ -316,14 +337,18 @@ def build() -> None:
                     s_btn = gr.Button("Denoise the drawing", variant="primary", elem_id="dd-sdedit")
             stop_btn = gr.Button("Stop", variant="stop", elem_id="dd-stop")
         with gr.Column(scale=2):
-            caption = gr.Markdown("Press **Generate**: frames stream as they are computed.", elem_id="dd-caption")
+            caption = gr.Markdown(shown[2] if shown else "Press **Generate**: frames stream as they are computed.",
+                                  elem_id="dd-caption")
+            last = shown[0][-1] if shown else None
             with gr.Row():
                 x_t = _labelled_image("**x_t**, the sample being denoised (its t is in the caption)",
-                                      elem_id="dd-xt", height=300)
-                x_0 = _labelled_image("**x̂_0**, the model's guess of the clean image", elem_id="dd-x0", height=300)
-            scrubber = gr.Slider(0, 1, value=0, step=1, label="Scrub the recorded frames", interactive=False,
+                                      value=view.enlarge(last.x_t) if last else None, elem_id="dd-xt", height=300)
+                x_0 = _labelled_image("**x̂_0**, the model's guess of the clean image",
+                                      value=view.enlarge(last.x0) if last else None, elem_id="dd-x0", height=300)
+            scrubber = gr.Slider(0, len(shown[0]) - 1 if shown else 1, value=len(shown[0]) - 1 if shown else 0,
+                                 step=1, label="Scrub the recorded frames", interactive=bool(shown),
                                  elem_id="dd-scrub")
-            gif = gr.File(label="Download the animation (GIF)", elem_id="dd-gif")
+            gif = gr.File(shown[1] if shown else None, label="Download the animation (GIF)", elem_id="dd-gif")
     gr.Markdown(GUIDANCE, latex_delimiters=LATEX, elem_id="dd-cfg-formula")
     gr.Markdown(WHAT_RUNS, latex_delimiters=LATEX, elem_id="dd-what-runs")
 

@@ -363,3 +363,21 @@ def solver_curve(card: dict) -> tuple[list[dict], str]:
     if floor is not None:
         note += f"; floor {floor:.2f}: real test vs train digits at the same n"
     return rows, note
+
+
+def recorded_run(path: str | Path, make) -> list[Frame]:
+    """The frames of a finished run kept on disk (``path``, a compressed .npz), so the tab can open
+    on a finished animation without sampling at start-up; ``make()`` yields the frames when the
+    file is missing or unreadable, and they are saved for the next start."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            return [Frame(a, b, str(c)) for a, b, c in zip(z["x_t"], z["x0"], z["caption"])]
+    except (OSError, KeyError, ValueError):
+        recorded = list(make())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.stem + ".tmp.npz")
+    np.savez_compressed(tmp, x_t=np.stack([f.x_t for f in recorded]), x0=np.stack([f.x0 for f in recorded]),
+                        caption=np.array([f.caption for f in recorded]))
+    tmp.replace(path)
+    return recorded

@@ -59,8 +59,9 @@ def test_generate_shows_frames_with_their_own_t_and_the_scrubber_keeps_them(lapt
     page = laptop
     _set_number(page, "#dd-steps", 10)
     page.click("#dd-generate")
-    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('x_0, the output')",
-                           timeout=90_000)
+    # (the tab opens on a finished DDIM-50 run: wait for this run's own last frame)
+    page.wait_for_function("() => { const t = document.querySelector('#dd-caption').innerText;"
+                           " return t.includes('x_0, the output') && t.includes('step 10 / 10'); }", timeout=90_000)
     page.wait_for_function("() => !document.querySelector('#dd-scrub input[type=range]').disabled")
     page.wait_for_selector("#dd-xt img")
     page.wait_for_selector("#dd-x0 img")
@@ -124,7 +125,7 @@ def test_sdedit_starts_with_the_brush_and_shows_its_result_beside_its_button(lap
     page.mouse.up()
     _set_number(page, "#dd-t0", 600)
     page.click("#dd-sdedit")
-    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('x_0, the output')",
+    page.wait_for_function("() => (t => t.includes('x_0, the output') && !t.includes('on arrival'))(document.querySelector('#dd-caption').innerText)",
                            timeout=90_000)
     page.wait_for_selector("#dd-xt img")
     _no_error(page)
@@ -196,3 +197,19 @@ def test_formulas_fit_a_phone_screen(browser, app_url):
         assert outside == []                             # and no inline formula runs off the screen
     finally:
         ctx.close()
+
+
+def test_the_tab_opens_on_a_finished_run_ready_to_scrub(laptop):
+    """Alive on arrival (issue 18): the last frame of a DDIM-50 run, its caption, the scrubber and the GIF, no click."""
+    page = laptop
+    page.wait_for_selector("#dd-xt img")
+    page.wait_for_selector("#dd-x0 img")
+    text = _caption(page)
+    assert "finished run on arrival" in text and "step 50 / 50" in text and "x_0, the output" in text
+    assert not page.locator("#dd-scrub input[type=range]").is_disabled()
+    assert page.locator("#dd-scrub input[type=number]").input_value() == "50"
+    before = page.get_attribute("#dd-xt img", "src")
+    _set_number(page, "#dd-scrub", 0)                    # back to pure noise x_T
+    page.wait_for_function(f"() => document.querySelector('#dd-xt img').src !== {before!r}")
+    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('step 0 / 50')")
+    _no_error(page)

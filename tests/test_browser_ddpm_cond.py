@@ -42,7 +42,7 @@ def test_a_chosen_digit_plays_with_its_guidance_formula(laptop):
     assert "ε̃ = ε_θ(x_t, t, ∅) + 3·(ε_θ(x_t, t, 7) − ε_θ(x_t, t, ∅))" in mix
     _set_number(page, "#dd-steps", 8)
     page.click("#dd-generate")
-    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('x_0, the output')",
+    page.wait_for_function("() => (t => t.includes('x_0, the output') && !t.includes('on arrival'))(document.querySelector('#dd-caption').innerText)",
                            timeout=120_000)
     page.wait_for_selector("#dd-xt img")
     page.wait_for_selector("#dd-x0 img")
@@ -70,7 +70,7 @@ def test_sdedit_steers_a_drawing_towards_the_chosen_digit(laptop):
     page.wait_for_function("() => document.querySelector('#dd-s-w-text').innerText.includes('y = 3, w = 2')")
     _set_number(page, "#dd-t0", 700)
     page.click("#dd-sdedit")
-    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('x_0, the output')",
+    page.wait_for_function("() => (t => t.includes('x_0, the output') && !t.includes('on arrival'))(document.querySelector('#dd-caption').innerText)",
                            timeout=120_000)
     page.wait_for_selector("#dd-xt img")
     caption = page.inner_text("#dd-caption")
