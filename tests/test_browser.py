@@ -109,7 +109,8 @@ def test_ddpm_tab_plays_the_animation_and_scrubs(page):
     steps.press("Enter")
     page.click("#dd-generate")
     page.wait_for_selector("#dd-xt img")
-    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('t = 0')", timeout=60_000)
+    page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('step 10 / 10')",
+                           timeout=60_000)                          # this run's last frame, not the arrival run's
     page.wait_for_function("() => !document.querySelector('#dd-scrub input[type=range]').disabled")
     end = page.get_attribute("#dd-xt img", "src")
     box = page.locator("#dd-scrub input[type=range]").bounding_box()
