@@ -6,9 +6,11 @@ import pytest
 TAB_IDS = ["coin", "vae", "dcgan", "ddpm", "pixelcnn", "cyclegan", "map"]
 
 ALIVE_JS = """(id) => { const c = document.getElementById(`tab-${id}`);
+  const b = document.getElementById(`tab-${id}-button`);
+  if (!c || !b) return {selected: null, images: 0, plots: 0, errors: 0};   // not rendered yet: wait on
   const vis = e => e.offsetParent !== null && e.getBoundingClientRect().width > 20;
   return {
-    selected: document.getElementById(`tab-${id}-button`).getAttribute('aria-selected'),
+    selected: b.getAttribute('aria-selected'),
     images: [...c.querySelectorAll('img')].filter(vis).filter(i => i.naturalWidth > 0).length,
     plots: [...c.querySelectorAll('.js-plotly-plot, canvas, svg.main-svg, .vega-embed')].filter(vis).length,
     errors: [...document.querySelectorAll('.error')].filter(vis).length,
