@@ -116,7 +116,9 @@ def test_cgan_interpolation_and_arithmetic_in_the_browser(open_dcgan):
     page.click("#cg-arith-btn")
     page.wait_for_function(f"() => document.querySelector('#cg-arith img')?.src !== {old!r}")
     assert "Digit 2" in page.inner_text("#cg-arith-caption")
-    assert images_shown(page, "#cg-arith") == 1 and images_shown(page, "#cg-arith-all") == 1
+    for pic in ("#cg-arith", "#cg-arith-all"):          # the new pictures decoded (slow on a busy machine)
+        page.wait_for_function(f"() => [...document.querySelectorAll('{pic} img')]"
+                               ".filter(i => i.complete && i.naturalWidth > 0).length === 1")
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")   # fits a phone
     no_error(page)
     # an out-of-range digit: a message, the pictures stay
