@@ -1,31 +1,15 @@
 """A class of 40 (issue 18 item 6): light calls never wait behind long jobs, slider drags skip
 Gradio's queue and send their last value, and sub-10 ms calls show no progress bar."""
-import time
 
 import gradio as gr
 import httpx
 import pytest
 
 from demos import common
+from test_limits import LONG_COIN, _client, _first_output    # the same long coin run and helpers
 
-LONG_COIN = (0.3, 1024, 5000, 2e-3, 2e-3, 4096, 1, False, True)       # a coin GAN run of ~30 s or more
 LIGHT_API = ("cyclegan_example", "vae_decode", "vae_decode_point", "ddpm_forward", "ddpm_scrub", "dcgan_grid", "dcgan_pick",
              "dcgan_clear")
-
-
-def _client(app_url):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
-
-
-def _first_output(job, timeout=60.0) -> bool:
-    end = time.time() + timeout
-    while time.time() < end:
-        if job.outputs() or job.done():
-            return bool(job.outputs())
-        time.sleep(0.05)
-    return False
 
 
 def test_slider_drags_skip_the_queue_send_their_last_value_and_show_no_progress():
