@@ -287,3 +287,4 @@ def build() -> None:
     inputs = [p, real_flips, steps, lr_d, lr_g, batch, seed, fixed, batch_feature, g_loss]
     run = long_job(train_btn, train_stream, inputs, outputs, "coin_train", stop=stop_btn, status=status)
     reset_btn.click(reset, [p, seed, batch_feature, g_loss], outputs, cancels=[run], api_name="coin_reset")
+    from .failures import gallery; gallery("coin")   # noqa: E702 (the failure gallery, one line)

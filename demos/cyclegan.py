@@ -280,3 +280,4 @@ def build() -> None:
                      concurrency_id="cyclegan_light", concurrency_limit=8)
     panel.wire(train_stream, [panel.mode, panel.steps, batch, panel.seed],
                [table, curves, preview, panel.status, live_model], "cyclegan_train")
+    from .failures import gallery as failures; failures("cyclegan")   # noqa: E702 (the failure gallery, one line)

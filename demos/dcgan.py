@@ -495,3 +495,4 @@ def build() -> None:
                     "dc-gif")
     panel.wire(train_stream, [panel.mode, panel.steps, t_batch, panel.seed, run],
                [t_loss, t_prob, t_grid, t_alarm, panel.status, run], "dcgan_train")
+    from .failures import gallery; gallery("dcgan")   # noqa: E702 (the failure gallery, one line)

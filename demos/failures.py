@@ -36,7 +36,24 @@ def _vae_models():
     return load_model("ae2d-mnist"), load_model("vae2d-mnist")
 
 
+def _cyclegan_model():
+    from .cyclegan import pretrained   # the tab's cached checkpoint
+    return pretrained()
+
+
 CARDS: dict[str, list[Card]] = {
+    "coin": [
+        Card("coin-collapse", "Mode collapse: a D that sees one flip at a time",
+             lambda seed: failures.coin_collapse(seed=seed), heavy=True),
+        Card("coin-saturating", "The saturating G loss log(1 − D(G(z))) stalls (a cached run, seed 0)",
+             lambda seed: failures.saturating_stall(failures.load_saturating_run()), seeded=False),
+    ],
+    "dcgan": [
+        Card("dcgan-collapse", "Mode collapse: G trained against a frozen D (a cached run, seed 0)",
+             lambda seed: failures.dcgan_collapse(failures.load_dcgan_collapse_run()), seeded=False),
+        Card("dcgan-checkerboard", "Checkerboard artefacts from transposed convolutions",
+             lambda seed: failures.checkerboard(seed=seed)),
+    ],
     "ddpm": [
         Card("ddpm-t50", "The seed notebook's T = 50 schedule never reaches noise",
              lambda seed: failures.short_schedule(seed=seed)),
@@ -48,6 +65,10 @@ CARDS: dict[str, list[Card]] = {
              lambda seed: failures.latent_holes(*_vae_models(), seed=seed), heavy=True),
         Card("vae-collapse", "Posterior collapse with a large β (a cached run, seed 0)",
              lambda seed: failures.posterior_collapse(failures.load_collapse_run()), seeded=False),
+    ],
+    "cyclegan": [
+        Card("cyclegan-hidden", "Does CycleGAN hide x in G(x)? Chu et al.'s test",
+             lambda seed: failures.hidden_information(_cyclegan_model(), seed=seed), heavy=True),
     ],
 }
 

@@ -17,6 +17,22 @@ VAE (seed decks 001-003):
     decoder has never been asked about the gaps between them, and decodes them to shapes that are
     no digit. The VAE's KL(q_φ(z|x) ‖ N(0, I)) packs the codes together, so its grid decodes stay
     close to real digits.
+
+Coin GAN (seed decks 000, 001):
+  * :func:`coin_collapse`: without the batch feature h̄, D judges one flip at a time, and a flip that
+    is always H (or always T) looks real: G says all heads or all tails, flipping between the two.
+  * :func:`saturating_run` / :func:`saturating_stall`: once D rejects G's flips (D(G(z)) ≈ 0),
+    log(1 − D(G(z))) is flat and G's gradient tiny; −log D(G(z)) is steep there.
+
+DCGAN (seed deck 001):
+  * :func:`dcgan_collapse_run` / :func:`dcgan_collapse`: G trained on against a frozen D moves its
+    samples to the digits D rates most real; the MNIST classifier's histogram of them narrows.
+  * :func:`checkerboard`: a transposed convolution whose kernel size k is not divisible by its stride
+    s overlaps unevenly (Odena et al. 2016); resize-then-convolve does not.
+
+CycleGAN (seed deck 001):
+  * :func:`hidden_information`: Chu et al. 2017's test for a CycleGAN that hides x in G(x): does
+    F(G(x)) still find x's details when G(x)'s faint values are wiped out or noised?
 """
 from __future__ import annotations
 
@@ -28,12 +44,13 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch import nn
 
 from PIL import Image, ImageDraw
 
-from . import data, ddpm, plotting, vae
+from . import coin_gan, cyclegan, data, dcgan, ddpm, metrics, plotting, vae
 from .checkpoints import CHECKPOINT_DIR
-from .common import grid, seeded, to_model, to_unit
+from .common import grid, init_normal, seeded, to_model, to_unit
 from .ddpm import DDPMScheduler, spaced_timesteps
 
 
@@ -206,22 +223,38 @@ def _unpack(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), np.uint8).reshape(-1, 28, 28).astype(np.float32) / 255
 
 
-def _curve_picture(points: list[tuple[float, float]], size=(360, 200), label: str = "KL (nats per digit)") -> np.ndarray:
-    """A minimal line chart of (x, y) points with its y range and label written on it."""
+LINE_COLOURS = ((213, 94, 0), (0, 114, 178), (0, 0, 0))    # Okabe-Ito vermillion, blue; black (colour-blind safe)
+
+
+def _curve_picture(points: list[tuple[float, float]], size=(360, 200), label: str = "KL (nats per digit)",
+                   more: dict | None = None, y_max: float | None = None, name: str = "") -> np.ndarray:
+    """A minimal line chart of (x, y) points with its y range and label written on it; ``more``:
+    further named lines {name: points} in LINE_COLOURS' next colours, named in a legend with the
+    first line's ``name``."""
     w, h = size
     img = Image.new("RGB", size, "white")
     d = ImageDraw.Draw(img)
-    xs, ys = np.array([p[0] for p in points], float), np.array([p[1] for p in points], float)
-    left, top, right, bottom = 44, 16, w - 8, h - 22
+    lines = [points, *(more or {}).values()]
+    names = [name, *(more or {})] if more else []
+    xs = np.array([p[0] for line in lines for p in line], float)
+    ys = np.array([p[1] for line in lines for p in line], float)
+    top_y = y_max if y_max is not None else ys.max()
+    legend = 15 * len(names)                    # the legend goes under the chart
+    left, top, right, bottom = 44, 16, w - 8, h - 22 - legend
     sx = lambda v: left + (v - xs.min()) / max(1e-9, xs.max() - xs.min()) * (right - left)  # noqa: E731
-    sy = lambda v: bottom - v / max(1e-9, ys.max()) * (bottom - top)                         # noqa: E731
+    sy = lambda v: bottom - v / max(1e-9, top_y) * (bottom - top)                            # noqa: E731
     d.rectangle([left, top, right, bottom], outline="#999999")
-    d.line([(sx(a), sy(b)) for a, b in zip(xs, ys)], fill=(230, 60, 20), width=2)
     font = plotting._font(12)
-    d.text((left - 4, top), f"{ys.max():.1f}", fill="black", font=font, anchor="rt")
+    for i, line in enumerate(lines):
+        d.line([(sx(a), sy(b)) for a, b in line], fill=LINE_COLOURS[i % len(LINE_COLOURS)], width=2)
+    for i, line_name in enumerate(names):
+        y = h - legend + 15 * i + 7
+        d.line([(left + 8, y), (left + 24, y)], fill=LINE_COLOURS[i % len(LINE_COLOURS)], width=2)
+        d.text((left + 28, y), line_name, fill="black", font=font, anchor="lm")
+    d.text((left - 4, top), f"{top_y:.1f}", fill="black", font=font, anchor="rt")
     d.text((left - 4, bottom), "0", fill="black", font=font, anchor="rb")
-    d.text((left, h - 4), f"step {xs.min():.0f}", fill="black", font=font, anchor="ls")
-    d.text((right, h - 4), f"{xs.max():.0f}", fill="black", font=font, anchor="rs")
+    d.text((left, bottom + 18), f"step {xs.min():.0f}", fill="black", font=font, anchor="ls")
+    d.text((right, bottom + 18), f"{xs.max():.0f}", fill="black", font=font, anchor="rs")
     d.text((left + 6, top + 4), label, fill="black", font=font, anchor="lt")
     return np.asarray(img)
 
@@ -262,6 +295,397 @@ def posterior_collapse(run: dict) -> Failure:
                                    "spread_before": s_before, "spread_after": s_after})
 
 
-if __name__ == "__main__":      # python3 -m genmodels.failures: rebuild the cached runs
-    COLLAPSE_RUN.unlink(missing_ok=True)
-    print(posterior_collapse(load_collapse_run()).text)
+# ===========================================================================
+# Coin GAN
+# ===========================================================================
+COIN_COLLAPSE_STEPS = 250
+COIN_SETTLED = 100           # readings after this step count for the collapse share
+
+
+def _collapsed_share(rows: list[tuple[int, float]], p_heads: float, after: int = COIN_SETTLED) -> float:
+    """The share of readings (step, generated P(H)) after step ``after`` that say all H or all T
+    (coin_gan.collapse with the alarm's tolerance)."""
+    tol = min(0.005, p_heads / 4, (1 - p_heads) / 4)
+    late = [p for s, p in rows if s > after]
+    return sum(coin_gan.collapse(p, tol) is not None for p in late) / max(1, len(late))
+
+
+def _coin_curve(cfg: coin_gan.Config) -> list[tuple[int, float]]:
+    """(step, generated P(H)) every 10 steps of ``coin_gan.train(cfg)``."""
+    return [(r.step, r.metrics["generated_p_heads"])
+            for r in coin_gan.train(cfg, log_every=10, seconds=0.0, preview_every=10**9, eval_flips=4000)]
+
+
+def coin_collapse(seed: int = 0, steps: int = COIN_COLLAPSE_STEPS) -> Failure:
+    """The same seed trained twice for ``steps`` steps: D without the batch feature h̄ (the notebook's
+    D(x)) and with it. values: ``collapsed_share`` per run (readings after step COIN_SETTLED that
+    are all H or all T), ``final`` generated P(H), and the ``curves``."""
+    p = coin_gan.Config().p_heads
+    curves = {name: _coin_curve(coin_gan.Config(seed=seed, steps=steps, batch_feature=bf))
+              for name, bf in (("D(x)", False), ("D(x, h̄)", True))}
+    share = {k: _collapsed_share(v, p) for k, v in curves.items()}
+    final = {k: v[-1][1] for k, v in curves.items()}
+    target = [(curves["D(x)"][0][0], p), (steps, p)]
+    picture = _curve_picture(curves["D(x)"], size=(420, 250), label="generated P(H)", y_max=1.0, name="D(x): one flip",
+                             more={"D(x, h): the flip and its batch's heads share h": curves["D(x, h̄)"],
+                                   f"target p = {p}": target})
+    text = (f"Generated P(H) over {steps} steps, seed {seed}, p_data(H) = {p}: with D(x) judging one flip at a time, "
+            f"{share['D(x)']:.0%} of the readings after step {COIN_SETTLED} are all heads or all tails (last: "
+            f"{final['D(x)']:.2f}); with D(x, h̄) {share['D(x, h̄)']:.0%} (last: {final['D(x, h̄)']:.2f}).  \n"
+            "Mode collapse: every single flip H (or T) is a real-looking flip, so D(x) cannot object; G puts all of "
+            "p_model on one outcome, D learns to reject it, G jumps to the other. Seeing h̄ lets D catch it.")
+    return Failure(picture, text, {"collapsed_share": share, "final": final, "curves": curves})
+
+
+SATURATING_HEAD_START = 300  # D's steps alone against G's first flips
+SATURATING_STEPS = 400
+SATURATING_G_START = -1.0    # G's output bias at the start: every flip far below the data
+SATURATING_RUN = CHECKPOINT_DIR / "runs" / "failures-coin-saturating.json"
+
+
+def _g_gradient_norm(model: coin_gan.CoinGAN, kind: str, seed: int) -> float:
+    """‖∇_θG L_G‖ for G's loss ``kind`` on one batch of 256 z ~ N(0, 1)."""
+    z = torch.randn(256, 1, generator=seeded(seed))
+    model.G.zero_grad(set_to_none=True)
+    coin_gan.g_loss(model.D, model.G(z), kind).backward()
+    norm = float(sum(p.grad.pow(2).sum() for p in model.G.parameters()) ** 0.5)
+    model.G.zero_grad(set_to_none=True)
+    return norm
+
+
+def _poor_start(seed: int) -> coin_gan.CoinGAN:
+    """A poor G (every flip near SATURATING_G_START) and a D trained SATURATING_HEAD_START steps on it:
+    D rejects G's flips with confidence, the start Goodfellow et al. (2014, section 3) describe."""
+    model = coin_gan.build(coin_gan.Config(seed=seed))
+    with torch.no_grad():
+        model.G.net[2].bias.fill_(SATURATING_G_START)
+    g = seeded(seed + 100)
+    opt = torch.optim.Adam(model.D.parameters(), lr=coin_gan.Config().lr_d, betas=coin_gan.Config().betas)
+    for _ in range(SATURATING_HEAD_START):
+        x_real = data.coin_flips(model.cfg.p_heads, 256, g).unsqueeze(1)
+        with torch.no_grad():
+            x_fake = model.G(torch.randn(256, 1, generator=g))
+        loss = coin_gan.d_loss(model.D, x_real, x_fake)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return model
+
+
+def saturating_run(seed: int = 0, steps: int = SATURATING_STEPS) -> dict:
+    """From one :func:`_poor_start`, ``coin_gan.train`` with each G loss for ``steps`` steps (same
+    seed). Per loss: G's gradient norm at the start, and every 25 steps (step, generated P(H),
+    D(G(z)), mean G(z))."""
+    import copy
+    start = _poor_start(seed)
+    with torch.no_grad():
+        d_start = float(start.D(start.G(torch.randn(1000, 1, generator=seeded(seed + 5)))).mean())
+    run = {"seed": seed, "steps": steps, "head_start": SATURATING_HEAD_START, "g_start": SATURATING_G_START,
+           "D_G_z_start": d_start, "runs": {}}
+    for kind in coin_gan.G_LOSSES:
+        model = copy.deepcopy(start)
+        grad = _g_gradient_norm(model, kind, seed)
+        curve = []
+        for r in coin_gan.train(coin_gan.Config(seed=seed, steps=steps, g_loss=kind), model=model, log_every=25,
+                                seconds=0.0, preview_every=10**9, eval_flips=4000):
+            with torch.no_grad():
+                mean_g = float(model.G(torch.randn(1000, 1, generator=seeded(seed + 5))).mean())
+            curve.append([r.step, r.metrics["generated_p_heads"], r.metrics["D_fake"], mean_g])
+        run["runs"][kind] = {"grad_start": grad, "curve": curve}
+    return run
+
+
+def load_saturating_run(path: Path = SATURATING_RUN) -> dict:
+    """The cached seed-0 :func:`saturating_run`; computed and written when missing or made with other settings."""
+    try:
+        run = json.loads(Path(path).read_text())
+        if (run.get("steps"), run.get("head_start"), run.get("g_start")) == \
+                (SATURATING_STEPS, SATURATING_HEAD_START, SATURATING_G_START):
+            return run
+    except (OSError, ValueError):
+        pass
+    run = saturating_run()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(run, separators=(",", ":")))
+    return run
+
+
+def saturating_stall(run: dict) -> Failure:
+    """The card for a :func:`saturating_run` record: generated P(H) of both runs, side by side."""
+    ns, sat = run["runs"]["non-saturating"], run["runs"]["saturating"]
+    p = coin_gan.Config().p_heads
+    chart = lambda i, label, y_max=None: _curve_picture(  # noqa: E731
+        [(c[0], c[i]) for c in ns["curve"]], size=(360, 240), label=label, y_max=y_max, name="−log D(G(z))",
+        more={"log(1 − D(G(z)))": [(c[0], c[i]) for c in sat["curve"]]})
+    picture = np.concatenate([chart(1, "generated P(H)", 1.0), np.full((240, 12, 3), 255, np.uint8),
+                              chart(2, "D(G(z))", 1.0)], 1)
+    late = lambda r: r["curve"][-1]  # noqa: E731
+    ratio = ns["grad_start"] / max(1e-12, sat["grad_start"])
+    text = (f"Seed {run['seed']}: G starts with every flip near {run['g_start']:g} and D trained {run['head_start']} steps "
+            f"alone rejects them, D(G(z)) = {run['D_G_z_start']:.3f}. G's first gradient ‖∇θ_G L_G‖: −log D(G(z)) "
+            f"{ns['grad_start']:.1f}, log(1 − D(G(z))) {sat['grad_start']:.2f} ({ratio:.0f}× smaller). After "
+            f"{run['steps']} steps P(H) = {late(ns)[1]:.2f} vs {late(sat)[1]:.2f} (target {p}), D(G(z)) = "
+            f"{late(ns)[2]:.2f} vs {late(sat)[2]:.2f}.  \n"
+            "Where D(G(z)) ≈ 0, log(1 − D(G(z))) is flat: G barely learns, and once Adam carries it past the data "
+            "(here to all heads) a confident D stalls it again. −log D(G(z)) is steepest exactly there.")
+    return Failure(picture, text, {"grad_start": {"non-saturating": ns["grad_start"], "saturating": sat["grad_start"]},
+                                   "final_p_heads": {"non-saturating": late(ns)[1], "saturating": late(sat)[1]},
+                                   "final_D_G_z": {"non-saturating": late(ns)[2], "saturating": late(sat)[2]},
+                                   "D_G_z_start": run["D_G_z_start"]})
+
+
+# ===========================================================================
+# DCGAN
+# ===========================================================================
+DCGAN_COLLAPSE_STEPS = 60
+DCGAN_COLLAPSE_LR = 2e-3
+DCGAN_COLLAPSE_BATCH = 32
+DCGAN_COLLAPSE_SAMPLES = 500
+DCGAN_COLLAPSE_RUN = CHECKPOINT_DIR / "runs" / "failures-dcgan-collapse.json"
+
+
+def _class_histogram(G, seed: int) -> tuple[list[int], float, torch.Tensor]:
+    """The MNIST classifier's histogram of DCGAN_COLLAPSE_SAMPLES samples of G (z from ``seed``),
+    its KL from uniform (nats), and the first 16 samples."""
+    x = dcgan.generate(G, dcgan.noise(DCGAN_COLLAPSE_SAMPLES, G.nz, seed))
+    counts, kl = metrics.class_histogram(x, metrics.load_classifier("mnist"))
+    return counts, kl, x[:16]
+
+
+def dcgan_collapse_run(model, steps: int = DCGAN_COLLAPSE_STEPS, seed: int = 0) -> dict:
+    """Train a copy of ``model``'s G_ema for ``steps`` steps of dcgan.g_loss (batch DCGAN_COLLAPSE_BATCH,
+    Adam(DCGAN_COLLAPSE_LR, β1 = 0.5)) against its D frozen (eval mode, no updates). Returns the
+    class histograms (and KL from uniform) of samples before and after, the loss curve, the samples."""
+    import copy
+    G = copy.deepcopy(model.G_ema).requires_grad_(True)
+    D = copy.deepcopy(model.D).eval().requires_grad_(False)
+    before, kl_before, x_before = _class_histogram(G, seed + 1)
+    opt = torch.optim.Adam(G.parameters(), lr=DCGAN_COLLAPSE_LR, betas=(0.5, 0.999))
+    g, curve = seeded(seed), []
+    for step in range(1, steps + 1):
+        G.train()
+        loss = dcgan.g_loss(D, G(torch.randn(DCGAN_COLLAPSE_BATCH, G.nz, generator=g)))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        curve.append([step, loss.item()])
+    after, kl_after, x_after = _class_histogram(G, seed + 1)
+    return {"steps": steps, "lr": DCGAN_COLLAPSE_LR, "batch": DCGAN_COLLAPSE_BATCH, "seed": seed, "curve": curve,
+            "before": before, "after": after, "kl_before": kl_before, "kl_after": kl_after,
+            "x_before": _pack(x_before.numpy()), "x_after": _pack(x_after.numpy())}
+
+
+def load_dcgan_collapse_run(path: Path = DCGAN_COLLAPSE_RUN) -> dict:
+    """The cached seed-0 :func:`dcgan_collapse_run` from checkpoints/dcgan-mnist; computed and written
+    when missing or made with other settings."""
+    try:
+        run = json.loads(Path(path).read_text())
+        if (run.get("steps"), run.get("lr"), run.get("batch")) == \
+                (DCGAN_COLLAPSE_STEPS, DCGAN_COLLAPSE_LR, DCGAN_COLLAPSE_BATCH):
+            return run
+    except (OSError, ValueError):
+        pass
+    run = dcgan_collapse_run(dcgan.load(CHECKPOINT_DIR / "dcgan-mnist"))
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(run, separators=(",", ":")))
+    return run
+
+
+def top_share(counts: list[int], k: int = 2) -> float:
+    """The share of samples in the ``k`` most frequent classes."""
+    return sum(sorted(counts, reverse=True)[:k]) / max(1, sum(counts))
+
+
+def _histogram_picture(before: list[int], after: list[int], size=(360, 200)) -> np.ndarray:
+    """Bars of two class histograms (shares), before (blue) and after (vermillion), classes 0-9."""
+    w, h = size
+    img = Image.new("RGB", size, "white")
+    d = ImageDraw.Draw(img)
+    left, top, right, bottom = 36, 34, w - 8, h - 22
+    font = plotting._font(12)
+    sb, sa = np.array(before) / max(1, sum(before)), np.array(after) / max(1, sum(after))
+    y_max = max(0.1, float(max(sb.max(), sa.max())))
+    slot = (right - left) / len(before)
+    for c in range(len(before)):
+        for j, (share, colour) in enumerate(((sb[c], LINE_COLOURS[1]), (sa[c], LINE_COLOURS[0]))):
+            x0 = left + c * slot + 3 + j * (slot - 6) / 2
+            d.rectangle([x0, bottom - share / y_max * (bottom - top), x0 + (slot - 6) / 2 - 1, bottom], fill=colour)
+        d.text((left + (c + 0.5) * slot, h - 4), str(c), fill="black", font=font, anchor="ms")
+    d.line([(left, bottom), (right, bottom)], fill="#999999")
+    d.text((left - 4, top), f"{y_max:.0%}", fill="black", font=font, anchor="rt")
+    d.text((left - 4, bottom), "0", fill="black", font=font, anchor="rb")
+    d.rectangle([left + 4, 6, left + 14, 16], fill=LINE_COLOURS[1])
+    d.text((left + 18, 11), "shipped G", fill="black", font=font, anchor="lm")
+    d.rectangle([left + 110, 6, left + 120, 16], fill=LINE_COLOURS[0])
+    d.text((left + 124, 11), "after, D frozen", fill="black", font=font, anchor="lm")
+    return np.asarray(img)
+
+
+def dcgan_collapse(run: dict) -> Failure:
+    """The card for a :func:`dcgan_collapse_run` record: the two class histograms; samples before, after."""
+    chart = _histogram_picture(run["before"], run["after"])
+    digits = grid(torch.cat([torch.from_numpy(_unpack(run[k])) for k in ("x_before", "x_after")]), nrow=8, scale=2)
+    height = max(chart.shape[0], digits.shape[0])
+    pad = lambda a: np.pad(a, ((0, height - a.shape[0]), (0, 0), (0, 0)), constant_values=255)  # noqa: E731
+    picture = np.concatenate([pad(chart), np.full((height, 12, 3), 255, np.uint8),
+                              pad(np.repeat(digits[..., None], 3, 2))], 1)
+    top_before, top_after = top_share(run["before"]), top_share(run["after"])
+    order = np.argsort(run["after"])[::-1]
+    missing = [c for c in range(10) if run["after"][c] <= 0.01 * sum(run["after"])]
+    text = (f"dcgan-mnist's G trained on for {run['steps']} steps against its D frozen (Adam {run['lr']:g}, batch "
+            f"{run['batch']}, seed {run['seed']}): the classifier's histogram of {sum(run['after'])} samples, KL from "
+            f"uniform {run['kl_before']:.3f} → {run['kl_after']:.2f} nats; the two commonest classes ({order[0]}, "
+            f"{order[1]}) hold {top_before:.0%} → {top_after:.0%}; under 1%: {', '.join(map(str, missing)) or 'none'}. "
+            "Right: samples before (top two rows), after.  \n"
+            "A G that only has to fool a D that no longer answers moves p_model onto the digits D rates most real: "
+            "mode collapse. In a real run D then learns to reject them and G jumps elsewhere (the coin tab shows it).")
+    return Failure(picture, text, {"kl_before": run["kl_before"], "kl_after": run["kl_after"],
+                                   "top2_before": top_before, "top2_after": top_after, "missing": missing})
+
+
+CHECKER_SIZE = 8             # side of the constant input
+UPSAMPLERS = ("k3-s2", "k4-s2", "resize-conv")
+
+
+def upsampler(kind: str, c_in: int, c_out: int) -> nn.Module:
+    """×2 upsampling as DCGAN-style generators do it: ConvTranspose2d with kernel 3 (not divisible by
+    stride 2: uneven overlap) or kernel 4 (the shipped DCGAN's: even overlap), or nearest-neighbour
+    resize then a 3×3 Conv2d (Odena et al. 2016's fix)."""
+    if kind == "k3-s2":
+        return nn.ConvTranspose2d(c_in, c_out, 3, 2, 1, output_padding=1)
+    if kind == "k4-s2":
+        return nn.ConvTranspose2d(c_in, c_out, 4, 2, 1)
+    if kind == "resize-conv":
+        return nn.Sequential(nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(c_in, c_out, 3, 1, 1))
+    raise ValueError(f"upsampler kind must be one of {', '.join(UPSAMPLERS)}, got {kind!r}")
+
+
+def overlap_counts(kind: str, size: int = CHECKER_SIZE) -> torch.Tensor:
+    """How many kernel taps land on each output pixel: the upsampler with every weight 1 and no bias,
+    applied to a constant input of ones (size × size); the interior (one input pixel of border cut)."""
+    layer = upsampler(kind, 1, 1)
+    with torch.no_grad():
+        for m in layer.modules():
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+                m.weight.fill_(1.0)
+                m.bias.zero_()
+        y = layer(torch.ones(1, 1, size, size))[0, 0]
+    return y[2:-2, 2:-2]
+
+
+def checker_strength(images: torch.Tensor) -> float:
+    """How much of the images' variation is a 2 × 2 period: the spread of the means of the four pixel
+    phases (y[a::2, b::2]) over the image's standard deviation, averaged over images (0 for no pattern)."""
+    y = torch.as_tensor(images, dtype=torch.float32).reshape(-1, *images.shape[-2:])
+    phases = torch.stack([y[:, a::2, b::2].mean((1, 2)) for a in (0, 1) for b in (0, 1)], 1)
+    return float(((phases.max(1).values - phases.min(1).values) / y.std((1, 2)).clamp_min(1e-12)).mean())
+
+
+def random_generator(kind: str, seed: int, nz: int = 100, ngf: int = 32) -> nn.Sequential:
+    """The shipped DCGAN G's shape (z → 4ngf×7×7 → 2ngf×14×14 → 1×28×28, BatchNorm, ReLU, tanh) with
+    its two ×2 steps made by ``upsampler(kind)``; weights ~ N(0, 0.02) from ``seed``, untrained."""
+    net = nn.Sequential(
+        nn.ConvTranspose2d(nz, ngf * 4, 7, 1, 0, bias=False), nn.BatchNorm2d(ngf * 4), nn.ReLU(),
+        upsampler(kind, ngf * 4, ngf * 2), nn.BatchNorm2d(ngf * 2), nn.ReLU(),
+        upsampler(kind, ngf * 2, 1), nn.Tanh())
+    init_normal(net, seeded(seed))
+    return net
+
+
+def checkerboard(seed: int = 0, n: int = 6) -> Failure:
+    """Top row: the overlap counts of each upsampler on a constant input; rows below: ``n`` outputs of
+    a random-init generator built with each (same z, BatchNorm on the batch as in training), each image
+    stretched to its own range. values: ``overlap`` (distinct counts per upsampler) and
+    ``strength`` (:func:`checker_strength` of the generators' outputs)."""
+    z = torch.randn(n, 100, 1, 1, generator=seeded(seed))
+    rows, overlap, strength = [], {}, {}
+    for kind in UPSAMPLERS:
+        counts = overlap_counts(kind)
+        overlap[kind] = sorted({int(v) for v in counts.flatten().round().tolist()})
+        with torch.no_grad():
+            y = random_generator(kind, seed).train()(z)[:, 0]
+        strength[kind] = checker_strength(y)
+        lo, hi = y.amin((1, 2), keepdim=True), y.amax((1, 2), keepdim=True)
+        stretched = (y - lo) / (hi - lo).clamp_min(1e-12)
+        tile = torch.nn.functional.interpolate(0.75 * counts[None, None] / counts.max(), size=(28, 28), mode="nearest")[0]
+        rows.append(torch.cat([tile, stretched]))
+    picture = grid(torch.cat(rows), nrow=n + 1, scale=3)
+    text = (f"Rows: ConvTranspose2d k = 3, s = 2; k = 4, s = 2 (the shipped DCGAN G's); resize ×2 then 3×3 conv. First column: "
+            f"taps per output pixel on a constant input, grey = the most ({', '.join(f'{k}: {overlap[k]}' for k in UPSAMPLERS)}); then "
+            f"untrained generators with each, seed {seed}, every image stretched to its range. 2×2-period share of the "
+            f"pixel variation: {', '.join(f'{k} {strength[k]:.2f}' for k in UPSAMPLERS)}.  \n"
+            "k not divisible by s gives output pixels 1, 2 or 4 kernel taps in turn, a checkerboard even for equal weights "
+            "(Odena et al. 2016); k = 4 overlaps evenly, but each pixel phase uses its own 4 of the 16 weights, so an "
+            "untrained G still starts on a 2×2 pattern to learn away. Resize-then-convolve has neither.")
+    return Failure(picture, text, {"overlap": overlap, "strength": strength})
+
+
+# ===========================================================================
+# CycleGAN
+# ===========================================================================
+FAINT = 0.1                  # G(x) values below this are wiped out in the test (dark: invisible on screen)
+NOISE_SIGMA = 4 / 255        # the noise test's standard deviation (4 grey levels)
+STEGO_EXAMPLES = 12          # the tab's held-out horses
+
+
+def hiding_verdict(values: dict) -> str:
+    """What :func:`hidden_information`'s numbers say, in one sentence: hiding when noise of σ = 4/255
+    moves F(G(x)) more than its input (gain > 1) or doubles the cycle L1."""
+    c, h, gain = values["cycle_l1"], values["hidden_ink"], values["gain"]
+    if gain["noised"] > 1 or c["noised"] > 2 * c["clean"]:
+        return (f"Here too: noise moves F(G(x)) {gain['noised']:.1f}× as much as its input and the cycle L1 goes "
+                f"{c['clean']:.3f} → {c['noised']:.3f}: x travels hidden in G(x).")
+    return (f"This small CycleGAN hides little: noise moves F(G(x)) {gain['noised']:.1f}× its input, and wiping the "
+            f"faint values costs {h['clean'] - h['wiped']:.2f} of the restored ink; a trace of x rides in them, the "
+            "rest F draws from the visible shape.")
+
+
+def hidden_information(model, seed: int = 0, n: int = STEGO_EXAMPLES, shown: int = 6) -> Failure:
+    """Chu et al. (2017)'s test on the tab's held-out horses x: rows x; G(x); G(x)'s faint values
+    (0 … 0.05) stretched ×20; F(G(x)); F of G(x) with every value below FAINT set to 0; F of G(x)
+    plus noise N(0, NOISE_SIGMA²) from ``seed``.
+
+    values: ``cycle_l1`` (clean, wiped, noised); ``hidden_ink``: x's ink pixels (x > 0.5) where G(x)
+    is dark (< FAINT), their count per image and F's mean value there (clean, wiped); ``gain``: how
+    much F's output moves per unit of change to its input, mean |ΔF| / mean |Δ input|."""
+    x = data.horses_and_zebras("test")[0][:n].float()
+    gx = cyclegan.translate(model, x, "horse2zebra")
+    back = lambda y: cyclegan.translate(model, y, "zebra2horse")  # noqa: E731
+    wiped = torch.where(gx < FAINT, torch.zeros_like(gx), gx)
+    noised = (gx + NOISE_SIGMA * torch.randn(gx.shape, generator=seeded(seed))).clamp(0, 1)
+    f_clean, f_wiped, f_noised = back(gx), back(wiped), back(noised)
+    hidden = (x > 0.5) & (gx < FAINT)
+    change = lambda a, b: float((a - b).abs().mean())  # noqa: E731
+    values = {"cycle_l1": {"clean": cyclegan.cycle_l1(x, f_clean), "wiped": cyclegan.cycle_l1(x, f_wiped),
+                           "noised": cyclegan.cycle_l1(x, f_noised)},
+              "hidden_ink": {"pixels_per_image": float(hidden.sum()) / n, "clean": float(f_clean[hidden].mean()),
+                             "wiped": float(f_wiped[hidden].mean())},
+              "input_change": {"wiped": change(wiped, gx), "noised": change(noised, gx)},
+              "gain": {"wiped": change(f_wiped, f_clean) / max(1e-12, change(wiped, gx)),
+                       "noised": change(f_noised, f_clean) / max(1e-12, change(noised, gx))}}
+    faint = gx.clamp(0, 0.05) / 0.05
+    picture = grid(torch.cat([t[:shown] for t in (x, gx, faint, f_clean, f_wiped, f_noised)]), nrow=shown, scale=3)
+    c, h, gain = values["cycle_l1"], values["hidden_ink"], values["gain"]
+    text = (f"Rows: held-out horses x; G(x); G(x)'s faint values 0…0.05 stretched ×20; F(G(x)); F(G(x)) with values "
+            f"under {FAINT} wiped to 0 (a mean change of {values['input_change']['wiped']:.4f}); F(G(x) + ε), σ = 4/255. "
+            f"Cycle L1 over {n} horses: {c['clean']:.4f}, wiped {c['wiped']:.4f}, noised {c['noised']:.4f}. Where x has "
+            f"ink but G(x) is dark ({h['pixels_per_image']:.1f} pixels per image) F(G(x)) restores {h['clean']:.2f} of "
+            f"it, {h['wiped']:.2f} once the faint values are wiped; F moves {gain['wiped']:.1f}× / {gain['noised']:.1f}× "
+            "the change to its input.  \n"
+            "Chu et al. 2017 found F rebuilding x from a low-amplitude signal G hid in G(x), so tiny noise wrecked "
+            f"F(G(x)) (a large gain). {hiding_verdict(values)}")
+    return Failure(picture, text, values)
+
+
+CACHED_RUNS = {"vae-collapse": (COLLAPSE_RUN, lambda: posterior_collapse(load_collapse_run())),
+               "coin-saturating": (SATURATING_RUN, lambda: saturating_stall(load_saturating_run())),
+               "dcgan-collapse": (DCGAN_COLLAPSE_RUN, lambda: dcgan_collapse(load_dcgan_collapse_run()))}
+
+if __name__ == "__main__":      # python3 -m genmodels.failures [NAME ...]: rebuild the cached runs (default: all)
+    import sys
+    for name in sys.argv[1:] or CACHED_RUNS:
+        if name not in CACHED_RUNS:
+            sys.exit(f"error: unknown run {name!r}; choose from {', '.join(CACHED_RUNS)}")
+        path, card = CACHED_RUNS[name]
+        path.unlink(missing_ok=True)
+        print(f"{name}: {card().text}")
