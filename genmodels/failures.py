@@ -415,8 +415,8 @@ def saturating_stall(run: dict) -> Failure:
     ns, sat = run["runs"]["non-saturating"], run["runs"]["saturating"]
     p = coin_gan.Config().p_heads
     chart = lambda i, label, y_max=None: _curve_picture(  # noqa: E731
-        [(c[0], c[i]) for c in ns["curve"]], size=(360, 240), label=label, y_max=y_max, name="−log D(G(z))",
-        more={"log(1 − D(G(z)))": [(c[0], c[i]) for c in sat["curve"]]})
+        [(c[0], c[i]) for c in ns["curve"]], size=(360, 240), label=label, y_max=y_max, name="-log D(G(z))",
+        more={"log(1 - D(G(z)))": [(c[0], c[i]) for c in sat["curve"]]})
     picture = np.concatenate([chart(1, "generated P(H)", 1.0), np.full((240, 12, 3), 255, np.uint8),
                               chart(2, "D(G(z))", 1.0)], 1)
     late = lambda r: r["curve"][-1]  # noqa: E731
@@ -574,11 +574,12 @@ def overlap_counts(kind: str, size: int = CHECKER_SIZE) -> torch.Tensor:
 
 
 def checker_strength(images: torch.Tensor) -> float:
-    """How much of the images' variation is a 2 × 2 period: the spread of the means of the four pixel
-    phases (y[a::2, b::2]) over the image's standard deviation, averaged over images (0 for no pattern)."""
+    """The share of the pixel variance that repeats with a 2 × 2 period, averaged over images: the
+    variance of the four phase means (y[a::2, b::2]) over the variance of y. 1 for a pure
+    checkerboard, near 0 for smooth images (the 2 × 2-periodic part of y is its phase-mean image)."""
     y = torch.as_tensor(images, dtype=torch.float32).reshape(-1, *images.shape[-2:])
     phases = torch.stack([y[:, a::2, b::2].mean((1, 2)) for a in (0, 1) for b in (0, 1)], 1)
-    return float(((phases.max(1).values - phases.min(1).values) / y.std((1, 2)).clamp_min(1e-12)).mean())
+    return float((phases.var(1, unbiased=False) / y.var((1, 2), unbiased=False).clamp_min(1e-12)).mean())
 
 
 def random_generator(kind: str, seed: int, nz: int = 100, ngf: int = 32) -> nn.Sequential:
@@ -612,8 +613,8 @@ def checkerboard(seed: int = 0, n: int = 6) -> Failure:
     picture = grid(torch.cat(rows), nrow=n + 1, scale=3)
     text = (f"Rows: ConvTranspose2d k = 3, s = 2; k = 4, s = 2 (the shipped DCGAN G's); resize ×2 then 3×3 conv. First column: "
             f"taps per output pixel on a constant input, grey = the most ({', '.join(f'{k}: {overlap[k]}' for k in UPSAMPLERS)}); then "
-            f"untrained generators with each, seed {seed}, every image stretched to its range. 2×2-period share of the "
-            f"pixel variation: {', '.join(f'{k} {strength[k]:.2f}' for k in UPSAMPLERS)}.  \n"
+            f"untrained generators with each, seed {seed}, every image stretched to its range. 2×2-periodic share of the "
+            f"pixel variance: {', '.join(f'{k} {strength[k]:.2f}' for k in UPSAMPLERS)}.  \n"
             "k not divisible by s gives output pixels 1, 2 or 4 kernel taps in turn, a checkerboard even for equal weights "
             "(Odena et al. 2016); k = 4 overlaps evenly, but each pixel phase uses its own 4 of the 16 weights, so an "
             "untrained G still starts on a 2×2 pattern to learn away. Resize-then-convolve has neither.")
