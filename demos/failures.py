@@ -49,8 +49,6 @@ CARDS: dict[str, list[Card]] = {
              lambda seed: failures.saturating_stall(failures.load_saturating_run()), seeded=False),
     ],
     "dcgan": [
-        Card("dcgan-collapse", "Mode collapse: G trained against a frozen D (a cached run, seed 0)",
-             lambda seed: failures.dcgan_collapse(failures.load_dcgan_collapse_run()), seeded=False),
         Card("dcgan-checkerboard", "Checkerboard artefacts from transposed convolutions",
              lambda seed: failures.checkerboard(seed=seed)),
     ],

@@ -25,8 +25,6 @@ Coin GAN (seed decks 000, 001):
     log(1 − D(G(z))) is flat and G's gradient tiny; −log D(G(z)) is steep there.
 
 DCGAN (seed deck 001):
-  * :func:`dcgan_collapse_run` / :func:`dcgan_collapse`: G trained on against a frozen D moves its
-    samples to the digits D rates most real; the MNIST classifier's histogram of them narrows.
   * :func:`checkerboard`: a transposed convolution whose kernel size k is not divisible by its stride
     s overlaps unevenly (Odena et al. 2016); resize-then-convolve does not.
 
@@ -48,7 +46,7 @@ from torch import nn
 
 from PIL import Image, ImageDraw
 
-from . import coin_gan, cyclegan, data, dcgan, ddpm, metrics, plotting, vae
+from . import coin_gan, cyclegan, data, ddpm, plotting, vae
 from .checkpoints import CHECKPOINT_DIR
 from .common import grid, init_normal, seeded, to_model, to_unit
 from .ddpm import DDPMScheduler, spaced_timesteps
@@ -437,112 +435,6 @@ def saturating_stall(run: dict) -> Failure:
 # ===========================================================================
 # DCGAN
 # ===========================================================================
-DCGAN_COLLAPSE_STEPS = 60
-DCGAN_COLLAPSE_LR = 2e-3
-DCGAN_COLLAPSE_BATCH = 32
-DCGAN_COLLAPSE_SAMPLES = 500
-DCGAN_COLLAPSE_RUN = CHECKPOINT_DIR / "runs" / "failures-dcgan-collapse.json"
-
-
-def _class_histogram(G, seed: int) -> tuple[list[int], float, torch.Tensor]:
-    """The MNIST classifier's histogram of DCGAN_COLLAPSE_SAMPLES samples of G (z from ``seed``),
-    its KL from uniform (nats), and the first 16 samples."""
-    x = dcgan.generate(G, dcgan.noise(DCGAN_COLLAPSE_SAMPLES, G.nz, seed))
-    counts, kl = metrics.class_histogram(x, metrics.load_classifier("mnist"))
-    return counts, kl, x[:16]
-
-
-def dcgan_collapse_run(model, steps: int = DCGAN_COLLAPSE_STEPS, seed: int = 0) -> dict:
-    """Train a copy of ``model``'s G_ema for ``steps`` steps of dcgan.g_loss (batch DCGAN_COLLAPSE_BATCH,
-    Adam(DCGAN_COLLAPSE_LR, β1 = 0.5)) against its D frozen (eval mode, no updates). Returns the
-    class histograms (and KL from uniform) of samples before and after, the loss curve, the samples."""
-    import copy
-    G = copy.deepcopy(model.G_ema).requires_grad_(True)
-    D = copy.deepcopy(model.D).eval().requires_grad_(False)
-    before, kl_before, x_before = _class_histogram(G, seed + 1)
-    opt = torch.optim.Adam(G.parameters(), lr=DCGAN_COLLAPSE_LR, betas=(0.5, 0.999))
-    g, curve = seeded(seed), []
-    for step in range(1, steps + 1):
-        G.train()
-        loss = dcgan.g_loss(D, G(torch.randn(DCGAN_COLLAPSE_BATCH, G.nz, generator=g)))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        curve.append([step, loss.item()])
-    after, kl_after, x_after = _class_histogram(G, seed + 1)
-    return {"steps": steps, "lr": DCGAN_COLLAPSE_LR, "batch": DCGAN_COLLAPSE_BATCH, "seed": seed, "curve": curve,
-            "before": before, "after": after, "kl_before": kl_before, "kl_after": kl_after,
-            "x_before": _pack(x_before.numpy()), "x_after": _pack(x_after.numpy())}
-
-
-def load_dcgan_collapse_run(path: Path = DCGAN_COLLAPSE_RUN) -> dict:
-    """The cached seed-0 :func:`dcgan_collapse_run` from checkpoints/dcgan-mnist; computed and written
-    when missing or made with other settings."""
-    try:
-        run = json.loads(Path(path).read_text())
-        if (run.get("steps"), run.get("lr"), run.get("batch")) == \
-                (DCGAN_COLLAPSE_STEPS, DCGAN_COLLAPSE_LR, DCGAN_COLLAPSE_BATCH):
-            return run
-    except (OSError, ValueError):
-        pass
-    run = dcgan_collapse_run(dcgan.load(CHECKPOINT_DIR / "dcgan-mnist"))
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(run, separators=(",", ":")))
-    return run
-
-
-def top_share(counts: list[int], k: int = 2) -> float:
-    """The share of samples in the ``k`` most frequent classes."""
-    return sum(sorted(counts, reverse=True)[:k]) / max(1, sum(counts))
-
-
-def _histogram_picture(before: list[int], after: list[int], size=(360, 200)) -> np.ndarray:
-    """Bars of two class histograms (shares), before (blue) and after (vermillion), classes 0-9."""
-    w, h = size
-    img = Image.new("RGB", size, "white")
-    d = ImageDraw.Draw(img)
-    left, top, right, bottom = 36, 34, w - 8, h - 22
-    font = plotting._font(12)
-    sb, sa = np.array(before) / max(1, sum(before)), np.array(after) / max(1, sum(after))
-    y_max = max(0.1, float(max(sb.max(), sa.max())))
-    slot = (right - left) / len(before)
-    for c in range(len(before)):
-        for j, (share, colour) in enumerate(((sb[c], LINE_COLOURS[1]), (sa[c], LINE_COLOURS[0]))):
-            x0 = left + c * slot + 3 + j * (slot - 6) / 2
-            d.rectangle([x0, bottom - share / y_max * (bottom - top), x0 + (slot - 6) / 2 - 1, bottom], fill=colour)
-        d.text((left + (c + 0.5) * slot, h - 4), str(c), fill="black", font=font, anchor="ms")
-    d.line([(left, bottom), (right, bottom)], fill="#999999")
-    d.text((left - 4, top), f"{y_max:.0%}", fill="black", font=font, anchor="rt")
-    d.text((left - 4, bottom), "0", fill="black", font=font, anchor="rb")
-    d.rectangle([left + 4, 6, left + 14, 16], fill=LINE_COLOURS[1])
-    d.text((left + 18, 11), "shipped G", fill="black", font=font, anchor="lm")
-    d.rectangle([left + 110, 6, left + 120, 16], fill=LINE_COLOURS[0])
-    d.text((left + 124, 11), "after, D frozen", fill="black", font=font, anchor="lm")
-    return np.asarray(img)
-
-
-def dcgan_collapse(run: dict) -> Failure:
-    """The card for a :func:`dcgan_collapse_run` record: the two class histograms; samples before, after."""
-    chart = _histogram_picture(run["before"], run["after"])
-    digits = grid(torch.cat([torch.from_numpy(_unpack(run[k])) for k in ("x_before", "x_after")]), nrow=8, scale=2)
-    height = max(chart.shape[0], digits.shape[0])
-    pad = lambda a: np.pad(a, ((0, height - a.shape[0]), (0, 0), (0, 0)), constant_values=255)  # noqa: E731
-    picture = np.concatenate([pad(chart), np.full((height, 12, 3), 255, np.uint8),
-                              pad(np.repeat(digits[..., None], 3, 2))], 1)
-    top_before, top_after = top_share(run["before"]), top_share(run["after"])
-    order = np.argsort(run["after"])[::-1]
-    missing = [c for c in range(10) if run["after"][c] <= 0.01 * sum(run["after"])]
-    text = (f"dcgan-mnist's G trained on for {run['steps']} steps against its D frozen (Adam {run['lr']:g}, batch "
-            f"{run['batch']}, seed {run['seed']}): the classifier's histogram of {sum(run['after'])} samples, KL from "
-            f"uniform {run['kl_before']:.3f} → {run['kl_after']:.2f} nats; the two commonest classes ({order[0]}, "
-            f"{order[1]}) hold {top_before:.0%} → {top_after:.0%}; under 1%: {', '.join(map(str, missing)) or 'none'}. "
-            "Right: samples before (top two rows), after.  \n"
-            "A G that only has to fool a D that no longer answers moves p_model onto the digits D rates most real: "
-            "mode collapse. In a real run D then learns to reject them and G jumps elsewhere (the coin tab shows it).")
-    return Failure(picture, text, {"kl_before": run["kl_before"], "kl_after": run["kl_after"],
-                                   "top2_before": top_before, "top2_after": top_after, "missing": missing})
-
-
 CHECKER_SIZE = 8             # side of the constant input
 UPSAMPLERS = ("k3-s2", "k4-s2", "resize-conv")
 
@@ -679,8 +571,7 @@ def hidden_information(model, seed: int = 0, n: int = STEGO_EXAMPLES, shown: int
 
 
 CACHED_RUNS = {"vae-collapse": (COLLAPSE_RUN, lambda: posterior_collapse(load_collapse_run())),
-               "coin-saturating": (SATURATING_RUN, lambda: saturating_stall(load_saturating_run())),
-               "dcgan-collapse": (DCGAN_COLLAPSE_RUN, lambda: dcgan_collapse(load_dcgan_collapse_run()))}
+               "coin-saturating": (SATURATING_RUN, lambda: saturating_stall(load_saturating_run()))}
 
 if __name__ == "__main__":      # python3 -m genmodels.failures [NAME ...]: rebuild the cached runs (default: all)
     import sys

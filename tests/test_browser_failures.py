@@ -7,7 +7,11 @@ pytestmark = pytest.mark.slow
 CASES = [("ddpm", "ddpm-t50", "ᾱ_T = 0.603"),
          ("ddpm", "ddpm-leading", "t = 501"),
          ("vae", "vae-holes", "empty"),
-         ("vae", "vae-collapse", "posterior collapse")]
+         ("vae", "vae-collapse", "posterior collapse"),
+         ("coin", "coin-collapse", "Mode collapse"),
+         ("coin", "coin-saturating", "smaller"),
+         ("dcgan", "dcgan-checkerboard", "taps per output pixel"),
+         ("cyclegan", "cyclegan-hidden", "Chu et al.")]
 
 
 @pytest.mark.parametrize("tab, card, words", CASES)
