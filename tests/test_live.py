@@ -1,0 +1,53 @@
+"""Alive on arrival (issue 18): the PixelCNN tab's opening results, computed once and kept on disk."""
+import numpy as np
+import pytest
+import torch
+
+from genmodels import pixelcnn as P
+
+
+def _tiny(seed=0):
+    return P.build(P.Config(channels=8, layers=2, head=16, seed=seed)).eval()
+
+
+def test_pixelcnn_arrival_is_the_default_run_and_is_read_back_from_disk(tmp_path, monkeypatch):
+    model = _tiny(seed=3)
+    path = tmp_path / "runs" / "arrival.npz"
+    small = dict(n=4, completions=2, index=5, known_rows=10, seed=7)
+    a = P.recorded_arrival(model, None, path, **small)
+    assert path.exists() and a["settings"] == {**P.ARRIVAL, **small} and a["bounds"] == {}
+    # the same pictures and numbers as the tab's buttons compute for these settings
+    *_, last = P.chain_frames(model, 4, seed=7)
+    assert np.array_equal(a["chain_images"], last.images) and np.array_equal(a["chain_heat"], last.heat)
+    x = P.binary_input("test digit", index=5)
+    c = P.completion_panel(model, x, 10, 2, seed=7)
+    assert np.array_equal(a["x"], x) and np.array_equal(a["given"], c.given) and np.array_equal(a["grid"], c.grid)
+    assert a["nll_known"] == pytest.approx(c.nll_known) and a["nll_x"] == pytest.approx(float(P.nll(model, x)[0]))
+    np.testing.assert_allclose(a["nll"], c.nll)
+
+    def no_sampling(*args, **kw):
+        raise AssertionError("the arrival was recomputed instead of read from disk")
+    monkeypatch.setattr(P, "sample_steps", no_sampling)
+    b = P.recorded_arrival(model, None, path, **small)
+    assert set(b) == set(a) and all(np.array_equal(b[k], a[k]) for k in a if k not in ("bounds", "settings"))
+    with pytest.raises(AssertionError, match="recomputed"):       # other settings: not the file's run
+        P.recorded_arrival(model, None, path, **{**small, "seed": 8})
+
+
+def test_pixelcnn_arrival_rebuilds_an_unreadable_file_and_refuses_unknown_settings(tmp_path):
+    model = _tiny()
+    path = tmp_path / "arrival.npz"
+    path.write_bytes(b"not an npz")
+    a = P.recorded_arrival(model, None, path, n=1, completions=1)
+    assert a["chain_images"].shape[-1] == 3 and np.load(path)["chain_images"].shape == a["chain_images"].shape
+    with pytest.raises(ValueError, match="unknown arrival settings"):
+        P.recorded_arrival(model, None, path, steps=3)
+
+
+def test_pixelcnn_arrival_adds_the_vae_bounds_of_the_same_digit(tmp_path):
+    from genmodels import vae
+    v = vae.build(vae.Config(latent=2, seed=0)).eval()
+    a = P.recorded_arrival(_tiny(), v, tmp_path / "a.npz", n=1, completions=1)
+    want = P.vae_bounds(v, torch.as_tensor(a["x"])[None], seed=0)
+    assert list(a["bounds"]) == list(want)
+    assert all(a["bounds"][k] == pytest.approx(float(want[k][0]), rel=1e-5) for k in want)
