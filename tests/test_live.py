@@ -51,3 +51,17 @@ def test_pixelcnn_arrival_adds_the_vae_bounds_of_the_same_digit(tmp_path):
     want = P.vae_bounds(v, torch.as_tensor(a["x"])[None], seed=0)
     assert list(a["bounds"]) == list(want)
     assert all(a["bounds"][k] == pytest.approx(float(want[k][0]), rel=1e-5) for k in want)
+
+
+def test_dcgan_tab_opens_with_its_slots_filled_and_a_pick_replaces_the_arrival_sample():
+    import gradio as gr
+    from demos import dcgan as D
+    with gr.Blocks():
+        D.build()
+    a = {s: [D.dcgan.latent(0, i, D.GRID, D.dcgan.Config.nz)] for s, i in zip(D.SLOTS, D.ARRIVAL_PICKS)}
+    a["arrival"] = list(D.SLOTS)
+    slots, *views = D.pick("A", 0, 7, a)
+    assert np.array_equal(slots["A"][0], D.dcgan.latent(0, 7, D.GRID, D.dcgan.Config.nz)) and len(slots["A"]) == 1
+    assert slots["arrival"] == ["B", "C", "start", "end"] and all(v is not None for v in views)
+    slots, *_ = D.pick("A", 0, 8, slots)                     # a second pick is averaged in, as before
+    assert len(slots["A"]) == 2
