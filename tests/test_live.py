@@ -65,3 +65,38 @@ def test_dcgan_tab_opens_with_its_slots_filled_and_a_pick_replaces_the_arrival_s
     assert slots["arrival"] == ["B", "C", "start", "end"] and all(v is not None for v in views)
     slots, *_ = D.pick("A", 0, 8, slots)                     # a second pick is averaged in, as before
     assert len(slots["A"]) == 2
+
+
+def test_arrival_cache_reads_back_what_it_wrote_and_rebuilds_a_broken_file(tmp_path):
+    from genmodels import arrival
+    calls = []
+
+    def make():
+        calls.append(1)
+        return {"img": np.arange(6, dtype=np.uint8).reshape(2, 3), "text": "seed 0", "x": [1.5, 2.5]}
+    path = tmp_path / "runs" / "a.npz"
+    a = arrival.cached(path, make)
+    b = arrival.cached(path, make)
+    assert len(calls) == 1 and str(b["text"]) == "seed 0" and np.array_equal(b["img"], a["img"])
+    assert b["x"].tolist() == [1.5, 2.5]
+    path.write_bytes(b"broken")
+    arrival.cached(path, make)
+    assert len(calls) == 2 and str(np.load(path)["text"]) == "seed 0"
+    assert arrival.key("vae-mnist", "no-such-checkpoint").endswith("-none")
+    assert len(arrival.key("vae-mnist").split("-")[0]) == 12
+
+
+def test_vae_tab_opens_on_every_section(tmp_path, monkeypatch):
+    """Traversal, reconstruction, a decoded point, AE vs VAE and the likelihood are there without a click,
+    the same as their buttons give."""
+    from demos import vae as V
+    init = V.on_model_change("VAE, 16-D latent")
+    z = [u.get("value", 0.0) for u in init[:V.MAX_DIMS]]
+    shown = V.arrival(z)
+    assert set(shown) == {"traversal", "reconstruct", "point", "compare", "likelihood"}
+    assert np.array_equal(shown["traversal"], V.traverse("VAE, 16-D latent", 0, *z))
+    rec = V.reconstruct("VAE, 16-D latent", "test digit", 0, None, None)
+    assert np.array_equal(shown["reconstruct"][1], rec[1])
+    frame, img, text = V.likelihood("test digit", 0, None, None)
+    assert shown["likelihood"][0].equals(frame) and text in shown["likelihood"][2]
+    assert "On arrival: seed 0" in shown["compare"][4] and "of 10" in shown["compare"][4]
