@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from genmodels import checkpoints, ddpm, diffusion_view as view, toy_diffusion
+from genmodels import arrival as arrival_cache, checkpoints, ddpm, diffusion_view as view, toy_diffusion
 from genmodels.imaging import ImageInputError, sketch_to_domain
 
 from .links import link
@@ -209,6 +209,16 @@ def sdedit(sketch, t0, steps, seed, digit="none", guidance=ddpm.DEFAULT_GUIDANCE
     yield from _stream(view.sdedit_frames(model, x, t0, steps, check_seed(seed), label=label, guidance=w))
 
 
+def sweep_arrival() -> tuple:
+    """The sweep the section opens on (y = 7, seed 0), kept in checkpoints/runs/ (``genmodels.arrival``)."""
+    try:
+        z = arrival_cache.cached(checkpoints.CHECKPOINT_DIR / "runs" / f"ddpm-sweep-7-s0-{arrival_cache.key(CONDITIONAL)}.npz",
+                                 lambda: dict(zip(("img", "caption"), sweep("7", 0))))
+        return z["img"], f"*On arrival:* {z['caption']} Press **Draw the sweep** for another digit or seed."
+    except Exception:                                   # noqa: BLE001 - opens empty; the button explains
+        return None, "Press **Draw the sweep**."
+
+
 def sweep(digit, seed):
     """Digit y from the same noise at w = 0, 1, 2, 3, 5, 8 (one row each): fidelity rises, diversity falls."""
     label = _digit(digit)
@@ -361,8 +371,9 @@ def build() -> None:
             sw_seed = seed_input(elem_id="dd-sw-seed")
             sw_btn = gr.Button("Draw the sweep", variant="primary", elem_id="dd-sweep")
         with gr.Column(scale=2):
-            sw_caption = gr.Markdown("Press **Draw the sweep**.", elem_id="dd-sweep-caption")
-            sw_img = gr.Image(show_label=False, elem_id="dd-sweep-img", height=340)
+            sweep0 = sweep_arrival()
+            sw_caption = gr.Markdown(sweep0[1], elem_id="dd-sweep-caption")
+            sw_img = gr.Image(show_label=False, elem_id="dd-sweep-img", height=340, value=sweep0[0])
     acc_rows, fld_rows, trade_note = view.guidance_tradeoff(_card(CONDITIONAL))
     gr.Markdown(trade_note, elem_id="dd-tradeoff-note")
     with gr.Row():

@@ -100,3 +100,10 @@ def test_vae_tab_opens_on_every_section(tmp_path, monkeypatch):
     frame, img, text = V.likelihood("test digit", 0, None, None)
     assert shown["likelihood"][0].equals(frame) and text in shown["likelihood"][2]
     assert "On arrival: seed 0" in shown["compare"][4] and "of 10" in shown["compare"][4]
+
+
+def test_ddpm_guidance_sweep_opens_on_the_sweep_its_button_draws():
+    from demos import ddpm as D
+    img, caption = D.sweep_arrival()
+    want, want_caption = D.sweep("7", 0)
+    assert np.array_equal(img, want) and caption.startswith("*On arrival:*") and want_caption in caption
