@@ -1,6 +1,8 @@
 """Alive on arrival, presentation mode and queue positions in a real browser (issue 18, items 1, 3, 6)."""
 import re
 
+import pytest
+
 from conftest import CHROMIUM_ARGS  # noqa: F401  (the browser fixture's settings)
 
 
@@ -40,3 +42,36 @@ def test_pixelcnn_tab_opens_on_a_finished_sample_grid_and_completion(browser, ap
         assert page.evaluate(ERRORS_JS) == 0
     finally:
         ctx.close()
+
+
+QUEUE_JS = """() => [...document.querySelectorAll('#tab-pixelcnn .progress-text')]
+  .filter(e => e.offsetParent !== null).map(e => e.innerText).join(' ')"""
+STATUS_JS = "() => document.querySelector('#pcnn-chain-status')?.innerText || ''"
+
+
+@pytest.mark.slow
+def test_a_long_job_waiting_for_a_worker_shows_its_place_in_the_queue(browser, app_url):
+    """Two visitors fill both workers of the shared long-job queue (PixelCNN sampling); a third
+    visitor's job waits and its page says "queue: k/n"; then all three finish with no Error."""
+    from demos.common import HEAVY_WORKERS
+    opened = [_open(browser, f"{app_url}?tab=pixelcnn") for _ in range(HEAVY_WORKERS + 1)]
+    try:
+        *running, waiting = [page for _, page in opened]
+        for page in running:
+            page.wait_for_selector("#pcnn-sample-btn", state="visible")
+            page.click("#pcnn-sample-btn")
+        for page in running:                            # both workers busy: their runs stream
+            page.wait_for_function(f"() => ({STATUS_JS})().startsWith('sampling')", timeout=120_000)
+        waiting.wait_for_selector("#pcnn-sample-btn", state="visible")
+        waiting.click("#pcnn-sample-btn")
+        waiting.wait_for_function(f"() => /queue: \\d+\\/\\d+/.test(({QUEUE_JS})())", timeout=20_000)
+        shown = waiting.evaluate(QUEUE_JS)
+        k, n = map(int, re.search(r"queue: (\d+)/(\d+)", shown).groups())
+        assert 1 <= k <= n, shown
+        for _, page in opened:
+            page.wait_for_function(f"() => ({STATUS_JS})().startsWith('done: step 784')", timeout=300_000)
+            assert page.evaluate(ERRORS_JS) == 0
+            assert page.evaluate(DECODED_JS, "pcnn-chain-images")
+    finally:
+        for ctx, _ in opened:
+            ctx.close()
