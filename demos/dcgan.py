@@ -442,7 +442,8 @@ def build() -> None:
                         _caption(f"**{s}**" + (" (≤ 3, averaged)" if MAX_PER_SLOT[s] > 1 else ""))
                         views.append(_picture(f"dc-slot-{s}", height=84, value=init_views[len(views)]))
             with gr.Row():
-                sigma = gr.Slider(0, 1, value=0.25, step=0.05, label="Neighbour noise σ", min_width=160)
+                sigma = gr.Slider(0, 1, value=0.25, step=0.05, label="Neighbour noise σ", min_width=160,
+                                  elem_classes="gm-advanced")
                 compute_btn = gr.Button("Compute A − B + C", variant="primary", elem_id="dc-compute", min_width=120)
                 clear_btn = gr.Button("Clear the slots", min_width=100)
             with gr.Row():
@@ -457,7 +458,7 @@ def build() -> None:
             with gr.Row():
                 mode = gr.Radio(["linear", "spherical"], value="spherical", label="Interpolation", min_width=200)
                 link(mode, 'interp')
-                frames = gr.Slider(3, 30, value=10, step=1, label="Frames", min_width=120)
+                frames = gr.Slider(3, 30, value=10, step=1, label="Frames", min_width=120, elem_classes="gm-advanced")
                 link(frames, 'frames')
                 interp_btn = gr.Button("Interpolate start → end", elem_id="dc-interp", min_width=120)
             with gr.Row():

@@ -306,7 +306,7 @@ def build() -> None:
     gr.Markdown(INTRO, latex_delimiters=LATEX, elem_id="dd-intro")
     shown = arrival()
     frames = gr.State(shown[0] if shown else None)
-    with gr.Row():
+    with gr.Row(elem_classes="gm-result-row"):
         with gr.Column(scale=1, min_width=300):
             with gr.Tabs():
                 with gr.Tab("From noise"):
@@ -315,7 +315,8 @@ def build() -> None:
                     steps = gr.Slider(1, 1000, value=50, step=1, elem_id="dd-steps",
                                       label="Steps (DDIM, DPM-Solver++; DDPM always uses all T = 1000)")
                     link(steps, 'steps')
-                    eta = gr.Slider(0, 1, value=0.0, step=0.05, label="η (DDIM stochasticity; 0 = deterministic)")
+                    eta = gr.Slider(0, 1, value=0.0, step=0.05, label="η (DDIM stochasticity; 0 = deterministic)",
+                                    elem_classes="gm-advanced")
                     link(eta, 'eta')
                     with gr.Row():
                         n = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="Images", min_width=140)
@@ -325,7 +326,7 @@ def build() -> None:
                     digit = _digit_choice("dd-digit", "Digit y (none: unconditional, ddpm-mnist)")
                     w = _w_slider("dd-w")
                     w_text = gr.Markdown(view.guidance_text(None, ddpm.DEFAULT_GUIDANCE), elem_id="dd-w-text")
-                    bf16 = gr.Checkbox(value=True, label="bfloat16 (about 2× faster on a CPU)")
+                    bf16 = gr.Checkbox(value=True, label="bfloat16 (about 2× faster on a CPU)", elem_classes="gm-advanced")
                     gen_btn = gr.Button("Generate", variant="primary", elem_id="dd-generate")
                 with gr.Tab("From a drawing (SDEdit)", elem_id="dd-sdedit-tab"):
                     gr.Markdown("SDEdit (seed 003): noise your drawing to t₀ with q(x_t₀ | x₀), then denoise it. "
@@ -346,7 +347,7 @@ def build() -> None:
                         s_w_text = gr.Markdown(view.guidance_text(None, ddpm.DEFAULT_GUIDANCE), elem_id="dd-s-w-text")
                     s_btn = gr.Button("Denoise the drawing", variant="primary", elem_id="dd-sdedit")
             stop_btn = gr.Button("Stop", variant="stop", elem_id="dd-stop")
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, elem_classes="gm-result"):
             caption = gr.Markdown(shown[2] if shown else "Press **Generate**: frames stream as they are computed.",
                                   elem_id="dd-caption")
             last = shown[0][-1] if shown else None

@@ -319,17 +319,17 @@ def build() -> None:
     gr.Markdown(_card_text(), elem_id="pcnn-card")
 
     gr.Markdown(CHAIN, latex_delimiters=LATEX)
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_classes="gm-result-row"):
         with gr.Column(min_width=200, scale=1):
             c_seed = seed_input(elem_id="pcnn-seed")
             with gr.Row():
                 c_btn = gr.Button(f"Sample {N_SAMPLES} images", variant="primary", elem_id="pcnn-sample-btn")
                 c_stop = gr.Button("Stop", variant="stop", elem_id="pcnn-sample-stop")
             c_status = gr.Markdown(chain0[2], elem_id="pcnn-chain-status")
-        with gr.Column(min_width=260, scale=2):
+        with gr.Column(min_width=260, scale=2, elem_classes="gm-result"):
             c_images = _image("the images so far (slate: not drawn yet, red: next pixel)", "pcnn-chain-images",
                               value=chain0[0])
-        with gr.Column(min_width=260, scale=2):
+        with gr.Column(min_width=260, scale=2, elem_classes="gm-result"):
             c_heat = _image("p(x_k = 1 | x_<k) of each pixel drawn", "pcnn-chain-heat", value=chain0[1])
             gr.Markdown("colour scale: p = 0 (left) … p = 1 (right)")
             gr.Image(P.heat_scale(), show_label=False, interactive=False, buttons=[], height=30,
@@ -368,7 +368,7 @@ def build() -> None:
             k_rows = gr.Slider(1, 27, value=14, step=1, label="Known rows R (rows 0 … R − 1 kept)",
                                elem_id="pcnn-known-rows")
             link(k_rows, 'rows')
-            k_n = gr.Slider(1, 16, value=8, step=1, label="Completions", elem_id="pcnn-n")
+            k_n = gr.Slider(1, 16, value=8, step=1, label="Completions", elem_id="pcnn-n", elem_classes="gm-advanced")
             link(k_n, 'n')
             k_seed = seed_input(elem_id="pcnn-complete-seed")
             link(k_seed, 'seed')

@@ -75,3 +75,42 @@ def test_a_long_job_waiting_for_a_worker_shows_its_place_in_the_queue(browser, a
     finally:
         for ctx, _ in opened:
             ctx.close()
+
+
+VISIBLE_ADVANCED_JS = """(id) => [...document.querySelectorAll(`#tab-${id} .gm-advanced`)]
+  .filter(e => e.offsetParent !== null).length"""
+TOP_JS = "(sel) => document.querySelector(sel).getBoundingClientRect().top"
+BOTTOM_JS = "(sel) => document.querySelector(sel).getBoundingClientRect().bottom"
+FONT_JS = "(id) => parseFloat(getComputedStyle(document.querySelector(`#tab-${id} .prose, #tab-${id} .md`)).fontSize)"
+ZOOM_JS = "(id) => parseFloat(getComputedStyle(document.querySelector(`#tab-${id} .vega-embed`)).zoom)"
+# (tab, the result, the first control, a plot on the tab's first screen or None)
+PRESENTED = [("coin", "#coin-cards", "#coin-p", True), ("ddpm", "#dd-xt", "#dd-sampler", False),
+             ("pixelcnn", "#pcnn-chain-images", "#pcnn-seed", False)]
+
+
+@pytest.mark.parametrize("tab, result, control, plot", PRESENTED, ids=[t[0] for t in PRESENTED])
+def test_presentation_mode_shows_the_result_first_with_fewer_controls_and_larger_type(browser, app_url, tab, result,
+                                                                                     control, plot):
+    """1920×1080: normal, then ?present=1. Advanced controls are hidden, the result sits above the first
+    control, the text is at least 1.3× larger, and the plots are scaled up with their text."""
+    ctx, page = _open(browser, f"{app_url}?tab={tab}", 1920, 1080)
+    try:
+        page.wait_for_selector(f"{result}", state="visible")
+        normal_font = page.evaluate(FONT_JS, tab)
+        assert page.evaluate(VISIBLE_ADVANCED_JS, tab) > 0                  # there is something to hide
+        assert page.evaluate(TOP_JS, result) < page.evaluate(BOTTOM_JS, control) + 400   # side by side
+        page.goto(f"{app_url}?tab={tab}&present=1")
+        page.wait_for_function("() => document.body.classList.contains('gm-present')")
+        page.wait_for_selector(f"{result}", state="visible")
+        page.wait_for_selector(f"{control}", state="visible")
+        assert page.evaluate(VISIBLE_ADVANCED_JS, tab) == 0
+        assert page.evaluate(BOTTOM_JS, result) <= page.evaluate(TOP_JS, control), "the result is not above the controls"
+        assert page.evaluate(FONT_JS, tab) >= 1.3 * normal_font
+        if plot:
+            page.wait_for_selector(f"#tab-{tab} .vega-embed")
+            assert page.evaluate(ZOOM_JS, tab) >= 1.3
+        page.click("#gm-present-toggle")                                    # the toggle brings it all back
+        page.wait_for_function(f"(id) => ({VISIBLE_ADVANCED_JS})(id) > 0", arg=tab)
+        assert page.evaluate(ERRORS_JS) == 0
+    finally:
+        ctx.close()
