@@ -26,7 +26,8 @@ def key(*names: str) -> str:
 
 def cached(path, make) -> dict[str, np.ndarray]:
     """The arrays kept in the compressed .npz ``path``, or ``make()``'s {name: array-like} (strings
-    too) when the file is missing or unreadable, then written there (whole, by a rename)."""
+    too; a column of Python objects is kept as strings) when the file is missing or unreadable, then
+    written there (whole, by a rename)."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as z:
@@ -34,6 +35,7 @@ def cached(path, make) -> dict[str, np.ndarray]:
     except (OSError, KeyError, ValueError):
         pass
     out = {k: np.asarray(v) for k, v in make().items()}
+    out = {k: a.astype(str) if a.dtype == object else a for k, a in out.items()}   # no pickles: strings stay strings
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.stem}.{os.getpid()}.tmp.npz")
     np.savez_compressed(tmp, **out)

@@ -73,12 +73,13 @@ def test_arrival_cache_reads_back_what_it_wrote_and_rebuilds_a_broken_file(tmp_p
 
     def make():
         calls.append(1)
-        return {"img": np.arange(6, dtype=np.uint8).reshape(2, 3), "text": "seed 0", "x": [1.5, 2.5]}
+        return {"img": np.arange(6, dtype=np.uint8).reshape(2, 3), "text": "seed 0", "x": [1.5, 2.5],
+                "names": np.array(["MNIST", "your image"], dtype=object)}     # a pandas text column
     path = tmp_path / "runs" / "a.npz"
     a = arrival.cached(path, make)
     b = arrival.cached(path, make)
     assert len(calls) == 1 and str(b["text"]) == "seed 0" and np.array_equal(b["img"], a["img"])
-    assert b["x"].tolist() == [1.5, 2.5]
+    assert b["x"].tolist() == [1.5, 2.5] and b["names"].tolist() == ["MNIST", "your image"]
     path.write_bytes(b"broken")
     arrival.cached(path, make)
     assert len(calls) == 2 and str(np.load(path)["text"]) == "seed 0"
