@@ -446,11 +446,11 @@ def build() -> None:
                                   elem_classes="gm-advanced")
                 compute_btn = gr.Button("Compute A − B + C", variant="primary", elem_id="dc-compute", min_width=120)
                 clear_btn = gr.Button("Clear the slots", min_width=100)
+            if init_means is not None:
+                _caption(ARRIVAL_CAPTION, elem_id="dc-arrival-caption")
             with gr.Row():
                 with gr.Column(scale=1, min_width=120):
                     _caption("means of A, B, C → A − B + C")
-                    if init_means is not None:
-                        _caption(ARRIVAL_CAPTION, elem_id="dc-arrival-caption")
                     means = _picture("dc-means", height=110, value=init_means)
                 with gr.Column(scale=2, min_width=200):
                     _caption("A − B + C and seven neighbours (noise σ)")
