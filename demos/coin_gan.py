@@ -234,16 +234,18 @@ def build() -> None:
     """Lay out the tab inside the current gr.Blocks."""
     shown, captions = _arrival()
     gr.Markdown(INTRO, latex_delimiters=LATEX)
-    with gr.Row():
+    with gr.Row(elem_classes="gm-result-row"):
         with gr.Column(scale=1, min_width=280):
             p = gr.Slider(0.01, 0.99, value=0.3, step=0.01, label="Target P(heads)  p", elem_id="coin-p")
             link(p, 'p')
             steps = gr.Slider(10, 5000, value=coin_gan.Config.steps, step=10,
                               label="Steps (one D + one G update each)", elem_id="coin-steps")
             link(steps, 'steps')
-            real_flips = gr.Slider(1, 4096, value=coin_gan.Config.real_flips, step=1, label="Real flips per step")
-            batch = gr.Slider(1, 4096, value=coin_gan.Config.batch_size, step=1, label="Batch size (generated flips per step)")
-            with gr.Row():
+            real_flips = gr.Slider(1, 4096, value=coin_gan.Config.real_flips, step=1, label="Real flips per step",
+                                   elem_classes="gm-advanced")
+            batch = gr.Slider(1, 4096, value=coin_gan.Config.batch_size, step=1, label="Batch size (generated flips per step)",
+                              elem_classes="gm-advanced")
+            with gr.Row(elem_classes="gm-advanced"):
                 lr_d = gr.Number(value=coin_gan.Config.lr_d, label="Learning rate of D", minimum=1e-5, maximum=0.05)
                 lr_g = gr.Number(value=coin_gan.Config.lr_g, label="Learning rate of G", minimum=1e-5, maximum=0.05)
             seed = seed_input("Seed (same seed, same run)", elem_id="coin-seed")
@@ -258,7 +260,7 @@ def build() -> None:
                 train_btn = gr.Button("Train", variant="primary", elem_id="coin-train")
                 stop_btn = gr.Button("Stop", variant="stop", elem_id="coin-stop")
                 reset_btn = gr.Button("Reset", elem_id="coin-reset")
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, elem_classes="gm-result"):
             card_html = gr.HTML(shown[0], elem_id="coin-cards")
             status = gr.HTML(shown[1], elem_id="coin-status")
             with gr.Row():

@@ -211,7 +211,7 @@ def build() -> None:
         link(direction, 'direction')
         use_live = gr.Radio([("pretrained checkpoint", False), ("my live-trained model", True)], value=False,
                             label="Model", elem_id="cg-model")
-    with gr.Row():
+    with gr.Row(elem_classes="gm-result-row"):
         with gr.Column(scale=2):
             gr.Markdown("**Held-out examples** (never seen in training): click one", elem_classes=["gm-caption"])
             examples = gr.Image(gallery("horse2zebra"), show_label=False, interactive=False, buttons=[],
@@ -224,7 +224,7 @@ def build() -> None:
                 with gr.Tab("Draw"):
                     sketch = sketchpad("cg-sketch", "Draw a horse or a zebra", height=300, brush_size=14)
                     sketch_btn = gr.Button("Translate the drawing", elem_id="cg-sketch-btn")
-        with gr.Column(scale=3):
+        with gr.Column(scale=3, elem_classes="gm-result"):
             try:
                 first = translate_example("horse2zebra", 0)
             except gr.Error as e:                     # no checkpoint: the tab still trains
@@ -245,7 +245,7 @@ def build() -> None:
                               (10, MAX_TRAIN_STEPS, TRAIN_STEPS, 10), modes=["fine-tune the checkpoint", "from scratch"])
     with panel.controls:
         batch = gr.Slider(1, MAX_BATCH, value=TRAIN_BATCH, step=1, label="Batch size (each domain)",
-                          elem_id="cg-batch")
+                          elem_id="cg-batch", elem_classes="gm-advanced")
         gr.Markdown(TRAIN_TIME, elem_id="cg-train-time")
     with panel.plots:
         gr.Markdown(LSGAN, latex_delimiters=LATEX)

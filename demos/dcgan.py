@@ -27,6 +27,11 @@ GRID = 32
 GRID_COLUMNS, GRID_PAD, GRID_SCALE = 8, 2, 3     # the sample grid: one image, 8 × 4 digits
 SLOTS = ("A", "B", "C", "start", "end")
 MAX_PER_SLOT = {"A": 3, "B": 3, "C": 3, "start": 1, "end": 1}
+# What the slots hold on arrival: samples of seed 0's grid (row-major indices): A a thick 0, B a thin 0,
+# C a thin 1 (A − B + C decodes to a 1), start the 7, end the thick 0
+ARRIVAL_PICKS = (3, 4, 5, 0, 3)
+ARRIVAL_CAPTION = ("*On arrival: seed 0's grid, A = row 1 column 4, B = column 5, C = column 6, start = column 1, "
+                   "end = column 4; σ = 0.25, spherical, 10 frames. A click in the grid replaces a slot's arrival sample.*")
 MAX_TRAIN_STEPS = 3000
 MAX_BATCH = 128         # one step at batch 128 takes about half a second on 2 cores: Stop stays prompt
 TRAIN_STEPS, TRAIN_BATCH = 300, 16          # the live run's defaults: see TRAIN_TIME
@@ -217,6 +222,8 @@ def pick(slot: str, seed, index, slots: dict | None, use_live: bool = False, run
     seed = check_seed(seed)
     index = number("Sample index", index, 0, GRID - 1, integer=True)
     slots = copy.deepcopy(slots) if slots else {s: [] for s in SLOTS}
+    if slot in slots.get("arrival", ()):                  # the first pick replaces the arrival's sample
+        slots[slot], slots["arrival"] = [], [s for s in slots["arrival"] if s != slot]
     z = dcgan.latent(seed, index, GRID, dcgan.Config.nz)
     slots[slot] = (slots[slot] + [z])[-MAX_PER_SLOT[slot]:]
     return slots, *slot_views(slots, use_live, run)
@@ -406,8 +413,16 @@ def build() -> None:
     run = gr.State({})
     try:
         init, init_caption = sample_grid(0)
+        # on arrival the slots, the arithmetic and the interpolation are filled from seed 0's grid
+        arrival = {s: [dcgan.latent(0, i, GRID, dcgan.Config.nz)] for s, i in zip(SLOTS, ARRIVAL_PICKS)}
+        arrival["arrival"] = list(SLOTS)
+        init_views = slot_views(arrival)
+        init_means, init_result = compute(arrival, 0.25)
+        init_strip, init_gif = interpolation(arrival, "spherical", 10)
+        slots.value = arrival
     except gr.Error as e:
         init, init_caption = None, str(e)
+        init_views, init_means, init_result, init_strip, init_gif = [None] * len(SLOTS), None, None, None, None
     with gr.Row():
         seed = seed_input("Seed of the sample grid", elem_id="dc-seed", min_width=120, scale=1)
         link(seed, 'seed')
@@ -425,32 +440,35 @@ def build() -> None:
                 for s in SLOTS:
                     with gr.Column(min_width=56):
                         _caption(f"**{s}**" + (" (≤ 3, averaged)" if MAX_PER_SLOT[s] > 1 else ""))
-                        views.append(_picture(f"dc-slot-{s}", height=84))
+                        views.append(_picture(f"dc-slot-{s}", height=84, value=init_views[len(views)]))
             with gr.Row():
-                sigma = gr.Slider(0, 1, value=0.25, step=0.05, label="Neighbour noise σ", min_width=160)
+                sigma = gr.Slider(0, 1, value=0.25, step=0.05, label="Neighbour noise σ", min_width=160,
+                                  elem_classes="gm-advanced")
                 compute_btn = gr.Button("Compute A − B + C", variant="primary", elem_id="dc-compute", min_width=120)
                 clear_btn = gr.Button("Clear the slots", min_width=100)
+            if init_means is not None:
+                _caption(ARRIVAL_CAPTION, elem_id="dc-arrival-caption")
             with gr.Row():
                 with gr.Column(scale=1, min_width=120):
                     _caption("means of A, B, C → A − B + C")
-                    means = _picture("dc-means", height=110)
+                    means = _picture("dc-means", height=110, value=init_means)
                 with gr.Column(scale=2, min_width=200):
                     _caption("A − B + C and seven neighbours (noise σ)")
-                    result = _picture("dc-result", height=110)
+                    result = _picture("dc-result", height=110, value=init_result)
             with gr.Row():
                 mode = gr.Radio(["linear", "spherical"], value="spherical", label="Interpolation", min_width=200)
                 link(mode, 'interp')
-                frames = gr.Slider(3, 30, value=10, step=1, label="Frames", min_width=120)
+                frames = gr.Slider(3, 30, value=10, step=1, label="Frames", min_width=120, elem_classes="gm-advanced")
                 link(frames, 'frames')
                 interp_btn = gr.Button("Interpolate start → end", elem_id="dc-interp", min_width=120)
             with gr.Row():
                 with gr.Column(scale=3, min_width=200):
                     _caption("the interpolation, start → end")
-                    strip = _picture("dc-strip", height=90)
+                    strip = _picture("dc-strip", height=90, value=init_strip)
                 with gr.Column(scale=1, min_width=100):
                     _caption("as a GIF (there and back)")
                     gif = gr.Image(type="filepath", show_label=False, interactive=False, buttons=["download"],
-                                   height=90, elem_id="dc-gif")
+                                   height=90, elem_id="dc-gif", value=init_gif)
 
     build_conditional()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from genmodels import checkpoints, ddpm, diffusion_view as view, toy_diffusion
+from genmodels import arrival as arrival_cache, checkpoints, ddpm, diffusion_view as view, toy_diffusion
 from genmodels.imaging import ImageInputError, sketch_to_domain
 
 from .links import link
@@ -209,6 +209,16 @@ def sdedit(sketch, t0, steps, seed, digit="none", guidance=ddpm.DEFAULT_GUIDANCE
     yield from _stream(view.sdedit_frames(model, x, t0, steps, check_seed(seed), label=label, guidance=w))
 
 
+def sweep_arrival() -> tuple:
+    """The sweep the section opens on (y = 7, seed 0), kept in checkpoints/runs/ (``genmodels.arrival``)."""
+    try:
+        z = arrival_cache.cached(checkpoints.CHECKPOINT_DIR / "runs" / f"ddpm-sweep-7-s0-{arrival_cache.key(CONDITIONAL)}.npz",
+                                 lambda: dict(zip(("img", "caption"), sweep("7", 0))))
+        return z["img"], f"*On arrival:* {z['caption']} Press **Draw the sweep** for another digit or seed."
+    except Exception:                                   # noqa: BLE001 - opens empty; the button explains
+        return None, "Press **Draw the sweep**."
+
+
 def sweep(digit, seed):
     """Digit y from the same noise at w = 0, 1, 2, 3, 5, 8 (one row each): fidelity rises, diversity falls."""
     label = _digit(digit)
@@ -296,7 +306,7 @@ def build() -> None:
     gr.Markdown(INTRO, latex_delimiters=LATEX, elem_id="dd-intro")
     shown = arrival()
     frames = gr.State(shown[0] if shown else None)
-    with gr.Row():
+    with gr.Row(elem_classes="gm-result-row"):
         with gr.Column(scale=1, min_width=300):
             with gr.Tabs():
                 with gr.Tab("From noise"):
@@ -305,7 +315,8 @@ def build() -> None:
                     steps = gr.Slider(1, 1000, value=50, step=1, elem_id="dd-steps",
                                       label="Steps (DDIM, DPM-Solver++; DDPM always uses all T = 1000)")
                     link(steps, 'steps')
-                    eta = gr.Slider(0, 1, value=0.0, step=0.05, label="η (DDIM stochasticity; 0 = deterministic)")
+                    eta = gr.Slider(0, 1, value=0.0, step=0.05, label="η (DDIM stochasticity; 0 = deterministic)",
+                                    elem_classes="gm-advanced")
                     link(eta, 'eta')
                     with gr.Row():
                         n = gr.Slider(1, MAX_IMAGES, value=16, step=1, label="Images", min_width=140)
@@ -315,7 +326,7 @@ def build() -> None:
                     digit = _digit_choice("dd-digit", "Digit y (none: unconditional, ddpm-mnist)")
                     w = _w_slider("dd-w")
                     w_text = gr.Markdown(view.guidance_text(None, ddpm.DEFAULT_GUIDANCE), elem_id="dd-w-text")
-                    bf16 = gr.Checkbox(value=True, label="bfloat16 (about 2× faster on a CPU)")
+                    bf16 = gr.Checkbox(value=True, label="bfloat16 (about 2× faster on a CPU)", elem_classes="gm-advanced")
                     gen_btn = gr.Button("Generate", variant="primary", elem_id="dd-generate")
                 with gr.Tab("From a drawing (SDEdit)", elem_id="dd-sdedit-tab"):
                     gr.Markdown("SDEdit (seed 003): noise your drawing to t₀ with q(x_t₀ | x₀), then denoise it. "
@@ -336,7 +347,7 @@ def build() -> None:
                         s_w_text = gr.Markdown(view.guidance_text(None, ddpm.DEFAULT_GUIDANCE), elem_id="dd-s-w-text")
                     s_btn = gr.Button("Denoise the drawing", variant="primary", elem_id="dd-sdedit")
             stop_btn = gr.Button("Stop", variant="stop", elem_id="dd-stop")
-        with gr.Column(scale=2):
+        with gr.Column(scale=2, elem_classes="gm-result"):
             caption = gr.Markdown(shown[2] if shown else "Press **Generate**: frames stream as they are computed.",
                                   elem_id="dd-caption")
             last = shown[0][-1] if shown else None
@@ -361,8 +372,9 @@ def build() -> None:
             sw_seed = seed_input(elem_id="dd-sw-seed")
             sw_btn = gr.Button("Draw the sweep", variant="primary", elem_id="dd-sweep")
         with gr.Column(scale=2):
-            sw_caption = gr.Markdown("Press **Draw the sweep**.", elem_id="dd-sweep-caption")
-            sw_img = gr.Image(show_label=False, elem_id="dd-sweep-img", height=340)
+            sweep0 = sweep_arrival()
+            sw_caption = gr.Markdown(sweep0[1], elem_id="dd-sweep-caption")
+            sw_img = gr.Image(show_label=False, elem_id="dd-sweep-img", height=340, value=sweep0[0])
     acc_rows, fld_rows, trade_note = view.guidance_tradeoff(_card(CONDITIONAL))
     gr.Markdown(trade_note, elem_id="dd-tradeoff-note")
     with gr.Row():

@@ -224,6 +224,13 @@ body.gm-present .katex { font-size: 1.25em; }
 body.gm-present .js-plotly-plot text, body.gm-present svg text { font-size: 18px !important; }
 body.gm-present .gm-advanced, body.gm-present .gm-explain, body.gm-present #gm-link-box,
 body.gm-present .gm-link-row { display: none !important; }
+/* the result first: a row marked gm-result-row puts its gm-result columns on the first line and its
+   controls on a line of their own below */
+body.gm-present .gm-result-row { flex-wrap: wrap !important; }
+body.gm-present .gm-result-row > .gm-result { order: -1; }
+body.gm-present .gm-result-row > :not(.gm-result) { order: 1; flex: 1 1 100% !important; min-width: 100% !important; }
+/* plots (Vega, drawn on a canvas) are laid out for a narrower box and scaled up: their text too */
+body.gm-present .vega-embed { zoom: 1.4; }
 .gm-link-row { align-items: end; }
 #gm-link-note:empty { display: none; }
 /* phones: formulas scroll inside their block instead of being clipped */

@@ -125,8 +125,12 @@ def chain_stream(seed):
     for f in P.chain_frames(m, N_SAMPLES, seed=seed):
         state = "done" if f.done else "sampling"
         status = (f"{state}: step {f.k + 1} of 784, pixel x_{f.k + 1} = ({f.row}, {f.col}) drawn in all {N_SAMPLES} "
-                  f"images, {f.seconds:.1f} s. Image 1's last factor: p(x_{f.k + 1} = 1 | x_<{f.k + 1}) = {f.p_last[0]:.3f}.")
+                  f"images, {f.seconds:.1f} s. {_last_factor(f.k, f.p_last[0])}")
         yield f.images, f.heat, status
+
+
+def _last_factor(k: int, p: float) -> str:
+    return f"Image 1's last factor: p(x_{k + 1} = 1 | x_<{k + 1}) = {p:.3f}."
 
 
 # -- the ordering and the mask ---------------------------------------------------------------------
@@ -174,10 +178,13 @@ def complete(source, index, sketch, upload, simple, known_rows, n, seed):
     seed = check_seed(seed)
     x = _binary(source, index, sketch, upload, simple)
     c = P.completion_panel(model(), x, r, n, seed=seed)
-    text = (f"Kept rows 0…{r - 1} ({28 * r} pixels), sampled rows {r}…27 ({28 * (28 - r)} pixels) {n} times. "
-            f"−log p(rows < {r}) = **{c.nll_known:.1f} nats** (exact, the first {28 * r} factors); the whole input "
-            f"scores {c.original_nll:.1f} nats, the completions {c.nll.min():.1f} … {c.nll.max():.1f} nats.")
-    return c.given, c.grid, text
+    return c.given, c.grid, _complete_text(r, n, c.nll_known, c.original_nll, c.nll)
+
+
+def _complete_text(r: int, n: int, nll_known: float, original_nll: float, nll) -> str:
+    return (f"Kept rows 0…{r - 1} ({28 * r} pixels), sampled rows {r}…27 ({28 * (28 - r)} pixels) {n} times. "
+            f"−log p(rows < {r}) = **{nll_known:.1f} nats** (exact, the first {28 * r} factors); the whole input "
+            f"scores {original_nll:.1f} nats, the completions {min(nll):.1f} … {max(nll):.1f} nats.")
 
 
 # -- likelihood and bounds -----------------------------------------------------------------------------
@@ -186,7 +193,11 @@ X_NAME = "−log p(x) (nats)"
 
 def likelihood(source, index, sketch, upload, simple):
     x = _binary(source, index, sketch, upload, simple)
-    v = float(P.nll(model(), x)[0])
+    return _likelihood_view(x, float(P.nll(model(), x)[0]))
+
+
+def _likelihood_view(x, v: float):
+    """The likelihood section's outputs for the binary image x with −log p(x) = v nats."""
     ref = reference()
     rows = P.histogram_rows(ref["nll"], x_name=X_NAME)
     peak = max(row["share"] for row in rows)
@@ -211,6 +222,12 @@ def bounds(source, index, sketch, upload, simple, seed):
     x = _binary(source, index, sketch, upload, simple)
     exact = float(P.nll(model(), x)[0])
     vb = {k: float(v[0]) for k, v in P.vae_bounds(vae_model(), x[None], seed=seed).items()}
+    frame, top, table = _bounds_view(exact, vb)
+    return gr.BarPlot(frame, y_lim=[0, top]), table
+
+
+def _bounds_view(exact: float, vb: dict):
+    """The exact-vs-bound section's outputs: PixelCNN's −log p(x) = ``exact`` and the VAE's bounds ``vb``."""
     ref = reference().get("bounds", {})
     mine = [{"quantity": "PixelCNN −log p(x)", "nats": exact, "images": "your input"}] + \
         [{"quantity": k, "nats": v, "images": "your input"} for k, v in vb.items()]
@@ -223,7 +240,7 @@ def bounds(source, index, sketch, upload, simple, seed):
         table += f"| {means[0]['images']} | " + " | ".join(
             f"{by.get(r['quantity'], float('nan')):.1f}" for r in mine) + " |\n"
     top = max(r["nats"] for r in mine) * 1.1                   # bars from 0: their heights compare
-    return gr.BarPlot(pd.DataFrame(mine), y_lim=[0, top]), table
+    return pd.DataFrame(mine), top, table
 
 
 # -- train live ------------------------------------------------------------------------------------------
@@ -259,22 +276,61 @@ def _card_text() -> str:
             f"on all {m['test_images']:,} images of the fixed binarized test set.")
 
 
+def arrival() -> dict | None:
+    """The tab's opening results (``P.recorded_arrival``, kept in checkpoints/runs/, keyed by the
+    checkpoints' sha256): {section: its outputs}, each caption naming the settings; None without the
+    checkpoint (the tab still opens; its buttons explain)."""
+    try:
+        m = model()
+        try:
+            vae = vae_model()
+        except gr.Error:
+            vae = None
+        sha = lambda x: (getattr(x, "card", None) or {}).get("sha256", "nosha")[:12] if x is not None else "novae"
+        path = checkpoints.CHECKPOINT_DIR / "runs" / f"pixelcnn-arrival-{sha(m)}-{sha(vae)}.npz"
+        a = P.recorded_arrival(m, vae, path)
+        s = a["settings"]
+        digit = f"test digit {s['index']} (binarized test set)"
+        out = {"chain": (a["chain_images"], a["chain_heat"],
+                         f"*On arrival: a finished run, {s['n']} samples from seed {s['seed']}, computed once and kept "
+                         f"on disk. Press **Sample** to watch the chain rule draw them pixel by pixel.* done: step 784 "
+                         f"of 784. {_last_factor(783, a['chain_p_last'][0])}"),
+               "complete": (a["given"], a["grid"],
+                            f"*On arrival: {digit}, R = {s['known_rows']}, {s['completions']} completions from seed "
+                            f"{s['seed']}.* " + _complete_text(s["known_rows"], s["completions"], a["nll_known"],
+                                                               a["original_nll"], a["nll"]))}
+        frame, img, text, simple = _likelihood_view(a["x"], a["nll_x"])
+        out["likelihood"] = (frame, img, f"*On arrival: {digit}.* {text}", simple)
+        if a["bounds"]:
+            frame, top, table = _bounds_view(a["nll_x"], a["bounds"])
+            out["bounds"] = (frame, top, f"*On arrival: {digit}, z ~ q(z | x) from seed {s['bound_seed']}.*\n\n{table}")
+        return out
+    except Exception:                                   # noqa: BLE001 - the tab still opens; the buttons explain
+        return None
+
+
 def build() -> None:
+    shown = arrival() or {}
+    chain0 = shown.get("chain", (None, None, ""))
+    complete0 = shown.get("complete", (None, None, ""))
+    lik0 = shown.get("likelihood", (None, None, "", ""))
+    bound0 = shown.get("bounds", (None, None, ""))
     gr.Markdown(INTRO, latex_delimiters=LATEX)
     gr.Markdown(_card_text(), elem_id="pcnn-card")
 
     gr.Markdown(CHAIN, latex_delimiters=LATEX)
-    with gr.Row(equal_height=False):
+    with gr.Row(equal_height=False, elem_classes="gm-result-row"):
         with gr.Column(min_width=200, scale=1):
             c_seed = seed_input(elem_id="pcnn-seed")
             with gr.Row():
                 c_btn = gr.Button(f"Sample {N_SAMPLES} images", variant="primary", elem_id="pcnn-sample-btn")
                 c_stop = gr.Button("Stop", variant="stop", elem_id="pcnn-sample-stop")
-            c_status = gr.Markdown("", elem_id="pcnn-chain-status")
-        with gr.Column(min_width=260, scale=2):
-            c_images = _image("the images so far (slate: not drawn yet, red: next pixel)", "pcnn-chain-images")
-        with gr.Column(min_width=260, scale=2):
-            c_heat = _image("p(x_k = 1 | x_<k) of each pixel drawn", "pcnn-chain-heat")
+            c_status = gr.Markdown(chain0[2], elem_id="pcnn-chain-status")
+        with gr.Column(min_width=260, scale=2, elem_classes="gm-result"):
+            c_images = _image("the images so far (slate: not drawn yet, red: next pixel)", "pcnn-chain-images",
+                              value=chain0[0])
+        with gr.Column(min_width=260, scale=2, elem_classes="gm-result"):
+            c_heat = _image("p(x_k = 1 | x_<k) of each pixel drawn", "pcnn-chain-heat", value=chain0[1])
             gr.Markdown("colour scale: p = 0 (left) … p = 1 (right)")
             gr.Image(P.heat_scale(), show_label=False, interactive=False, buttons=[], height=30,
                      elem_id="pcnn-heat-scale", container=False)
@@ -312,27 +368,28 @@ def build() -> None:
             k_rows = gr.Slider(1, 27, value=14, step=1, label="Known rows R (rows 0 … R − 1 kept)",
                                elem_id="pcnn-known-rows")
             link(k_rows, 'rows')
-            k_n = gr.Slider(1, 16, value=8, step=1, label="Completions", elem_id="pcnn-n")
+            k_n = gr.Slider(1, 16, value=8, step=1, label="Completions", elem_id="pcnn-n", elem_classes="gm-advanced")
             link(k_n, 'n')
             k_seed = seed_input(elem_id="pcnn-complete-seed")
             link(k_seed, 'seed')
             k_btn = gr.Button("Complete", variant="primary", elem_id="pcnn-complete-btn")
-        k_given = _image("the binarized input: rows ≥ R hidden (below the red line)", "pcnn-given", min_width=160)
+        k_given = _image("the binarized input: rows ≥ R hidden (below the red line)", "pcnn-given", min_width=160,
+                         value=complete0[0])
         with gr.Column(min_width=240, scale=2):
-            k_grid = _image("completions: rows ≥ R sampled by the model", "pcnn-completions")
-            k_text = gr.Markdown("", elem_id="pcnn-complete-text")
+            k_grid = _image("completions: rows ≥ R sampled by the model", "pcnn-completions", value=complete0[1])
+            k_text = gr.Markdown(complete0[2], elem_id="pcnn-complete-text")
 
     gr.Markdown(LIKELIHOOD, latex_delimiters=LATEX)
     with gr.Row():
         with gr.Column(min_width=200, scale=1):
             l_btn = gr.Button("Score the input", variant="primary", elem_id="pcnn-lik-btn")
-            l_img = _image("scored image (binarized)", "pcnn-lik-img", height=160)
-            l_text = gr.Markdown("", elem_id="pcnn-lik-text")
+            l_img = _image("scored image (binarized)", "pcnn-lik-img", height=160, value=lik0[1])
+            l_text = gr.Markdown(lik0[2], elem_id="pcnn-lik-text")
         with gr.Column(scale=3):
             l_plot = gr.LinePlot(x=X_NAME, y="share", color="images",
                                  title="−log p(x) under the PixelCNN, exact, 1,000 binarized images per set",
-                                 elem_id="pcnn-lik-plot")
-            l_simple = gr.HTML("", elem_id="pcnn-lik-simple")
+                                 elem_id="pcnn-lik-plot", value=lik0[0])
+            l_simple = gr.HTML(lik0[3], elem_id="pcnn-lik-simple")
 
     gr.Markdown(BOUND, latex_delimiters=LATEX)
     with gr.Row():
@@ -341,8 +398,9 @@ def build() -> None:
             b_btn = gr.Button("Compare on the input", variant="primary", elem_id="pcnn-bound-btn")
         with gr.Column(scale=3):
             b_plot = gr.BarPlot(x="quantity", y="nats", title="your input: nats of the binarized image (lower is better)",
-                                elem_id="pcnn-bound-plot", x_label_angle=-20, sort=None)
-            b_table = gr.Markdown("", elem_id="pcnn-bound-table")
+                                elem_id="pcnn-bound-plot", x_label_angle=-20, sort=None, value=bound0[0],
+                                y_lim=None if bound0[1] is None else [0, bound0[1]])
+            b_table = gr.Markdown(bound0[2], elem_id="pcnn-bound-table")
 
     _, panel = training_panel("pcnn", "Train a small PixelCNN live (test −log p(x) falls; samples improve)",
                               (20, MAX_LIVE_STEPS, 300, 10), steps_label="Steps (batch 32, Adam 3e-3, cosine decay)")

@@ -11,7 +11,7 @@ import gradio as gr
 import numpy as np
 import pandas as pd
 
-from genmodels import data, vae
+from genmodels import arrival as arrival_cache, checkpoints, data, vae
 from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscale
 from genmodels.plotting import framed, legend_html, pixel_to_point, scatter
@@ -321,6 +321,43 @@ def _captioned_image(caption: str, min_width: int = 160, **kwargs) -> gr.Image:
         return gr.Image(label=caption, show_label=False, **kwargs)
 
 
+ARRIVAL_RUNS = checkpoints.CHECKPOINT_DIR / "runs"
+
+
+def arrival(init_z) -> dict:
+    """What the sections below the sliders open on ({section: outputs}; a section whose checkpoint is
+    missing opens empty): test digit 0 traversed, reconstructed and scored, z = (0, 0) decoded, and
+    AE vs VAE from seed 0. The slow two (AE vs VAE, the likelihood's histograms) are kept in
+    checkpoints/runs/ (``genmodels.arrival``), keyed by their checkpoints' sha256."""
+    out, first = {}, "VAE, 16-D latent"
+    for section, make in (
+            ("traversal", lambda: traverse(first, 0, *init_z)),
+            ("reconstruct", lambda: reconstruct(first, "test digit", 0, None, None)[:4]),
+            ("point", lambda: decode_point(first, 0.0, 0.0))):
+        try:
+            out[section] = make()
+        except Exception:                               # noqa: BLE001 - opens empty; its button explains
+            pass
+    try:
+        z = arrival_cache.cached(ARRIVAL_RUNS / f"vae-compare-s0-{arrival_cache.key('ae2d-mnist', 'vae2d-mnist', 'classifier-mnist')}.npz",
+                                 lambda: dict(zip(("ae_map", "ae_samples", "vae_map", "vae_samples", "cards"), ae_vs_vae(0))))
+        out["compare"] = (z["ae_map"], z["ae_samples"], z["vae_map"], z["vae_samples"],
+                          "<p><em>On arrival: seed 0.</em></p>" + str(z["cards"]))
+    except Exception:                                   # noqa: BLE001
+        pass
+    try:
+        def lik():
+            frame, img, text = likelihood("test digit", 0, None, None)
+            return {**{f"col{i}": frame[c].to_numpy() for i, c in enumerate(frame.columns)},
+                    "columns": np.array(list(frame.columns)), "img": img, "text": text}
+        z = arrival_cache.cached(ARRIVAL_RUNS / f"vae-likelihood-{arrival_cache.key(LIKELIHOOD_MODEL, 'vae-mnist')}.npz", lik)
+        frame = pd.DataFrame({str(c): z[f"col{i}"] for i, c in enumerate(z["columns"])})
+        out["likelihood"] = (frame, z["img"], f"*On arrival: test digit 0.* {z['text']}")
+    except Exception:                                   # noqa: BLE001
+        pass
+    return out
+
+
 def build() -> None:
     gr.Markdown(INTRO, latex_delimiters=LATEX)
     gr.HTML(PAGE_EXTRAS, padding=False)
@@ -331,6 +368,7 @@ def build() -> None:
     except gr.Error as e:   # a missing checkpoint leaves the tab usable: train one below
         init_z, init_decoded, init_map, init_grid = [0.0] * MAX_DIMS, None, None, None
         init_note = f"⚠ {e.message}"
+    shown = arrival(init_z)
     choice = gr.Radio(list(MODELS), value="VAE, 16-D latent", label="Model", elem_id="vae-model")
     link(choice, 'model')
     with gr.Row():
@@ -348,7 +386,7 @@ def build() -> None:
         link(dim, 'dim')
         trav_btn = gr.Button("Show traversal", elem_id="vae-trav-btn", scale=1)
     traversal = _captioned_image("Traversal: the chosen dimension from −3 to 3, the others as on the sliders",
-                                 elem_id="vae-traversal", height=120, buttons=[])
+                                 elem_id="vae-traversal", height=120, buttons=[], value=shown.get("traversal"))
 
     gr.Markdown("### The 2-D latent map\nTest digits where the encoder puts them (μ, coloured by class), beside what "
                 "the decoder makes of the same area. **Click either picture** to decode that point.")
@@ -360,8 +398,9 @@ def build() -> None:
         grid_img = _captioned_image("decoded grid x̂(z) over the same area", 300, value=init_grid, elem_id="vae-grid",
                                     height=MAP_SIZE, interactive=False, buttons=[])
         with gr.Column(min_width=200):
-            point_img = _captioned_image("decoded at the click", elem_id="vae-point", height=200)
-            point_info = gr.Markdown("", elem_id="vae-point-info")
+            point0 = shown.get("point", (None, None, ""))
+            point_img = _captioned_image("decoded at the click", elem_id="vae-point", height=200, value=point0[0])
+            point_info = gr.Markdown(point0[2] and f"On arrival: {point0[2]}.", elem_id="vae-point-info")
 
     gr.Markdown("### Reconstruct a digit: a test digit, your drawing or an upload\nDrawings and uploads reach the "
                 "model as MNIST's digits were made: strokes of MNIST's thickness, a 20×20 box, centred by centre of "
@@ -379,10 +418,12 @@ def build() -> None:
                                      elem_id="vae-upload")
         with gr.Column():
             with gr.Row():
-                rec_in = _captioned_image("x: what the model received", elem_id="vae-rec-in", height=160)
-                rec_out = _captioned_image("reconstruction x̂", elem_id="vae-rec-out", height=160)
-            rec_info = gr.HTML("", elem_id="vae-rec-info")
-            rec_map = _captioned_image("where x lands on the 2-D map", elem_id="vae-rec-map", height=260)
+                rec0 = shown.get("reconstruct", (None, None, None, ""))
+                rec_in = _captioned_image("x: what the model received", elem_id="vae-rec-in", height=160, value=rec0[0])
+                rec_out = _captioned_image("reconstruction x̂", elem_id="vae-rec-out", height=160, value=rec0[1])
+            rec_info = gr.HTML(rec0[3] and "<p><em>On arrival: test digit 0, the 16-D VAE.</em></p>" + rec0[3],
+                               elem_id="vae-rec-info")
+            rec_map = _captioned_image("where x lands on the 2-D map", elem_id="vae-rec-map", height=260, value=rec0[2])
 
     gr.Markdown("### AE vs VAE")
     gr.Markdown(AE_VS_VAE, latex_delimiters=LATEX)
@@ -391,13 +432,14 @@ def build() -> None:
             seed_cmp = seed_input("Seed for z ~ N(0, I)")
             cmp_btn = gr.Button("Compare", elem_id="vae-cmp-btn", variant="primary")
         with gr.Column(scale=4):
-            cmp_cards = gr.HTML("", elem_id="vae-cmp-cards")
+            cmp0 = shown.get("compare", (None,) * 4 + ("",))
+            cmp_cards = gr.HTML(cmp0[4], elem_id="vae-cmp-cards")
     with gr.Row():
-        ae_map = _captioned_image("AE: encoded test digits", 200, height=260, elem_id="vae-ae-map")
-        ae_samples = _captioned_image("AE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-ae-samples",
+        ae_map = _captioned_image("AE: encoded test digits", 200, height=260, elem_id="vae-ae-map", value=cmp0[0])
+        ae_samples = _captioned_image("AE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-ae-samples", value=cmp0[1],
                                       buttons=[])
-        vae_map = _captioned_image("VAE: encoded test digits", 200, height=260, elem_id="vae-vae-map")
-        vae_samples = _captioned_image("VAE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-vae-samples",
+        vae_map = _captioned_image("VAE: encoded test digits", 200, height=260, elem_id="vae-vae-map", value=cmp0[2])
+        vae_samples = _captioned_image("VAE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-vae-samples", value=cmp0[3],
                                        buttons=[])
 
     gr.Markdown("### Likelihood: is this image an outlier? (seed 003)\nTypical digits score a low −ELBO; clothes, "
@@ -406,12 +448,13 @@ def build() -> None:
     with gr.Row():
         with gr.Column(min_width=200, scale=1):
             lik_btn = gr.Button("Score the input", elem_id="vae-lik-btn", variant="primary")
-            lik_img = _captioned_image("scored image (binarized)", height=140, elem_id="vae-lik-img")
-            lik_text = gr.Markdown("", elem_id="vae-lik-text")
+            lik0 = shown.get("likelihood", (None, None, ""))
+            lik_img = _captioned_image("scored image (binarized)", height=140, elem_id="vae-lik-img", value=lik0[1])
+            lik_text = gr.Markdown(lik0[2], elem_id="vae-lik-text")
         with gr.Column(scale=3):
             lik_plot = gr.LinePlot(x="−ELBO (nats)", y="share", color="images",
                                    title="−ELBO under the binarized 16-D VAE, 1,000 images per set",
-                                   elem_id="vae-lik-plot")
+                                   elem_id="vae-lik-plot", value=lik0[0])
 
     _, panel = training_panel("vae", "Train a VAE live (reconstruction and KL stream; Stop works)",
                               (10, MAX_TRAIN_STEPS, 600, 10), modes=["from scratch", "continue from the checkpoint"],

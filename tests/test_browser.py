@@ -84,7 +84,7 @@ def test_vae_tab_slider_map_and_drawing(page):
 
     page.locator("#vae-map img").click(position={"x": 200, "y": 150})
     page.wait_for_selector("#vae-point img")
-    page.wait_for_function("() => document.querySelector('#vae-point-info').innerText.includes('decoded z')")
+    page.wait_for_function("() => !document.querySelector('#vae-point-info').innerText.includes('On arrival') && document.querySelector('#vae-point-info').innerText.includes('decoded z')")
 
     page.locator("#vae-sketch").scroll_into_view_if_needed()   # the sketchpad starts with its brush picked
     page.wait_for_function("() => document.querySelector(\"#vae-sketch button[aria-label='Brush']\")"
@@ -99,7 +99,7 @@ def test_vae_tab_slider_map_and_drawing(page):
     page.wait_for_function("() => document.querySelector('#vae-source input:checked').value === 'drawing'")
     page.click("#vae-rec-btn")
     page.wait_for_selector("#vae-rec-out img")
-    page.wait_for_function("() => document.querySelector('#vae-rec-info').innerText.includes('nats')")
+    page.wait_for_function("() => !document.querySelector('#vae-rec-info').innerText.includes('On arrival') && document.querySelector('#vae-rec-info').innerText.includes('nats')")
 
 
 def test_ddpm_tab_plays_the_animation_and_scrubs(page):

@@ -69,14 +69,17 @@ def test_dcgan_grid_whole_click_slots_arithmetic_and_interpolation(open_page):
     assert page.eval_on_selector("#dc-grid img", "e => e.naturalWidth > 0 && e.complete")
     for slot, i in (("A", 0), ("B", 1), ("C", 2), ("start", 3), ("end", 12)):
         page.locator("#dc-slot").get_by_label(slot, exact=True).check()
+        before = src(page, f"#dc-slot-{slot}")              # the tab opens with every slot filled
         click_cell(page, "#dc-grid", i, 8, 4)
-        page.wait_for_selector(f"#dc-slot-{slot} img")
+        page.wait_for_function(f"() => document.querySelector('#dc-slot-{slot} img')?.src !== {before!r}")
+    before = src(page, "#dc-result")
     page.click("#dc-compute")
-    page.wait_for_selector("#dc-result img")
+    page.wait_for_function(f"() => document.querySelector('#dc-result img')?.src !== {before!r}")
     page.wait_for_selector("#dc-means img")
     wait_in_view(page, "#dc-result img")           # the result is on screen after the click
+    before = src(page, "#dc-strip")
     page.click("#dc-interp")
-    page.wait_for_selector("#dc-strip img")
+    page.wait_for_function(f"() => document.querySelector('#dc-strip img')?.src !== {before!r}")
     page.wait_for_selector("#dc-gif img")
     assert src(page, "#dc-gif").split("?")[0].endswith(".gif")          # the GIF is shown, not only offered
     wait_in_view(page, "#dc-strip img")
@@ -100,8 +103,9 @@ def test_dcgan_live_generator_draws_the_slots(open_page):
     """Issue 12.4: with "my live-trained generator" the slots show what the live G makes of the z."""
     page = open_page(LAPTOP, "DCGAN")
     page.wait_for_selector("#dc-grid img")
+    arrival = src(page, "#dc-slot-A")                      # the tab opens with slot A filled
     click_cell(page, "#dc-grid", 0, 8, 4)
-    page.wait_for_selector("#dc-slot-A img")
+    page.wait_for_function(f"() => document.querySelector('#dc-slot-A img')?.src !== {arrival!r}")
     by_checkpoint = src(page, "#dc-slot-A")
     page.click("#dc-train-acc")
     for box, value in (("#dc-t-steps", "10"), ("#dc-t-batch", "8")):

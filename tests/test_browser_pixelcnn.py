@@ -169,19 +169,19 @@ def test_tab_click_a_pixel_then_complete_and_score_a_drawing(laptop):
 
     page.locator("#pcnn-complete-btn").scroll_into_view_if_needed()
     page.click("#pcnn-complete-btn")
-    page.wait_for_function("() => document.querySelector('#pcnn-complete-text').innerText.includes('nats')")
+    page.wait_for_function("() => !document.querySelector('#pcnn-complete-text').innerText.includes('On arrival') && document.querySelector('#pcnn-complete-text').innerText.includes('nats')")
     page.wait_for_selector("#pcnn-given img")
     page.wait_for_selector("#pcnn-completions img")
 
     page.locator("#pcnn-lik-btn").scroll_into_view_if_needed()
     page.click("#pcnn-lik-btn")
-    page.wait_for_function("() => document.querySelector('#pcnn-lik-text').innerText.includes('nats')")
+    page.wait_for_function("() => !document.querySelector('#pcnn-lik-text').innerText.includes('On arrival') && document.querySelector('#pcnn-lik-text').innerText.includes('nats')")
     page.wait_for_selector("#pcnn-lik-img img")
     page.wait_for_selector("#pcnn-lik-plot canvas, #pcnn-lik-plot svg")
     assert "blank (all black)" in page.inner_text("#pcnn-lik-simple")
 
     page.locator("#pcnn-bound-btn").scroll_into_view_if_needed()
     page.click("#pcnn-bound-btn")
-    page.wait_for_function("() => document.querySelector('#pcnn-bound-table').innerText.includes('your input')")
+    page.wait_for_function("() => !document.querySelector('#pcnn-bound-table').innerText.includes('On arrival') && document.querySelector('#pcnn-bound-table').innerText.includes('your input')")
     page.wait_for_selector("#pcnn-bound-plot canvas, #pcnn-bound-plot svg")
     _no_error_shown(page)

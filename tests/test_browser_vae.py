@@ -46,14 +46,14 @@ def test_uploaded_real_digit_is_not_an_outlier_and_results_sit_by_their_buttons(
 
     page.locator("#vae-rec-btn").scroll_into_view_if_needed()
     page.click("#vae-rec-btn")
-    page.wait_for_function("() => document.querySelector('#vae-rec-info').innerText.includes('nats')")
+    page.wait_for_function("() => !document.querySelector('#vae-rec-info').innerText.includes('On arrival') && document.querySelector('#vae-rec-info').innerText.includes('nats')")
     page.wait_for_selector("#vae-rec-in img")
     page.wait_for_selector("#vae-rec-out img")
     assert _in_view(page, "#vae-rec-btn") and _in_view(page, "#vae-rec-out img")   # the result beside its button
 
     page.locator("#vae-lik-btn").scroll_into_view_if_needed()
     page.click("#vae-lik-btn")
-    page.wait_for_function("() => document.querySelector('#vae-lik-text').innerText.includes('nats')")
+    page.wait_for_function("() => !document.querySelector('#vae-lik-text').innerText.includes('On arrival') && document.querySelector('#vae-lik-text').innerText.includes('nats')")
     text = page.inner_text("#vae-lik-text")
     assert "typical digit" in text and "outlier" not in text, text
     page.wait_for_selector("#vae-lik-img img")
@@ -77,7 +77,7 @@ def test_drawing_needs_no_tool_pick_and_selects_the_drawing(laptop):
     page.mouse.up()
     page.wait_for_function("() => document.querySelector('#vae-source input:checked').value === 'drawing'")
     page.click("#vae-rec-btn")
-    page.wait_for_function("() => document.querySelector('#vae-rec-info').innerText.includes('nats')")
+    page.wait_for_function("() => !document.querySelector('#vae-rec-info').innerText.includes('On arrival') && document.querySelector('#vae-rec-info').innerText.includes('nats')")
     page.wait_for_selector("#vae-rec-in img")
     _no_error_shown(page)
 
@@ -86,7 +86,7 @@ def test_compare_puts_its_cards_beside_the_button(laptop):
     page = laptop
     page.locator("#vae-cmp-btn").scroll_into_view_if_needed()
     page.click("#vae-cmp-btn")
-    page.wait_for_function("() => document.querySelector('#vae-cmp-cards').innerText.includes('≥ 20 of 1,000')",
+    page.wait_for_function("() => !document.querySelector('#vae-cmp-cards').innerText.includes('On arrival') && document.querySelector('#vae-cmp-cards').innerText.includes('≥ 20 of 1,000')",
                            timeout=60_000)
     for sel in ("#vae-ae-map img", "#vae-ae-samples img", "#vae-vae-map img", "#vae-vae-samples img"):
         page.wait_for_selector(sel)
