@@ -8,7 +8,8 @@ held out, a 20 s budget), then report
   "–" for an unnormalised or implicit model);
 - the sample distance (energy distance, ``toy2d.metrics``) of 2,000 samples to the held-out points,
   beside that of 2,000 fresh points of p_data (the noise floor) and of a single fitted Gaussian's;
-- train seconds (wall time to the last record), ms per 1,000 samples (median of 5), network
+- train seconds (wall time to the last record), the optimizer steps (or EM / fitting iterations) it
+  took in them (the budget is wall time, so a loaded machine gives fewer), ms per 1,000 samples (median of 5), network
   evaluations per sample.
 
 Prints a Markdown table (medians over seeds, with the range) and, with ``--write``, puts it into
@@ -54,6 +55,7 @@ def run(name: str, seed: int) -> dict:
         "fresh": metrics.sample_distance(fresh, split.test),
         "gaussian": metrics.sample_distance(toy2d.gaussian_samples(model, 2000, seed), split.test),
         "seconds": seconds,
+        "steps": rec.step,
         "ms": metrics.ms_per_1000(lambda k: toy2d.sample(model, k, seed=seed), repeats=5),
         "evals": model.evaluations_per_sample(),
         "kind": model.kind,
@@ -91,7 +93,7 @@ def main() -> None:
                                                      for k, v in r.items()), file=sys.stderr, flush=True)
         col = lambda k: [r[k] for r in results]  # noqa: E731
         rows.append(f"| {name} | {results[0]['kind']} | {fmt(col('gap'))} | {fmt(col('distance'), 4)} | "
-                    f"{fmt(col('fresh'), 4)} | {fmt(col('gaussian'), 4)} | {fmt(col('seconds'), 1)} | "
+                    f"{fmt(col('fresh'), 4)} | {fmt(col('gaussian'), 4)} | {fmt(col('seconds'), 1)} | {fmt(col('steps'), 0)} | "
                     f"{fmt(col('ms'), 2)} | {results[0]['evals']} |")
     table = "\n".join([
         f"Seeds {', '.join(map(str, a.seeds))}: median (min…max). {platform.processor() or platform.machine()}, "
@@ -99,8 +101,8 @@ def main() -> None:
         f"{time.strftime('%Y-%m-%d')}.",
         "",
         "| estimator | kind | NLL − true NLL (nats/point) | sample distance | fresh p_data | one Gaussian | "
-        "train s | ms / 1,000 samples | evaluations / sample |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "train s | steps | ms / 1,000 samples | evaluations / sample |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
     ])
     print(table)
