@@ -16,6 +16,7 @@ Prints a Markdown table (medians over seeds, with the range) and, with ``--write
 docs/toy2d.md between the BENCHMARK markers.
 
     python3 benchmarks/toy2d.py --seeds 0 1 2 [--models gmm flow] [--write]
+    python3 benchmarks/toy2d.py --models gan --params steps=2000,max_seconds=100000 --seconds 600   # fixed steps
 """
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "toy2d.md"
 START, END = "<!-- BENCHMARK START -->", "<!-- BENCHMARK END -->"
 
 
-def run(name: str, seed: int) -> dict:
-    cfg = toy2d.Config(model=name, data="thin_mixture", seed=seed)
+def run(name: str, seed: int, params: str = "", seconds: float | None = None) -> dict:
+    cfg = toy2d.Config(model=name, data="thin_mixture", seed=seed, params=params,
+                       **({} if seconds is None else {"seconds": seconds}))
     t0 = time.perf_counter()
     for rec in toy2d.train(cfg):
         pass
@@ -77,6 +79,9 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--models", nargs="+", default=list(toy2d.ESTIMATORS))
     p.add_argument("--write", action="store_true", help="put the table into docs/toy2d.md")
+    p.add_argument("--params", default="", help="the estimators' own parameters, e.g. steps=2000,max_seconds=100000 "
+                                                "(a fixed step count: the machine's load then does not decide)")
+    p.add_argument("--seconds", type=float, default=None, help="the training budget (Config.seconds, default 20)")
     a = p.parse_args()
     rows = []
     for name in a.models:
@@ -87,7 +92,7 @@ def main() -> None:
             continue
         results = []
         for seed in a.seeds:
-            results.append(run(name, seed))
+            results.append(run(name, seed, a.params, a.seconds))
             r = results[-1]
             print(f"{name} seed {seed}: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                                                      for k, v in r.items()), file=sys.stderr, flush=True)
@@ -98,7 +103,8 @@ def main() -> None:
     table = "\n".join([
         f"Seeds {', '.join(map(str, a.seeds))}: median (min…max). {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs visible, torch {torch.__version__} with {torch.get_num_threads()} threads, "
-        f"{time.strftime('%Y-%m-%d')}.",
+        f"{time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f} at the end."
+        + (f" --params {a.params}" if a.params else "") + (f" --seconds {a.seconds:g}" if a.seconds else ""),
         "",
         "| estimator | kind | NLL − true NLL (nats/point) | sample distance | fresh p_data | one Gaussian | "
         "train s | steps | ms / 1,000 samples | evaluations / sample |",
