@@ -33,6 +33,18 @@ def test_flow_picture_draws_the_warped_base_grid():
     assert not np.array_equal(pix, np.asarray(view.data_picture(ds)))
 
 
+def test_autoregressive_picture_draws_the_conditionals_and_the_marginal():
+    ds = view.named("moons", n=1000)
+    mod = view.module("autoregressive")
+    *_, last = mod.fit(mod.Params(steps=5), torch.from_numpy(ds.standardise(ds.train)).float(), seed=0, seconds=60)
+    main, family, caption = view.pictures("autoregressive", mod, last.model, ds, res=24)
+    assert "p(x₂ | x₁)" in caption and "p(x₁)" in caption
+    pix = np.asarray(family).astype(int)
+    orange = (np.abs(pix - np.array(view.ORANGE)).max(axis=2) < 10).mean()
+    shaded = (pix.sum(axis=2) < 600).mean()                         # the conditionals' heat (not white)
+    assert orange > 0.001 and shaded > 0.05, (orange, shaded)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("name,steps,share", [("gan", 2000, 0.25), ("diffusion", 3000, 0.25), ("vae", 3000, 1.0)])
 def test_fixed_step_fit_on_the_thin_mixture(name, steps, share):

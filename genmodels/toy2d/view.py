@@ -437,6 +437,18 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
                         f"weights π_k = {weights}. The E step computes each point's responsibilities "
                         f"r_ik = π_k N(x_i; μ_k, Σ_k) / Σ_j π_j N(x_i; μ_j, Σ_j); the M step refits π_k, μ_k, Σ_k "
                         f"from them. The frames follow EM step by step.")
+        elif name == "autoregressive":
+            pic = mod.picture(model, ext_u, res)
+            cond = np.exp(pic.log_p2_given - pic.log_p2_given.max(axis=0, keepdims=True))   # each column to its peak
+            fam = Canvas(ext, _heat(np.flipud(cond)))
+            p1 = np.exp(pic.log_p1 - pic.log_p1.max())
+            x0, x1, y0, y1 = ext
+            xs = ext[0] + (pic.xs - ext_u[0]) / (ext_u[1] - ext_u[0]) * (x1 - x0)
+            fam.line(np.stack([xs, y0 + 0.25 * (y1 - y0) * p1], 1), ORANGE, 2)
+            family = fam.image()
+            caption += (" Right: the chain rule p(x) = p(x₁)·p(x₂ | x₁): each column is the conditional p(x₂ | x₁) "
+                        "at that x₁ (a mixture of Gaussians from the network, shaded to its own peak), and the "
+                        "orange curve along the bottom is the marginal p(x₁) (scaled to its peak).")
         elif name == "flow":
             pic = mod.picture(model, ext_u, 8)
             fam = Canvas(ext)
