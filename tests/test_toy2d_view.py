@@ -59,3 +59,14 @@ def test_fixed_step_fit_on_the_thin_mixture(name, steps, share):
     d = metrics.sample_distance(toy2d.sample(rec.model, 2000, seed=0).numpy(), test)
     baseline = metrics.sample_distance(toy2d.gaussian_samples(rec.model, 2000, 0), test)
     assert d < share * baseline, (d, baseline)
+
+
+def test_the_stored_side_by_side_run_has_every_family():
+    """checkpoints/runs/toy2d-map: what the tab shows before anyone presses Rerun, one row and one
+    thumbnail per family of the taxonomy, with its measurements."""
+    rows, thumbs, meta = view.load_cache()
+    assert [r.name for r in rows] == list(view.ALL)
+    assert len(thumbs) == len(view.ALL) and meta["command"].startswith("python -m genmodels.toy2d.view")
+    for r in rows:
+        assert np.isfinite(r.distance) and r.train_seconds > 0 and r.steps > 0, r.name
+        assert (r.nll is None) == (r.kind not in ("exact", "bound", "unnormalised")), r.name
