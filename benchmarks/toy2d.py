@@ -8,13 +8,15 @@ held out, a 20 s budget), then report
   "–" for an unnormalised or implicit model);
 - the sample distance (energy distance, ``toy2d.metrics``) of 2,000 samples to the held-out points,
   beside that of 2,000 fresh points of p_data (the noise floor) and of a single fitted Gaussian's;
-- train seconds (wall time to the last record), ms per 1,000 samples (median of 5), network
+- train seconds (wall time to the last record), the optimizer steps (or EM / fitting iterations) it
+  took in them (the budget is wall time, so a loaded machine gives fewer), ms per 1,000 samples (median of 5), network
   evaluations per sample.
 
 Prints a Markdown table (medians over seeds, with the range) and, with ``--write``, puts it into
 docs/toy2d.md between the BENCHMARK markers.
 
     python3 benchmarks/toy2d.py --seeds 0 1 2 [--models gmm flow] [--write]
+    python3 benchmarks/toy2d.py --models gan --params steps=2000,max_seconds=100000 --seconds 600   # fixed steps
 """
 from __future__ import annotations
 
@@ -37,8 +39,9 @@ DOC = Path(__file__).resolve().parent.parent / "docs" / "toy2d.md"
 START, END = "<!-- BENCHMARK START -->", "<!-- BENCHMARK END -->"
 
 
-def run(name: str, seed: int) -> dict:
-    cfg = toy2d.Config(model=name, data="thin_mixture", seed=seed)
+def run(name: str, seed: int, params: str = "", seconds: float | None = None) -> dict:
+    cfg = toy2d.Config(model=name, data="thin_mixture", seed=seed, params=params,
+                       **({} if seconds is None else {"seconds": seconds}))
     t0 = time.perf_counter()
     for rec in toy2d.train(cfg):
         pass
@@ -54,6 +57,7 @@ def run(name: str, seed: int) -> dict:
         "fresh": metrics.sample_distance(fresh, split.test),
         "gaussian": metrics.sample_distance(toy2d.gaussian_samples(model, 2000, seed), split.test),
         "seconds": seconds,
+        "steps": rec.step,
         "ms": metrics.ms_per_1000(lambda k: toy2d.sample(model, k, seed=seed), repeats=5),
         "evals": model.evaluations_per_sample(),
         "kind": model.kind,
@@ -75,6 +79,9 @@ def main() -> None:
     p.add_argument("--seeds", type=int, nargs="+", default=[0])
     p.add_argument("--models", nargs="+", default=list(toy2d.ESTIMATORS))
     p.add_argument("--write", action="store_true", help="put the table into docs/toy2d.md")
+    p.add_argument("--params", default="", help="the estimators' own parameters, e.g. steps=2000,max_seconds=100000 "
+                                                "(a fixed step count: the machine's load then does not decide)")
+    p.add_argument("--seconds", type=float, default=None, help="the training budget (Config.seconds, default 20)")
     a = p.parse_args()
     rows = []
     for name in a.models:
@@ -85,22 +92,23 @@ def main() -> None:
             continue
         results = []
         for seed in a.seeds:
-            results.append(run(name, seed))
+            results.append(run(name, seed, a.params, a.seconds))
             r = results[-1]
             print(f"{name} seed {seed}: " + ", ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
                                                      for k, v in r.items()), file=sys.stderr, flush=True)
         col = lambda k: [r[k] for r in results]  # noqa: E731
         rows.append(f"| {name} | {results[0]['kind']} | {fmt(col('gap'))} | {fmt(col('distance'), 4)} | "
-                    f"{fmt(col('fresh'), 4)} | {fmt(col('gaussian'), 4)} | {fmt(col('seconds'), 1)} | "
+                    f"{fmt(col('fresh'), 4)} | {fmt(col('gaussian'), 4)} | {fmt(col('seconds'), 1)} | {fmt(col('steps'), 0)} | "
                     f"{fmt(col('ms'), 2)} | {results[0]['evals']} |")
     table = "\n".join([
         f"Seeds {', '.join(map(str, a.seeds))}: median (min…max). {platform.processor() or platform.machine()}, "
         f"{os.cpu_count()} CPUs visible, torch {torch.__version__} with {torch.get_num_threads()} threads, "
-        f"{time.strftime('%Y-%m-%d')}.",
+        f"{time.strftime('%Y-%m-%d')}, load average {os.getloadavg()[0]:.1f} at the end."
+        + (f" --params {a.params}" if a.params else "") + (f" --seconds {a.seconds:g}" if a.seconds else ""),
         "",
         "| estimator | kind | NLL − true NLL (nats/point) | sample distance | fresh p_data | one Gaussian | "
-        "train s | ms / 1,000 samples | evaluations / sample |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "train s | steps | ms / 1,000 samples | evaluations / sample |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
         *rows,
     ])
     print(table)

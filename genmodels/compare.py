@@ -32,6 +32,7 @@ class Entry:
     checkpoint: str             # checkpoints/NAME.json + .safetensors
     options: dict = field(default_factory=dict)   # SAMPLE_OPTIONS for the grid and the timing
     grid_caption: str = ""      # what the grid shows, when it is not the card's setting
+    cycle_labels: bool = False  # class-conditional: image i is asked for digit i mod 10 (0, 1, …, 9, 0, …)
 
 
 ENTRIES: tuple[Entry, ...] = (
@@ -39,9 +40,9 @@ ENTRIES: tuple[Entry, ...] = (
     Entry("VAE", "vae-mnist"),
     Entry("DDPM", "ddpm-mnist", {"sampler": "ddim", "steps": 50}),
     Entry("PixelCNN", "pixelcnn-mnist"),
-    Entry("cGAN", "cgan-mnist", grid_caption="labels cycle 0, 1, …, 9"),
-    Entry("conditional DDPM", "ddpm-cond-mnist", {"sampler": "ddim", "steps": 50, "label": 7, "guidance": 2.0},
-          grid_caption="digit 7, guidance w = 2 (the card's FLD: all digits, w = 2)"),
+    Entry("cGAN", "cgan-mnist", grid_caption="labels cycle 0, 1, …, 9", cycle_labels=True),
+    Entry("conditional DDPM", "ddpm-cond-mnist", {"sampler": "ddim", "steps": 50, "guidance": 2.0},
+          grid_caption="labels cycle 0, 1, …, 9, guidance w = 2", cycle_labels=True),
 )
 GRID_N = 16
 
@@ -51,6 +52,16 @@ def _entry(name: str) -> Entry:
         if e.checkpoint == name or e.title == name:
             return e
     raise ValueError(f"unknown comparison entry '{name}'; available: {', '.join(e.checkpoint for e in ENTRIES)}")
+
+
+def cycled_labels(n: int, classes: int = 10) -> torch.Tensor:
+    """0, 1, …, 9, 0, 1, … (n labels): every digit on the same grid, in reading order."""
+    return torch.arange(n) % classes
+
+
+def sample_options(e: Entry, n: int = GRID_N) -> dict:
+    """The keyword arguments of the family's ``sample`` for n images of entry ``e`` (labels included)."""
+    return {**e.options, "label": cycled_labels(n)} if e.cycle_labels else dict(e.options)
 
 
 def read_card(name: str) -> dict:
@@ -127,7 +138,7 @@ def row(name: str) -> dict:
         "inception_score": IS_STALE if "inception_score" in m else NOT_MEASURED,
         "class_kl": _metric(m, "class_kl_from_uniform", fmt="{:.2g}"),
         "likelihood": likelihood(card),
-        "evaluations": evaluations(card, e.options),
+        "evaluations": evaluations(card, sample_options(e)),
         "eval_samples": m.get("eval_samples"),
     }
 
@@ -159,7 +170,7 @@ def samples(name: str, seed: int = 0, n: int = GRID_N) -> torch.Tensor:
     """n images (n, 1, 28, 28) in [0, 1] from the family's ``sample`` with the entry's options."""
     e = _entry(name)
     fam = family_of(read_card(e.checkpoint)["family"])
-    return fam.sample(load(name), n, seed=seed, **e.options)
+    return fam.sample(load(name), n, seed=seed, **sample_options(e, n))
 
 
 def sample_grid(name: str, seed: int = 0, scale: int = 2) -> np.ndarray:
@@ -233,7 +244,7 @@ def cached_grid(name: str, seed: int = 0, cache_dir=None) -> np.ndarray:
     e = _entry(name)
     card = read_card(e.checkpoint)
     d = (CHECKPOINT_DIR / "runs" / "compare") if cache_dir is None else cache_dir
-    opts = "-".join(f"{k}{v}" for k, v in sorted(e.options.items()))
+    opts = "-".join([f"{k}{v}" for k, v in sorted(e.options.items())] + (["labels0-9"] if e.cycle_labels else []))
     path = d / f"{e.checkpoint}-s{seed}-{card.get('sha256', 'nosha')[:12]}-{opts}.npy"
     if path.exists():
         return np.load(path, allow_pickle=False)

@@ -390,20 +390,39 @@ def denoise(model: UNet, sched: DDPMScheduler, x_T: torch.Tensor, seed: int = 0,
 
 
 def as_labels(model: UNet, label, n: int, dev) -> torch.Tensor | None:
-    """None (unconditional), one digit for all n images, or n digits -> a (n,) long tensor, checked."""
+    """None (unconditional), one digit for all n images, or n digits (a sequence or a 1-D tensor, one per
+    image) -> a (n,) long tensor; anything else is a ValueError that says what is wrong."""
     if label is None:
         return None
     k = getattr(model, "num_classes", 0)
     if not k:
         raise ValueError("this checkpoint is unconditional: it cannot be asked for a digit (no --label)")
-    y = torch.as_tensor(label, dtype=torch.long).reshape(-1)
+    try:
+        y = torch.as_tensor(label)
+    except (TypeError, ValueError, RuntimeError):
+        raise ValueError(f"label must be a digit 0..{k - 1} or a list of {n} digits, got {label!r}") from None
+    if y.numel() == 0:
+        raise ValueError("an empty label list: give one digit, or one per image")
+    if y.dtype == torch.bool or y.is_floating_point() or y.is_complex() or y.dim() > 1:
+        raise ValueError(f"label must be a digit 0..{k - 1} or a list of {n} digits (integers), got {label!r}")
+    y = y.long().reshape(-1)
     if len(y) == 1:
         y = y.expand(n)
     if len(y) != n:
-        raise ValueError(f"got {len(y)} labels for {n} images")
-    if int(y.min()) < 0 or int(y.max()) >= k:
+        raise ValueError(f"got {len(y)} labels for {n} images: give one digit, or one per image")
+    if n and (int(y.min()) < 0 or int(y.max()) >= k):
         raise ValueError(f"label must be a digit 0..{k - 1}, got {y.unique().tolist()}")
     return y.to(dev)
+
+
+def parse_labels(text: str) -> int | list[int]:
+    """``--label`` on the command line: one digit ("7") or one per image, comma-separated ("0,1,2,3")."""
+    parts = [p.strip() for p in str(text).split(",")]
+    try:
+        digits = [int(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"--label takes a digit or comma-separated digits (e.g. 7 or 0,1,2,3), got '{text}'") from None
+    return digits[0] if len(digits) == 1 else digits
 
 
 DEFAULT_STEPS = {"ddim": 50, "dpmpp": 20, "ddpm": None}
@@ -756,7 +775,8 @@ SAMPLE_OPTIONS = (
     Option("sampler", str, "ddim", "ddim | ddpm | dpmpp (DPM-Solver++ 2M)"),
     Option("steps", int, None, "network evaluations: ddim 50, dpmpp 20 when not given; ddpm always uses all T"),
     Option("eta", float, 0.0, "DDIM's η: 0 deterministic, 1 as noisy as DDPM"),
-    Option("label", int, None, "the digit to draw (class-conditional checkpoints); not given = unconditional"),
+    Option("label", parse_labels, None, "the digit to draw, or one per image comma-separated (0,1,2,…: as many as "
+                                        "--n) (class-conditional checkpoints); not given = unconditional"),
     Option("guidance", float, None, f"w in ε̃ = ε_θ(x_t,t,∅) + w·(ε_θ(x_t,t,y) − ε_θ(x_t,t,∅)); 1 = no guidance; "
                                      f"{DEFAULT_GUIDANCE} when a label is given"),
 )
@@ -783,7 +803,11 @@ def check_sampling(model, sampler: str, steps: int | None, eta: float = 0.0, lab
     if eta and sampler != "ddim":
         raise ValueError("--eta applies to the ddim sampler only")
     if label is not None:
-        as_labels(eps_network(model), label, torch.as_tensor(label).numel(), "cpu")
+        try:
+            count = torch.as_tensor(label).numel()
+        except (TypeError, ValueError, RuntimeError):
+            count = 1                                # as_labels says what is wrong with it
+        as_labels(eps_network(model), label, count, "cpu")
     if guidance is not None:
         if label is None:
             raise ValueError("--guidance needs --label (the digit to guide towards)")

@@ -1,6 +1,7 @@
 """genmodels.compare: the MNIST comparison's rows, likelihood kinds, same-seed grids, missing checkpoints."""
 import numpy as np
 import pytest
+import torch
 
 from genmodels import compare
 
@@ -85,3 +86,35 @@ def test_cached_grid_is_the_same_pixels(tmp_path):
     assert len(list(tmp_path.glob("*.npy"))) == 1
     b = compare.cached_grid("dcgan-mnist", seed=5, cache_dir=tmp_path)   # read back from disk
     assert np.array_equal(a, b) and np.array_equal(a, compare.sample_grid("dcgan-mnist", seed=5))
+
+
+def tiles(g: np.ndarray, n: int = compare.GRID_N, nrow: int = 4, pad: int = 2, scale: int = 2) -> torch.Tensor:
+    """The n 28×28 images of a ``compare.sample_grid`` picture, back in [0, 1] (the inverse of ``grid``)."""
+    g = g[::scale, ::scale].astype(np.float32) / 255
+    return torch.stack([torch.from_numpy(g[pad + r * 30: pad + r * 30 + 28, pad + c * 30: pad + c * 30 + 28].copy())
+                        for r, c in (divmod(i, nrow) for i in range(n))])
+
+
+@pytest.mark.parametrize("name", ["cgan-mnist", "ddpm-cond-mnist"])
+def test_conditional_grids_show_every_digit(name):
+    """The shipped seed-0 grid of each class-conditional model asks image i for digit i mod 10, and the
+    MNIST classifier reads (almost) each of them as asked: not one digit over and over."""
+    from genmodels.ddpm import predict
+    from genmodels.metrics import load_classifier
+
+    e = compare._entry(name)
+    assert e.cycle_labels and torch.equal(compare.sample_options(e)["label"], torch.arange(16) % 10)
+    pred = predict(load_classifier("mnist"), tiles(compare.cached_grid(name, 0)))
+    assert (pred == torch.arange(16) % 10).sum() >= 14, pred.tolist()
+    assert len(set(pred.tolist())) >= 9
+
+
+def test_shipped_cgan_grid_is_a_fresh_one():
+    """checkpoints/runs/compare holds what ``sample_grid`` draws now (the cGAN is fast enough to redraw)."""
+    assert np.array_equal(compare.cached_grid("cgan-mnist", 0), compare.sample_grid("cgan-mnist", 0))
+
+
+@pytest.mark.slow
+def test_shipped_conditional_ddpm_grid_is_a_fresh_one():
+    """The same for the conditional DDPM (16 images × 50 DDIM steps × 2 passes: slow on a CPU)."""
+    assert np.array_equal(compare.cached_grid("ddpm-cond-mnist", 0), compare.sample_grid("ddpm-cond-mnist", 0))

@@ -1,6 +1,7 @@
 """Class-conditional ε_θ(x_t, t, y) and classifier-free guidance; the shipped checkpoints' quality (slow)."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -70,6 +71,33 @@ def test_conditional_sampling_is_seeded_and_label_dependent():
         ddpm.sample(ddpm.build(ddpm.Config(ch=16)), 2, steps=2, label=1)
 
 
+def test_one_label_per_image_is_each_row_as_if_asked_alone():
+    """label=[y_0, …, y_{n-1}]: row i is the image that label=y_i gives for the whole batch (same x_T, same seed)."""
+    m = cond_model()
+    labels = [0, 3, 7, 9]
+    mixed = ddpm.sample(m, 4, seed=0, steps=3, label=labels, guidance=2.0)
+    assert torch.equal(mixed, ddpm.sample(m, 4, seed=0, steps=3, label=torch.tensor(labels), guidance=2.0))
+    for i, y in enumerate(labels):
+        alone = ddpm.sample(m, 4, seed=0, steps=3, label=y, guidance=2.0)
+        assert torch.allclose(mixed[i], alone[i], atol=1e-5), y
+        assert not torch.allclose(mixed[(i + 1) % 4], alone[(i + 1) % 4], atol=1e-3)   # the neighbour's label differs
+    assert torch.equal(mixed, ddpm.sample(m, 4, seed=0, steps=3, label=labels, guidance=2.0))   # same seed, same images
+
+
+@pytest.mark.parametrize("label, match", [([1, 2, 3], "3 labels for 4 images"), ([0, 1, 2, 10], "digit 0..9"),
+                                          ([0.5, 1, 2, 3], "integers"), ([[0, 1], [2, 3]], "integers"),
+                                          ("3", "digit"), ([True] * 4, "integers"), ([], "empty")])
+def test_a_bad_label_list_is_a_clear_value_error(label, match):
+    with pytest.raises(ValueError, match=match):
+        ddpm.sample(cond_model(), 4, seed=0, steps=2, label=label)
+
+
+def test_parse_labels_reads_one_digit_or_a_comma_list():
+    assert ddpm.parse_labels("7") == 7 and ddpm.parse_labels("0, 1,2") == [0, 1, 2]
+    with pytest.raises(ValueError, match="comma-separated digits"):
+        ddpm.parse_labels("0;1")
+
+
 def test_conditional_checkpoint_round_trip_and_old_card(tmp_path):
     cfg = ddpm.Config(ch=16, num_classes=10, steps=2, batch_size=8, device="cpu")
     *_, last = ddpm.train(cfg, every=1, preview_every=10**9)
@@ -97,6 +125,15 @@ def test_cli_sampler_label_and_guidance(tmp_path, capsys):
     assert main(["sample", "checkpoints/ddpm-mnist", "--n", "2", "--sampler", "euler", "--out", str(out)]) == 2
     assert "sampler" in capsys.readouterr().err
     assert main(["sample", "checkpoints/ddpm-mnist", "--n", "2", "--steps", "0", "--out", str(out)]) == 2
+    if COND.exists():                                  # one digit per image, comma-separated
+        assert main(["sample", "checkpoints/ddpm-cond-mnist", "--n", "3", "--steps", "2", "--label", "0,4,9",
+                     "--out", str(out)]) == 0
+        assert np.load(out).shape[0] == 3
+        assert main(["sample", "checkpoints/ddpm-cond-mnist", "--n", "3", "--steps", "2", "--label", "0,4",
+                     "--out", str(out)]) == 2
+        assert "2 labels for 3 images" in capsys.readouterr().err
+        assert main(["sample", "checkpoints/ddpm-cond-mnist", "--n", "3", "--label", "0;4", "--out", str(out)]) == 2
+        assert "comma-separated" in capsys.readouterr().err
 
 
 COND = Path("checkpoints/ddpm-cond-mnist.json")

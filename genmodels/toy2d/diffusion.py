@@ -24,7 +24,6 @@ log(σ_t²/β̃_t)), with one x_t ~ q per t (d = 2). KIND is therefore "bound", 
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import ClassVar, Iterator
 
@@ -33,6 +32,7 @@ import torch
 from torch import nn
 
 from ..ddpm import DDPMScheduler
+from ..common import Deadline, cosine
 from ..progress import Cadence, Record
 
 KIND = "bound"
@@ -117,20 +117,23 @@ def build(params: Params, *, seed: int = 0) -> Diffusion:
         return Diffusion(params.validate())
 
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
-    """Minimise L_simple with Adam; a Record at least every ``seconds``."""
+    """Minimise L_simple with Adam; the learning rate on a cosine over the budget
+    (``steps`` or ``max_seconds``, whichever ends first); a Record at least every ``seconds``."""
     params = params.validate()
     model = build(params, seed=seed)
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.eps_model.parameters(), lr=params.lr)
     x = x.float()
-    cadence, start = Cadence(200, seconds), time.perf_counter()
+    cadence, deadline = Cadence(200, seconds), Deadline(params.max_seconds)
     while True:
+        for group in opt.param_groups:
+            group["lr"] = params.lr * cosine(deadline.used(model.steps, params.steps))   # cosine decay over the budget
         loss = loss_fn(model, x[torch.randint(len(x), (params.batch,), generator=g)], g)
         opt.zero_grad()
         loss.backward()
         opt.step()
         model.steps += 1
-        done = model.steps >= params.steps or time.perf_counter() - start >= params.max_seconds
+        done = model.steps >= params.steps or deadline.passed()
         if done or cadence.due(model.steps):
             yield Record(model.steps, {"loss": loss.item()}, {}, Preview(loss.item()), done, model=model)
         if done:

@@ -17,7 +17,6 @@ Works in standardised coordinates (the package handles the scaling).
 """
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import ClassVar, Iterator
 
@@ -26,6 +25,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..common import Deadline, cosine
 from ..progress import Cadence, Record
 
 KIND = "implicit"
@@ -85,15 +85,18 @@ def build(params: Params, *, seed: int = 0) -> GAN:
         return GAN(params.validate())
 
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
-    """Alternate one step of D and one of G; a Record at least every ``seconds``."""
+    """Alternate one step of D and one of G; the learning rate on a cosine over the budget
+    (``steps`` or ``max_seconds``, whichever ends first); a Record at least every ``seconds``."""
     params = params.validate()
     model = build(params, seed=seed)
     g = torch.Generator().manual_seed(seed)
     opt_D = torch.optim.Adam(model.D.parameters(), lr=params.lr, betas=(0.5, 0.999))
     opt_G = torch.optim.Adam(model.G.parameters(), lr=params.lr, betas=(0.5, 0.999))
     x = x.float()
-    cadence, start = Cadence(200, seconds), time.perf_counter()
+    cadence, deadline = Cadence(200, seconds), Deadline(params.max_seconds)
     while True:
+        for group in [*opt_D.param_groups, *opt_G.param_groups]:
+            group["lr"] = params.lr * cosine(deadline.used(model.steps, params.steps))   # cosine decay over the budget
         real = x[torch.randint(len(x), (params.batch,), generator=g)]
         z = torch.randn(params.batch, params.z_dim, generator=g)
         fake = model.G(z)
@@ -107,7 +110,7 @@ def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> 
         loss_G.backward()
         opt_G.step()
         model.steps += 1
-        done = model.steps >= params.steps or time.perf_counter() - start >= params.max_seconds
+        done = model.steps >= params.steps or deadline.passed()
         if done or cadence.due(model.steps):
             preview = Preview(float(torch.sigmoid(logit_real).mean().detach()), float(torch.sigmoid(logit_fake).mean().detach()))
             yield Record(model.steps, {"loss_D": loss_D.item(), "loss_G": loss_G.item()}, {}, preview, done, model=model)

@@ -15,7 +15,6 @@ Works in standardised coordinates (the package handles the scaling).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import ClassVar, Iterator
 
@@ -23,6 +22,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..common import Deadline, cosine
 from ..progress import Cadence, Record
 
 KIND = "bound"
@@ -100,14 +100,17 @@ def build(params: Params, *, seed: int = 0) -> VAE:
         return VAE(params.validate())
 
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
-    """Minimise −ELBO with Adam; a Record at least every ``seconds``."""
+    """Minimise −ELBO with Adam, the learning rate on a cosine over the budget (``steps`` or
+    ``max_seconds``, whichever ends first); a Record at least every ``seconds``."""
     params = params.validate()
     model = build(params, seed=seed)
     g = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=params.lr)
     x = x.float()
-    cadence, start = Cadence(200, seconds), time.perf_counter()
+    cadence, deadline = Cadence(200, seconds), Deadline(params.max_seconds)
     while True:
+        for group in opt.param_groups:
+            group["lr"] = params.lr * cosine(deadline.used(model.steps, params.steps))   # cosine decay over the budget
         batch = x[torch.randint(len(x), (params.batch,), generator=g)]
         mu, log_var = model.encode(batch)
         z = mu + (0.5 * log_var).exp() * torch.randn(mu.shape, generator=g)
@@ -118,7 +121,7 @@ def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> 
         loss.backward()
         opt.step()
         model.steps += 1
-        done = model.steps >= params.steps or time.perf_counter() - start >= params.max_seconds
+        done = model.steps >= params.steps or deadline.passed()
         if done or cadence.due(model.steps):
             yield Record(model.steps, {"loss": loss.item(), "loss_recon": recon.item(), "loss_kl": kl.item()}, {},
                          Preview(recon.item(), kl.item()), done, model=model)

@@ -423,6 +423,43 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
         log_p = mod.log_density(model, torch.from_numpy(grid_u)).double().numpy().reshape(res, res)
         main_bg = density_background(log_p)             # _grid runs top (y1) to bottom, as an image
         caption = "Left: p_model(x) (shading ∝ p; contours 1, 2.5, 4.5 nats below its peak)."
+        if name == "gmm":
+            pic = mod.picture(model, ext_u, 8)
+            fam = Canvas(ext)
+            fam.points(ds.train[:800], (180, 200, 230))
+            for k, (ell, mean) in enumerate(zip(pic.ellipses, pic.means)):
+                colour = plotting.CLASS_COLOURS[k % len(plotting.CLASS_COLOURS)]
+                fam.line(ds.unstandardise(ell), colour, 2)
+                fam.points(ds.unstandardise(mean[None]), colour, 4)
+            family = fam.image()
+            weights = ", ".join(f"{w:.2f}" for w in np.sort(np.asarray(pic.weights))[::-1])
+            caption += (f" Right: the K = {len(pic.means)} components N(μ_k, Σ_k): means (dots) and 2σ ellipses; "
+                        f"weights π_k = {weights}. The E step computes each point's responsibilities "
+                        f"r_ik = π_k N(x_i; μ_k, Σ_k) / Σ_j π_j N(x_i; μ_j, Σ_j); the M step refits π_k, μ_k, Σ_k "
+                        f"from them. The frames follow EM step by step.")
+        elif name == "autoregressive":
+            pic = mod.picture(model, ext_u, res)
+            cond = np.exp(pic.log_p2_given - pic.log_p2_given.max(axis=0, keepdims=True))   # each column to its peak
+            fam = Canvas(ext, _heat(np.flipud(cond)))
+            p1 = np.exp(pic.log_p1 - pic.log_p1.max())
+            x0, x1, y0, y1 = ext
+            xs = ext[0] + (pic.xs - ext_u[0]) / (ext_u[1] - ext_u[0]) * (x1 - x0)
+            fam.line(np.stack([xs, y0 + 0.25 * (y1 - y0) * p1], 1), ORANGE, 2)
+            family = fam.image()
+            caption += (" Right: the chain rule p(x) = p(x₁)·p(x₂ | x₁): each column is the conditional p(x₂ | x₁) "
+                        "at that x₁ (a mixture of Gaussians from the network, shaded to its own peak), and the "
+                        "orange curve along the bottom is the marginal p(x₁) (scaled to its peak).")
+        elif name == "flow":
+            pic = mod.picture(model, ext_u, 8)
+            fam = Canvas(ext)
+            fam.points(ds.train[:800], (180, 200, 230))
+            for ln in pic.warped_grid:
+                fam.line(ds.unstandardise(ln), (90, 90, 90))
+            fam.points(samples, ORANGE, 1.2)
+            family = fam.image()
+            caption += (" Right: the base Gaussian's grid, lines z₁ = c and z₂ = c for c in [−3, 3], pulled back "
+                        "into data space by x = f_θ⁻¹(z) (grey): where the lines crowd together, f stretches "
+                        "the plane and p(x) = N(f(x); 0, I)·|det ∂f/∂x| is high.")
     main = Canvas(ext, main_bg)
     main.points(ds.train[:1500], BLUE, 1.3)
     main.points(samples, ORANGE, 1.3)
@@ -468,6 +505,9 @@ def training(records: Iterator, seconds: float) -> Iterator[tuple[object, float,
         records.close()
 
 
+EM_FRAMES = 12       # the GMM's first EM iterations are each shown after the E and after the M step
+
+
 def live(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 20.0, record_seconds: float = 0.25,
          frame_seconds: float = 1.0) -> Iterator[Frame | None]:
     """Train ``name`` on ``ds`` for ``seconds`` of training time; yield a Frame about every
@@ -484,12 +524,16 @@ def live(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 20.0, record
                 m = measure(mod, rec.model, ds, name, spent, rec.step)
             yield Frame(main, family, caption, status(name, rec, spent, seconds, done=True), rows, m)
             return
-        if time.perf_counter() - last >= wait:
+        em_step = name == "gmm" and rec.step <= EM_FRAMES           # EM: a frame after each early E and M step
+        if em_step or time.perf_counter() - last >= wait:
             drawn = time.perf_counter()
             with one_thread():
                 main, family, caption = pictures(name, mod, rec.model, ds, res=32)
             last = time.perf_counter()
             wait = max(frame_seconds, last - drawn)      # drawing takes at most about half the time
+            phase = getattr(rec.preview, "phase", None)
+            if phase:
+                caption = f"**EM iteration {rec.step}, after the {phase} step.** " + caption
             yield Frame(main, family, caption, status(name, rec, spent, seconds), rows)
         else:
             yield None
