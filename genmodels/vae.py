@@ -335,8 +335,11 @@ def sample(model: VAE, n: int, *, seed: int = 0, prior: str = "standard") -> tor
 # A VAE's codes of the training set (the aggregate posterior q(z) = E_x q_φ(z|x)) do not fill N(0, I):
 # z ~ N(0, I) lands in "holes" between the digits' clusters and decodes to blurs. Ghosh et al. 2020
 # ("From variational to deterministic autoencoders") fit a density to the codes after training and
-# sample z from it instead. Here: K full-covariance Gaussians fitted by EM to μ_φ(x) of the training set,
-#     p_GMM(z) = Σ_k π_k N(z; m_k, C_k).
+# sample z from it instead. Here: K full-covariance Gaussians fitted by EM to codes of the training set,
+#     p_GMM(z) = Σ_k π_k N(z; m_k, C_k),
+# one code z ~ q_φ(z|x) per training image (a sample of the aggregate posterior, the prior that maximises
+# the ELBO), not μ_φ(x): the 16-D VAE leaves three dimensions unused (σ ≈ 1, μ ≈ 0), where a mixture of
+# the μ would be a needle, and KL(q ‖ p_GMM) would cost thousands of nats (docs/figures.md).
 @dataclass
 class GaussianMixture:
     """p(z) = Σ_k π_k N(z; m_k, C_k): ``weights`` π (K,), ``means`` m (K, d), ``covariances`` C
@@ -406,9 +409,23 @@ def fit_gmm(z: torch.Tensor, k: int, *, seed: int = 0, iters: int = 200, tol: fl
 PRIOR_K = 10        # components of the shipped GMM prior
 
 
+@torch.no_grad()
+def posterior_codes(model: VAE, x, seed: int = 0, batch: int = 2000) -> torch.Tensor:
+    """One code z ~ q_φ(z|x) per image (N, latent), drawn from ``seed``: a sample of the aggregate posterior."""
+    model.eval()
+    x = torch.as_tensor(x, dtype=torch.float32).reshape(-1, 28, 28)
+    dev = next(model.parameters()).device
+    g = seeded(seed)
+    out = []
+    for i in range(0, len(x), batch):
+        mu, logvar = model.encode(x[i:i + batch].to(dev))
+        out.append(reparameterize(mu.cpu(), logvar.cpu(), g))
+    return torch.cat(out)
+
+
 def fit_prior(model: VAE, x: torch.Tensor, k: int = PRIOR_K, seed: int = 0) -> tuple[GaussianMixture, float]:
-    """``fit_gmm`` on the codes μ_φ(x) of images ``x`` (the training set): the ex-post prior."""
-    return fit_gmm(encode_mean(model, x), k, seed=seed)
+    """``fit_gmm`` on one code z ~ q_φ(z|x) per image of ``x`` (the training set): the ex-post prior."""
+    return fit_gmm(posterior_codes(model, x, seed), k, seed=seed)
 
 
 def prior_path(path) -> Path:
@@ -424,7 +441,7 @@ def save_prior(gmm: GaussianMixture, path, command: str = "", mean_loglik: float
     weights, _ = checkpoints.paths(path)
     out = prior_path(path)
     meta = {"vae_sha256": checkpoints.sha256(weights), "k": str(len(gmm.weights)), "command": command,
-            "fit": "EM on mu(x) of the training set, full covariances (vae.fit_prior)"}
+            "fit": "EM on one z ~ q(z|x) per training image, full covariances (vae.fit_prior)"}
     if mean_loglik is not None:
         meta["mean_loglik_nats"] = f"{mean_loglik:.4f}"
     save_file({k: v.contiguous() for k, v in gmm.tensors().items()}, str(out), metadata=meta)

@@ -2,7 +2,7 @@
 
     python3 scripts/fit_vae_prior.py checkpoints/vae-mnist [--k 10] [--seed 0]
 
-EM for K full-covariance Gaussians on the codes μ_φ(x) of the checkpoint's training set;
+EM for K full-covariance Gaussians on one code z ~ q_φ(z|x) per training image;
 writes ``NAME-gmm.safetensors`` beside the checkpoint (tied to its weights by their sha256),
 which ``vae.load`` picks up and ``vae.sample(..., prior="gmm")`` samples from.
 """
@@ -31,7 +31,7 @@ def main() -> None:
     gmm, ll = vae.fit_prior(model, data.load(model.cfg.dataset, "train")[0], a.k, a.seed)
     command = "python3 scripts/fit_vae_prior.py " + shlex.join(sys.argv[1:])
     out = vae.save_prior(gmm, a.checkpoint, command, ll)
-    print(f"{out}: K = {a.k}, mean log p_GMM(μ) = {ll:.3f} nats, {time.perf_counter() - t0:.0f} s")
+    print(f"{out}: K = {a.k}, mean log p_GMM(z) = {ll:.3f} nats, {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":

@@ -130,3 +130,16 @@ def test_shipped_vae_has_its_gmm_prior():
     model = vae.load(checkpoints.CHECKPOINT_DIR / "vae-mnist")
     assert model.prior_gmm is not None and model.prior_gmm.means.shape == (vae.PRIOR_K, model.latent)
     assert float(model.prior_gmm.weights.sum()) == pytest.approx(1.0)
+
+
+def test_prior_is_fitted_to_posterior_samples():
+    model = vae.build(vae.Config(latent=4, hidden=16))
+    x = torch.rand(300, 28, 28)
+    z = vae.posterior_codes(model, x, seed=3)
+    assert torch.equal(z, vae.posterior_codes(model, x, seed=3))
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+    eps = (z - mu) / torch.exp(0.5 * logvar)                     # z = μ + σ ε with ε ~ N(0, I)
+    assert float(eps.mean()) == pytest.approx(0, abs=0.1) and float(eps.std()) == pytest.approx(1, abs=0.1)
+    gmm, ll = vae.fit_prior(model, x, k=2, seed=3)
+    assert gmm.means.shape == (2, 4) and ll == pytest.approx(float(gmm.log_prob(z).mean()))
