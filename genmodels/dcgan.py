@@ -179,9 +179,9 @@ def sample(model: DCGAN, n: int, *, seed: int, truncation: float | None = None) 
     """n images (n, 1, 28, 28) in [0, 1] from G_ema; z drawn on the CPU from ``seed``.
 
     ``truncation`` ψ draws z from the truncated normal (:func:`truncated_noise`) instead of N(0, I):
-    less diversity for (in big GANs) cleaner images. Measured on dcgan-mnist it costs both: every
-    ψ ≤ 1.5 lowers both judges' IS and raises the FLD (docs/figures.md, "DCGAN and VAE samples under
-    two judges"). G's BatchNorm layers keep the statistics of untruncated z, so a narrower z shrinks
+    less diversity for (in big GANs) cleaner images. Measured on dcgan-mnist it buys nothing: ψ ≤ 1
+    lowers both judges' IS, every ψ ≤ 1.5 raises the FLD, ψ = 2 ties (docs/figures.md, "DCGAN and VAE
+    samples under two judges"). G's BatchNorm layers keep the statistics of untruncated z, so a narrower z shrinks
     what they would have normalised; renormalised on the truncated batch it merely ties. Off by default."""
     nz = model.G_ema.nz
     z = noise(n, nz, seed) if truncation is None else truncated_noise(n, nz, seed, float(truncation))
