@@ -74,7 +74,8 @@ def main() -> None:
     for name in a.models:
         if name == "dcgan-mnist":
             sets[name] = lambda: samples("dcgan-mnist", a.n, a.seed, dev)
-            sets |= {f"{name}, truncation ψ = {psi:g}": (lambda psi=psi: samples("dcgan-mnist", a.n, a.seed, dev, truncation=psi))
+            sets |= {f"{name}, truncation ψ = {psi:g}":
+                     (lambda psi=psi: samples("dcgan-mnist", a.n, a.seed, dev, truncation=psi))
                      for psi in a.dcgan_truncation}
         elif name == "vae-mnist":
             sets |= {f"{name}, prior {prior}": (lambda prior=prior: samples("vae-mnist", a.n, a.seed, dev, prior=prior))

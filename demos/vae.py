@@ -417,9 +417,9 @@ def build() -> None:
                                        buttons=[])
 
     gr.Markdown("### Sampling the 16-D VAE: where z comes from\nThe codes of the training digits do not fill "
-                "$\\mathcal N(0, I)$: some $z \\sim \\mathcal N(0, I)$ land between digits and decode to blurs. A mixture "
-                "of 10 Gaussians fitted to the codes after training (Ghosh et al. 2020) samples where the digits are; "
-                "the decoder is the same.", latex_delimiters=LATEX)
+                "$\\mathcal N(0, I)$: some $z \\sim \\mathcal N(0, I)$ land between digits and decode to blurs. "
+                "A mixture of 10 Gaussians fitted to the codes after training (Ghosh et al. 2020) samples where the "
+                "digits are; the decoder is the same.", latex_delimiters=LATEX)
     with gr.Row():
         with gr.Column(scale=1, min_width=160):
             prior = gr.Radio([(k, v) for k, v in PRIORS.items()], value="standard", label="Sample z from",
