@@ -206,6 +206,22 @@ def ae_vs_vae(seed):
     return (*out, cards(stats))
 
 
+PRIORS = {"z ~ N(0, I), the prior it was trained with": "standard",
+          "z ~ a mixture of 10 Gaussians fitted to the training codes": "gmm"}
+
+
+def prior_samples(prior: str, seed):
+    """32 decodes of the 16-D VAE (``vae.sample``) with z from the chosen prior, as one picture."""
+    if prior not in PRIORS.values():
+        raise gr.Error(f"Prior must be one of {', '.join(PRIORS.values())}; got {prior!r}.")
+    seed = check_seed(seed)
+    try:
+        x = vae.sample(load_model("vae-mnist"), 32, seed=seed, prior=prior)
+    except ValueError as e:                         # no GMM fitted to these weights
+        raise gr.Error(str(e)) from None
+    return grid(x[:, 0], nrow=8, pad=2, scale=3)
+
+
 @functools.lru_cache(maxsize=1)
 def likelihood_model() -> tuple:
     """(model, binarized): vae-bin-mnist, or the grey-level 16-D VAE while that one is missing."""
@@ -442,6 +458,19 @@ def build() -> None:
         vae_samples = _captioned_image("VAE: decodes of z ~ N(0, I)", 200, height=130, elem_id="vae-vae-samples", value=cmp0[3],
                                        buttons=[])
 
+    gr.Markdown("### Sampling the 16-D VAE: where z comes from\nThe codes of the training digits do not fill "
+                "$\\mathcal N(0, I)$: some $z \\sim \\mathcal N(0, I)$ land between digits and decode to blurs. "
+                "A mixture of 10 Gaussians fitted to the codes after training (Ghosh et al. 2020) samples where the "
+                "digits are; the decoder is the same.", latex_delimiters=LATEX)
+    with gr.Row():
+        with gr.Column(scale=1, min_width=160):
+            prior = gr.Radio([(k, v) for k, v in PRIORS.items()], value="standard", label="Sample z from",
+                             elem_id="vae-prior")
+            seed_prior = seed_input("Seed of the samples", elem_id="vae-prior-seed")
+            prior_btn = gr.Button("Sample", elem_id="vae-prior-btn", variant="primary")
+        prior_img = _captioned_image("32 decodes x̂(z) of the 16-D VAE, z from the chosen prior", 300, height=170,
+                                     elem_id="vae-prior-samples", buttons=[])
+
     gr.Markdown("### Likelihood: is this image an outlier? (seed 003)\nTypical digits score a low −ELBO; clothes, "
                 "animals or scribbles a high one. Scores the input chosen above (test digit, drawing or upload).")
     gr.Markdown(LIKELIHOOD_NOTE)
@@ -493,6 +522,7 @@ def build() -> None:
                   [rec_in, rec_out, rec_map, rec_info, *sliders], api_name="vae_reconstruct", **light)
     cmp_btn.click(ae_vs_vae, [seed_cmp], [ae_map, ae_samples, vae_map, vae_samples, cmp_cards], api_name="vae_compare",
                   **light)
+    prior_btn.click(prior_samples, [prior, seed_prior], [prior_img], api_name="vae_prior_samples", **light)
     lik_btn.click(likelihood, [source, index, sketch, upload], [lik_plot, lik_img, lik_text],
                   api_name="vae_likelihood", **light)
     # Drawing, uploading or picking a test digit selects that input, so Reconstruct uses what you just gave it

@@ -29,6 +29,7 @@ from torch import nn
 from . import checkpoints, data
 from .common import (Deadline, batches, device, device_description, grid, init_normal, seeded, to_model,
                      to_unit)
+from .family import Option
 from .progress import Cadence, Record
 
 FAMILY = "dcgan"
@@ -161,12 +162,34 @@ def generate(G: Generator, z: torch.Tensor, batch: int = 1000) -> torch.Tensor:
     return torch.cat([to_unit(G(z[i:i + batch].to(dev))).cpu()[:, 0] for i in range(0, len(z), batch)])
 
 
-def sample(model: DCGAN, n: int, *, seed: int) -> torch.Tensor:
-    """n images (n, 1, 28, 28) in [0, 1] from G_ema; z drawn on the CPU from ``seed``."""
-    return generate(model.G_ema, noise(n, model.G_ema.nz, seed))[:, None]
+def truncated_noise(n: int, nz: int, seed: int, psi: float) -> torch.Tensor:
+    """z from N(0, I) truncated to |z_j| ≤ ψ in every coordinate (the truncation trick, BigGAN,
+    Brock et al. 2019): each coordinate beyond ψ is redrawn from N(0, 1) until it falls inside,
+    all from ``seed``'s generator, so the same seed gives the same z."""
+    if not 0 < psi <= 10:
+        raise ValueError(f"truncation ψ must be in (0, 10], got {psi}")
+    g = seeded(seed)
+    z = torch.randn(n, nz, generator=g)
+    while (out := z.abs() > psi).any():
+        z[out] = torch.randn(int(out.sum()), generator=g)
+    return z
 
 
-SAMPLE_OPTIONS = ()
+def sample(model: DCGAN, n: int, *, seed: int, truncation: float | None = None) -> torch.Tensor:
+    """n images (n, 1, 28, 28) in [0, 1] from G_ema; z drawn on the CPU from ``seed``.
+
+    ``truncation`` ψ draws z from the truncated normal (:func:`truncated_noise`) instead of N(0, I):
+    less diversity for (in big GANs) cleaner images. Measured on dcgan-mnist it buys nothing: ψ ≤ 1
+    lowers both judges' IS, every ψ ≤ 1.5 raises the FLD, ψ = 2 ties (docs/figures.md, "DCGAN and VAE
+    samples under two judges"). G's BatchNorm layers keep the statistics of untruncated z, so a narrower z shrinks
+    what they would have normalised; renormalised on the truncated batch it merely ties. Off by default."""
+    nz = model.G_ema.nz
+    z = noise(n, nz, seed) if truncation is None else truncated_noise(n, nz, seed, float(truncation))
+    return generate(model.G_ema, z)[:, None]
+
+
+SAMPLE_OPTIONS = (Option("truncation", float, None,
+                         "draw z from N(0, I) truncated to |z_j| ≤ ψ (the truncation trick); off if not given"),)
 EVAL_OPTIONS = ()
 CARD_EVAL: dict = {}
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -34,7 +35,8 @@ from .family import Option
 from .progress import Cadence, Record
 
 FAMILY = "vae"
-SAMPLE_OPTIONS: tuple[Option, ...] = ()
+SAMPLE_OPTIONS = (Option("prior", str, "standard",
+                         "where z comes from: 'standard' N(0, I), or 'gmm' the mixture fitted to the training codes"),)
 EVAL_OPTIONS = (Option("iwae_images", int, None,
                        "binarized models: test images for the IWAE bounds (all 10,000 if not given)"),)
 CARD_EVAL: dict = {}           # the defaults: every test image, 10,000 decodes of z ~ N(0, I)
@@ -307,15 +309,187 @@ def load(path) -> VAE:
     m = VAE(cfg.latent, cfg.hidden, cfg)
     m.load_state_dict(checkpoints.unflatten(tensors, "vae"))
     m.steps, m.card = card.get("steps", 0), card
+    m.prior_gmm = load_prior(path)          # the ex-post GMM prior, if one was fitted to these weights
     return m.eval()
 
 
 @torch.no_grad()
-def sample(model: VAE, n: int, *, seed: int = 0, **options) -> torch.Tensor:
-    """Decode z ~ N(0, I): images (n, 1, 28, 28) in [0, 1] (Bernoulli means)."""
+def sample(model: VAE, n: int, *, seed: int = 0, prior: str = "standard") -> torch.Tensor:
+    """Decode z ~ p(z): images (n, 1, 28, 28) in [0, 1] (Bernoulli means). ``prior`` "standard":
+    z ~ N(0, I), the prior the VAE was trained with; "gmm": z from the Gaussian mixture fitted to
+    the training codes after training (``model.prior_gmm``, see :func:`fit_prior`)."""
     model.eval()
-    z = torch.randn(n, model.latent, generator=seeded(seed))
+    if prior == "standard":
+        z = torch.randn(n, model.latent, generator=seeded(seed))
+    elif prior == "gmm":
+        if getattr(model, "prior_gmm", None) is None:
+            raise ValueError("this VAE has no fitted GMM prior: fit one with "
+                             "`python3 scripts/fit_vae_prior.py CHECKPOINT` (or use prior 'standard')")
+        z = model.prior_gmm.sample(n, seed)
+    else:
+        raise ValueError(f"prior must be 'standard' or 'gmm', got '{prior}'")
     return model.decode(z.to(next(model.parameters()).device)).cpu()[:, None]
+
+
+# -- an ex-post prior: a Gaussian mixture over the codes (two-stage sampling) -----------------------
+# A VAE's codes of the training set (the aggregate posterior q(z) = E_x q_φ(z|x)) do not fill N(0, I):
+# z ~ N(0, I) lands in "holes" between the digits' clusters and decodes to blurs. Ghosh et al. 2020
+# ("From variational to deterministic autoencoders") fit a density to the codes after training and
+# sample z from it instead. Here: K full-covariance Gaussians fitted by EM to codes of the training set,
+#     p_GMM(z) = Σ_k π_k N(z; m_k, C_k),
+# one code z ~ q_φ(z|x) per training image (a sample of the aggregate posterior, the prior that maximises
+# the ELBO), not μ_φ(x): the 16-D VAE leaves three dimensions unused (σ ≈ 1, μ ≈ 0), where a mixture of
+# the μ would be a needle, and KL(q ‖ p_GMM) would cost thousands of nats (docs/figures.md).
+@dataclass
+class GaussianMixture:
+    """p(z) = Σ_k π_k N(z; m_k, C_k): ``weights`` π (K,), ``means`` m (K, d), ``covariances`` C
+    (K, d, d), float64."""
+    weights: torch.Tensor
+    means: torch.Tensor
+    covariances: torch.Tensor
+
+    def component_log_probs(self, z: torch.Tensor) -> torch.Tensor:
+        """log π_k + log N(z_i; m_k, C_k): (K, N)."""
+        z = torch.as_tensor(z).double()
+        d = z.shape[-1]
+        chol = torch.linalg.cholesky(self.covariances)
+        diff = (z[None] - self.means[:, None]).transpose(1, 2)                       # (K, d, N)
+        maha = torch.linalg.solve_triangular(chol, diff, upper=False).pow(2).sum(1)   # (K, N)
+        logdet = 2 * chol.diagonal(dim1=1, dim2=2).log().sum(1)
+        return self.weights.log()[:, None] - 0.5 * (d * math.log(2 * math.pi) + logdet[:, None] + maha)
+
+    def log_prob(self, z: torch.Tensor) -> torch.Tensor:
+        """log p_GMM(z) per point (N,), in nats."""
+        return torch.logsumexp(self.component_log_probs(z), 0)
+
+    def sample(self, n: int, seed: int) -> torch.Tensor:
+        """n points (n, d) float32: component k ~ π, then z = m_k + L_k ε (C_k = L_k L_kᵀ), from ``seed``."""
+        g = seeded(seed)
+        k = torch.multinomial(self.weights, n, replacement=True, generator=g)
+        eps = torch.randn(n, self.means.shape[1], generator=g, dtype=torch.float64)
+        chol = torch.linalg.cholesky(self.covariances)
+        return (self.means[k] + (chol[k] @ eps[:, :, None])[:, :, 0]).float()
+
+    def tensors(self) -> dict[str, torch.Tensor]:
+        return {"weights": self.weights, "means": self.means, "covariances": self.covariances}
+
+
+def fit_gmm(z: torch.Tensor, k: int, *, seed: int = 0, iters: int = 200, tol: float = 1e-6,
+            reg: float = 1e-4) -> tuple[GaussianMixture, float]:
+    """EM for a K-component full-covariance Gaussian mixture on points z (N, d): (the mixture, its
+    mean log-likelihood per point in nats). Starts from K points drawn from ``seed`` as the means,
+    the data's covariance for every component and equal weights; stops after ``iters`` rounds or
+    when the mean log-likelihood gains under ``tol``. ``reg`` is added to every covariance's
+    diagonal (keeps a component that shrinks onto few points invertible)."""
+    z = torch.as_tensor(z).double()
+    n, d = z.shape
+    if not 1 <= k <= n:
+        raise ValueError(f"k must be in 1..{n} (the number of points), got {k}")
+    g = seeded(seed)
+    eye = reg * torch.eye(d, dtype=torch.float64)
+    gmm = GaussianMixture(torch.full((k,), 1.0 / k, dtype=torch.float64), z[torch.randperm(n, generator=g)[:k]],
+                          (torch.cov(z.T).reshape(d, d) + eye).expand(k, d, d).clone())
+    last = -math.inf
+    for _ in range(iters):
+        logp = gmm.component_log_probs(z)                    # E step: responsibilities r_ik
+        ll = torch.logsumexp(logp, 0)
+        mean_ll = float(ll.mean())
+        r = (logp - ll).exp()                                # (K, N)
+        nk = r.sum(1) + 1e-12                                # M step
+        means = (r @ z) / nk[:, None]
+        diff = z[None] - means[:, None]                      # (K, N, d)
+        cov = torch.einsum("kn,kni,knj->kij", r, diff, diff) / nk[:, None, None] + eye
+        gmm = GaussianMixture(nk / nk.sum(), means, cov)
+        if mean_ll - last < tol:
+            break
+        last = mean_ll
+    return gmm, float(gmm.log_prob(z).mean())
+
+
+PRIOR_K = 10        # components of the shipped GMM prior
+
+
+@torch.no_grad()
+def posterior_codes(model: VAE, x, seed: int = 0, batch: int = 2000) -> torch.Tensor:
+    """One code z ~ q_φ(z|x) per image (N, latent), drawn from ``seed``: a sample of the aggregate posterior."""
+    model.eval()
+    x = torch.as_tensor(x, dtype=torch.float32).reshape(-1, 28, 28)
+    dev = next(model.parameters()).device
+    g = seeded(seed)
+    out = []
+    for i in range(0, len(x), batch):
+        mu, logvar = model.encode(x[i:i + batch].to(dev))
+        out.append(reparameterize(mu.cpu(), logvar.cpu(), g))
+    return torch.cat(out)
+
+
+def fit_prior(model: VAE, x: torch.Tensor, k: int = PRIOR_K, seed: int = 0) -> tuple[GaussianMixture, float]:
+    """``fit_gmm`` on one code z ~ q_φ(z|x) per image of ``x`` (the training set): the ex-post prior."""
+    return fit_gmm(posterior_codes(model, x, seed), k, seed=seed)
+
+
+def prior_path(path) -> Path:
+    """Where the GMM prior of checkpoint ``NAME`` lives: ``NAME-gmm.safetensors`` beside it."""
+    weights, _ = checkpoints.paths(path)
+    return weights.with_name(weights.name.replace(".safetensors", "-gmm.safetensors"))
+
+
+def save_prior(gmm: GaussianMixture, path, command: str = "", mean_loglik: float | None = None) -> Path:
+    """Write the mixture beside checkpoint ``path``, tied to its weights by their sha256 (no pickle)."""
+    from safetensors.torch import save_file
+
+    weights, _ = checkpoints.paths(path)
+    out = prior_path(path)
+    meta = {"vae_sha256": checkpoints.sha256(weights), "k": str(len(gmm.weights)), "command": command,
+            "fit": "EM on one z ~ q(z|x) per training image, full covariances (vae.fit_prior)"}
+    if mean_loglik is not None:
+        meta["mean_loglik_nats"] = f"{mean_loglik:.4f}"
+    save_file({k: v.contiguous() for k, v in gmm.tensors().items()}, str(out), metadata=meta)
+    return out
+
+
+def load_prior(path) -> GaussianMixture | None:
+    """The GMM prior saved beside checkpoint ``path``, or None when there is none or it was fitted
+    to other weights (its sha256 differs from the checkpoint's)."""
+    from safetensors import safe_open
+
+    out = prior_path(path)
+    if not out.exists():
+        return None
+    with safe_open(str(out), "pt") as f:
+        meta = f.metadata() or {}
+        tensors = {k: f.get_tensor(k) for k in f.keys()}
+    if meta.get("vae_sha256") != checkpoints.sha256(checkpoints.paths(path)[0]):
+        return None
+    return GaussianMixture(tensors["weights"], tensors["means"], tensors["covariances"])
+
+
+@torch.no_grad()
+def neg_elbo_under(model: VAE, x: torch.Tensor, log_prior, samples: int = 1, seed: int = 0,
+                   batch: int = 2000) -> torch.Tensor:
+    """−ELBO per image in nats with a prior of log density ``log_prior`` (z (M, d) -> (M,)):
+    −E_{z~q}[log p_θ(x|z) + log p(z) − log q_φ(z|x)], the expectation by Monte Carlo over
+    ``samples`` draws of z per image (the KL term sampled, not analytic: any prior works)."""
+    model.eval()
+    dev = next(model.parameters()).device
+    g = seeded(seed)
+    out = []
+    for i in range(0, len(x), batch):
+        xb = x[i:i + batch].to(dev).reshape(-1, 28, 28)
+        mu, logvar = model.encode(xb)
+        total = torch.zeros(len(xb), dtype=torch.float64)
+        for _ in range(samples):
+            z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=g).to(dev)
+            log_w = (-reconstruction(model, z, xb).double().cpu() + log_prior(z).double().cpu()
+                     - _log_normal(z, mu, logvar).double().cpu())
+            total += log_w
+        out.append((-total / samples).float())
+    return torch.cat(out)
+
+
+def standard_log_prob(z: torch.Tensor) -> torch.Tensor:
+    """log N(z; 0, I) per point, in nats."""
+    return _log_normal(z, torch.zeros_like(z), torch.zeros_like(z))
 
 
 NO_ELBO = "n/a (no prior)"
