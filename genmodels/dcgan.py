@@ -104,28 +104,49 @@ class Discriminator(nn.Module):
         return self.net(x).view(-1)
 
 
-class DCGAN(nn.Module):
-    """All of the family's networks under their paper names: G, D and G_ema (the generator to
-    sample from, a running average of G's weights). ``cfg``: its Config; ``steps``: G's optimizer
-    steps so far (all runs together); ``card``: set by :func:`load`."""
+class GAN(nn.Module):
+    """A GAN's networks under their paper names: G, D and G_ema (the generator to sample from, a
+    running average of G's weights). Subclasses name their ``Generator`` and ``Discriminator``
+    (built as ``Generator(cfg.nz, cfg.ngf)`` and ``Discriminator(cfg.ndf, cfg.d_dense)``); the
+    checkpoint holds G, D and G_ema under those names. ``cfg``: its Config; ``steps``: G's
+    optimizer steps so far (all runs together); ``card``: set by ``load``."""
 
-    def __init__(self, cfg: Config):
+    Generator: type[nn.Module]
+    Discriminator: type[nn.Module]
+
+    def __init__(self, cfg):
         super().__init__()
         self.cfg, self.steps, self.card = cfg, 0, None
-        self.G = Generator(cfg.nz, cfg.ngf)
-        self.D = Discriminator(cfg.ndf, cfg.d_dense)
+        self.G = self.Generator(cfg.nz, cfg.ngf)
+        self.D = self.Discriminator(cfg.ndf, cfg.d_dense)
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
 
     def networks(self) -> dict[str, nn.Module]:
         return {"G": self.G, "D": self.D, "G_ema": self.G_ema}
 
+    def init_weights(self, g: torch.Generator) -> "GAN":
+        """G's then D's weights ~ N(0, 0.02) drawn from ``g`` (the DCGAN init); G_ema = G."""
+        init_normal(self.G, g)
+        init_normal(self.D, g)
+        self.G_ema.load_state_dict(self.G.state_dict())
+        return self
+
+    def load_weights(self, tensors: dict) -> "GAN":
+        """G, D and G_ema from a checkpoint's flat tensors; one saved without G_ema samples from G."""
+        self.G.load_state_dict(checkpoints.unflatten(tensors, "G"))
+        self.D.load_state_dict(checkpoints.unflatten(tensors, "D"))
+        self.G_ema.load_state_dict(checkpoints.unflatten(tensors, "G_ema") or checkpoints.unflatten(tensors, "G"))
+        return self
+
+
+class DCGAN(GAN):
+    """The DCGAN's G, D and G_ema (see :class:`GAN`)."""
+
+    Generator, Discriminator = Generator, Discriminator
+
 
 def _build(cfg: Config, g: torch.Generator) -> DCGAN:
-    model = DCGAN(cfg)
-    init_normal(model.G, g)
-    init_normal(model.D, g)
-    model.G_ema.load_state_dict(model.G.state_dict())
-    return model
+    return DCGAN(cfg).init_weights(g)
 
 
 def build(cfg: Config) -> DCGAN:
@@ -309,9 +330,7 @@ def load(path) -> DCGAN:
     tensors, card = checkpoints.load(path, family=FAMILY)
     saved = {"d_dense": 0, **card["config"]}                  # cards before d_dense: all-conv D
     model = DCGAN(Config(**{k: v for k, v in saved.items() if k in Config.__dataclass_fields__}))
-    model.G.load_state_dict(checkpoints.unflatten(tensors, "G"))
-    model.D.load_state_dict(checkpoints.unflatten(tensors, "D"))
-    model.G_ema.load_state_dict(checkpoints.unflatten(tensors, "G_ema") or checkpoints.unflatten(tensors, "G"))
+    model.load_weights(tensors)
     model.steps = int(card.get("steps_total", card.get("steps", 0)))
     model.card = card
     return model.eval()
