@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import data, dcgan  # noqa: E402
 from genmodels.common import to_model  # noqa: E402
 
+from _common import interleaved_medians  # noqa: E402
+
 
 def reference_steps(n: int, batch: int = 64) -> float:
     G, D = dcgan.Generator(), dcgan.Discriminator()
@@ -140,17 +142,14 @@ def main() -> None:
         train["reference"].append(reference_steps(a.steps))
     model = dcgan.build(dcgan.Config())
     G = model.G_ema.eval()
-    samp = {"ours": [], "reference": []}
-    for _ in range(a.repeats * 10):
-        t0 = time.perf_counter()
-        dcgan.sample(model, 64, seed=0)
-        samp["ours"].append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        with torch.no_grad():
-            ((G(torch.randn(64, 100, 1, 1)) + 1) / 2)
-        samp["reference"].append(time.perf_counter() - t0)
+
+    @torch.no_grad()
+    def reference_sample():
+        return (G(torch.randn(64, 100, 1, 1)) + 1) / 2
+
+    s = interleaved_medians({"ours": lambda: dcgan.sample(model, 64, seed=0), "reference": reference_sample},
+                            a.repeats * 10)
     m = {k: statistics.median(v) for k, v in train.items()}
-    s = {k: statistics.median(v) for k, v in samp.items()}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     print(f"training, batch 64: ours {m['ours']:.1f} steps/s, reference {m['reference']:.1f} steps/s, "
           f"ratio {m['ours'] / m['reference']:.2f}")

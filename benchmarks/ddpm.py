@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import checkpoints, ddpm  # noqa: E402
 from genmodels.common import seeded  # noqa: E402
 
+from _common import interleaved_medians  # noqa: E402
+
 
 @torch.no_grad()
 def diffusers_loop(model, scheduler, n: int, seed: int) -> torch.Tensor:
@@ -34,18 +36,6 @@ def diffusers_loop(model, scheduler, n: int, seed: int) -> torch.Tensor:
         eps = model(x, torch.full((n,), int(t), dtype=torch.long))
         x = scheduler.step(eps, t, x, generator=g).prev_sample
     return x
-
-
-def interleaved_medians(runs: dict, repeats: int) -> dict[str, float]:
-    """Run each function once per round, round after round, the order reversed every other round
-    (A B, B A, ...) so neither side always runs first; the median seconds of each."""
-    times = {k: [] for k in runs}
-    for r in range(repeats):
-        for k, f in (list(runs.items()) if r % 2 == 0 else list(runs.items())[::-1]):
-            t0 = time.perf_counter()
-            f()
-            times[k].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 UNET_SIZES = {"v1 ch32": {}, "v2 ch48": {"ch": 48}}
