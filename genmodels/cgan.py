@@ -44,8 +44,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from . import checkpoints, data, dcgan
-from .common import Deadline, batches, device, device_description, grid, seeded, to_model, to_unit
+from . import data, dcgan
+from .common import Deadline, batches, device, grid, seeded, to_model, to_unit
 from .family import Option
 from .progress import Cadence, Record
 
@@ -126,7 +126,9 @@ class Discriminator(nn.Module):
 class CGAN(dcgan.GAN):
     """The conditional GAN's G(z, y), D(x | y) and G_ema (see ``dcgan.GAN``)."""
 
-    Generator, Discriminator = Generator, Discriminator
+    Generator, Discriminator, Config = Generator, Discriminator, Config
+    FAMILY = FAMILY
+    TRAINED_ON = "{dataset} train (60k), with labels"
 
 
 def build(cfg: Config) -> CGAN:
@@ -346,20 +348,12 @@ def evaluate(model: CGAN, *, n: int | None = None, seed: int = 0) -> dict:
 # -- checkpoints -----------------------------------------------------------------------
 def save(model: CGAN, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
     """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
-    cfg = model.cfg
-    steps, extra = checkpoints.continuation(cfg.init, model.steps)
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k), with labels", steps,
-                            device_description(next(model.parameters()).device), metrics, command, seconds, **extra)
-    return checkpoints.save(path, model.networks(), card)
+    return model.save_checkpoint(path, metrics, command=command, seconds=seconds)
 
 
 def load(path) -> CGAN:
     """The model on the CPU, in eval mode, ``model.card`` set."""
-    tensors, card = checkpoints.load(path, family=FAMILY)
-    model = CGAN(Config(**card["config"])).load_weights(tensors)
-    model.steps = int(card.get("steps_total", card.get("steps", 0)))
-    model.card = card
-    return model.eval()
+    return CGAN.from_checkpoint(path)
 
 
 # -- what the DCGAN tab's "choose the digit" section shows: uint8 pictures and the card's numbers ---------

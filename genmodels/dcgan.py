@@ -107,12 +107,17 @@ class Discriminator(nn.Module):
 class GAN(nn.Module):
     """A GAN's networks under their paper names: G, D and G_ema (the generator to sample from, a
     running average of G's weights). Subclasses name their ``Generator`` and ``Discriminator``
-    (built as ``Generator(cfg.nz, cfg.ngf)`` and ``Discriminator(cfg.ndf, cfg.d_dense)``); the
-    checkpoint holds G, D and G_ema under those names. ``cfg``: its Config; ``steps``: G's
-    optimizer steps so far (all runs together); ``card``: set by ``load``."""
+    (built as ``Generator(cfg.nz, cfg.ngf)`` and ``Discriminator(cfg.ndf, cfg.d_dense)``), their
+    ``Config``, checkpoint ``FAMILY`` and the card's ``TRAINED_ON`` line; the checkpoint holds G, D
+    and G_ema under those names. ``cfg``: its Config; ``steps``: G's optimizer steps so far (all
+    runs together); ``card``: set by :meth:`from_checkpoint`."""
 
     Generator: type[nn.Module]
     Discriminator: type[nn.Module]
+    Config: type
+    FAMILY: str
+    TRAINED_ON: str = "{dataset} train (60k)"     # the card's data line
+    OLD_CARDS: dict = {}                          # config keys older cards lack: the values they meant
 
     def __init__(self, cfg):
         super().__init__()
@@ -138,11 +143,32 @@ class GAN(nn.Module):
         self.G_ema.load_state_dict(checkpoints.unflatten(tensors, "G_ema") or checkpoints.unflatten(tensors, "G"))
         return self
 
+    def save_checkpoint(self, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
+        """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
+        cfg = self.cfg
+        steps, extra = checkpoints.continuation(cfg.init, self.steps)
+        card = checkpoints.card(self.FAMILY, cfg, self.TRAINED_ON.format(dataset=cfg.dataset), steps,
+                                device_description(next(self.parameters()).device), metrics, command, seconds, **extra)
+        return checkpoints.save(path, self.networks(), card)
+
+    @classmethod
+    def from_checkpoint(cls, path) -> "GAN":
+        """The model on the CPU, in eval mode, ``model.card`` set. A checkpoint without G_ema samples from G."""
+        tensors, card = checkpoints.load(path, family=cls.FAMILY)
+        saved = {**cls.OLD_CARDS, **card["config"]}
+        model = cls(cls.Config(**{k: v for k, v in saved.items() if k in cls.Config.__dataclass_fields__}))
+        model.load_weights(tensors)
+        model.steps = int(card.get("steps_total", card.get("steps", 0)))
+        model.card = card
+        return model.eval()
+
 
 class DCGAN(GAN):
     """The DCGAN's G, D and G_ema (see :class:`GAN`)."""
 
-    Generator, Discriminator = Generator, Discriminator
+    Generator, Discriminator, Config = Generator, Discriminator, Config
+    FAMILY = FAMILY
+    OLD_CARDS = {"d_dense": 0}                    # cards before d_dense: the all-conv D
 
 
 def _build(cfg: Config, g: torch.Generator) -> DCGAN:
@@ -318,22 +344,12 @@ def train(cfg: Config, model: DCGAN | None = None, *, seconds: float = 0.25, log
 # -- checkpoints -------------------------------------------------------------
 def save(model: DCGAN, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
     """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
-    cfg = model.cfg
-    steps, extra = checkpoints.continuation(cfg.init, model.steps)
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", steps,
-                            device_description(next(model.parameters()).device), metrics, command, seconds, **extra)
-    return checkpoints.save(path, model.networks(), card)
+    return model.save_checkpoint(path, metrics, command=command, seconds=seconds)
 
 
 def load(path) -> DCGAN:
     """The model on the CPU, in eval mode, ``model.card`` set. A checkpoint without G_ema samples from G."""
-    tensors, card = checkpoints.load(path, family=FAMILY)
-    saved = {"d_dense": 0, **card["config"]}                  # cards before d_dense: all-conv D
-    model = DCGAN(Config(**{k: v for k, v in saved.items() if k in Config.__dataclass_fields__}))
-    model.load_weights(tensors)
-    model.steps = int(card.get("steps_total", card.get("steps", 0)))
-    model.card = card
-    return model.eval()
+    return DCGAN.from_checkpoint(path)
 
 
 def evaluate(model: DCGAN, *, n: int | None = None, seed: int = 0) -> dict:
