@@ -41,6 +41,24 @@ def interleaved_medians(runs: dict, repeats: int, **options) -> dict[str, float]
     return medians(interleaved(runs, repeats, **options))
 
 
+def round_robin(runs: dict):
+    """Advance the generators of ``runs`` one item each in turn (each gets the machine in turn) until
+    all have ended; yields (key, item, wall seconds, CPU seconds of this process), the seconds being
+    that run's own so far: the time spent inside its next() calls."""
+    wall, cpu = {k: 0.0 for k in runs}, {k: 0.0 for k in runs}
+    runs = dict(runs)
+    while runs:
+        for k in list(runs):
+            t0, c0 = time.perf_counter(), time.process_time()
+            item = next(runs[k], None)
+            wall[k] += time.perf_counter() - t0
+            cpu[k] += time.process_time() - c0
+            if item is None:
+                del runs[k]
+                continue
+            yield k, item, wall[k], cpu[k]
+
+
 def quantile(xs: list[float], p: float) -> float:
     """The p-quantile of ``xs`` (the element at rank ⌊p·n⌋ of the sorted values); nan when empty."""
     xs = sorted(xs)
