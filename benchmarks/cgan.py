@@ -9,9 +9,7 @@ do not change the cost). Rounds interleaved; medians in ms and the ratio cGAN / 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -19,11 +17,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import cgan, dcgan  # noqa: E402
 
-
-def timed(fn) -> float:
-    t0 = time.perf_counter()
-    fn()
-    return (time.perf_counter() - t0) * 1000
+from _common import interleaved, medians  # noqa: E402
 
 
 def main() -> None:
@@ -38,12 +32,8 @@ def main() -> None:
             "dcgan": lambda s: dcgan.sample(uncond, a.n, seed=s)}
     for fn in runs.values():                      # warm-up
         fn(0)
-    times = {k: [] for k in runs}
-    for i in range(a.repeats):
-        order = list(runs) if i % 2 == 0 else list(runs)[::-1]
-        for k in order:
-            times[k].append(timed(lambda: runs[k](i)))
-    med = {k: statistics.median(v) for k, v in times.items()}
+    times = {k: [t * 1000 for t in v] for k, v in interleaved(runs, a.repeats, pass_round=True).items()}
+    med = medians(times)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {a.n} samples, {a.repeats} interleaved rounds")
     for k, v in med.items():
         print(f"  {k:6s} median {v:7.1f} ms   (min {min(times[k]):.1f}, max {max(times[k]):.1f})")

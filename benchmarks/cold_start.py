@@ -5,38 +5,22 @@
 from __future__ import annotations
 
 import argparse
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import start_app, stop_app  # noqa: E402
 
 
 def once() -> float:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1"}
+    """Seconds from starting `python app.py` (the usual temporary folders) to its first served page."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    try:
-        while True:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-                return time.perf_counter() - t0
-            except OSError:
-                if proc.poll() is not None:
-                    raise SystemExit("the app exited during start-up")
-                time.sleep(0.1)
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    _, proc, temp = start_app(own_temp=False)
+    seconds = time.perf_counter() - t0
+    stop_app(proc, temp)
+    return seconds
 
 
 def main() -> None:

@@ -30,6 +30,8 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import cyclegan, data  # noqa: E402
 
+from _common import round_robin  # noqa: E402
+
 
 def live(batch_sizes: list[int], steps: int) -> None:
     import copy
@@ -46,21 +48,12 @@ def live(batch_sizes: list[int], steps: int) -> None:
         cfg = cyclegan.Config(**{**model.cfg.__dict__, "steps": steps, "batch_size": b, "seed": 0, "device": "cpu",
                                  "max_seconds": 0.0})
         runs[b] = cyclegan.train(cfg, model=model, seconds=0.25, every=every, preview_every=every * 3)
-        clock[b], cpu[b] = 0.0, 0.0
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), load average {os.getloadavg()}")
     last = {}
-    while runs:
-        for b in list(runs):
-            t0, c0 = time.perf_counter(), time.process_time()
-            r = next(runs[b], None)
-            clock[b] += time.perf_counter() - t0
-            cpu[b] += time.process_time() - c0
-            if r is None:
-                del runs[b]
-                continue
-            last[b] = r
-            if r.preview is not None and b not in first:
-                first[b] = (r.step - base.steps, clock[b], cpu[b])
+    for b, r, wall, cpu_s in round_robin(runs):          # alternate: each run gets the machine in turn
+        last[b], clock[b], cpu[b] = r, wall, cpu_s
+        if r.preview is not None and b not in first:
+            first[b] = (r.step - base.steps, clock[b], cpu[b])
     for b, r in last.items():
         model = r.model
         with torch.no_grad():

@@ -30,6 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import data, dcgan  # noqa: E402
 from genmodels.common import to_model  # noqa: E402
 
+from _common import interleaved_medians, round_robin  # noqa: E402
+
 
 def reference_steps(n: int, batch: int = 64) -> float:
     G, D = dcgan.Generator(), dcgan.Discriminator()
@@ -92,25 +94,15 @@ def live(batch_sizes: list[int], steps: int, out: Path, every: int = 25) -> None
     out.mkdir(parents=True, exist_ok=True)
     runs = {b: dcgan.train(dcgan.Config(steps=steps, batch_size=b, seed=0, device="cpu", ema_warmup=True), seconds=0,
                            log_every=every, preview_every=every) for b in batch_sizes}
-    clock = {b: 0.0 for b in batch_sizes}
-    cpu = {b: 0.0 for b in batch_sizes}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), load average {os.getloadavg()}")
-    while runs:
-        for b in list(runs):                  # alternate: each run gets the machine in turn
-            t0, c0 = time.perf_counter(), time.process_time()
-            r = next(runs[b], None)
-            clock[b] += time.perf_counter() - t0
-            cpu[b] += time.process_time() - c0
-            if r is None:
-                del runs[b]
-                continue
-            print(f"batch {b:3d} step {r.step:4d} {clock[b]:6.1f} s ({cpu[b]:6.1f} CPU s)  {r.step / clock[b]:5.1f} steps/s  "
-                  f"ratio {r.preview.ratio:.2f}  "
-                  f"loss_D {r.losses['loss_D']:.2f} loss_G {r.losses['loss_G']:.2f} "
-                  f"D(x) {r.metrics['D(x)']:.2f} D(G(z)) {r.metrics['D(G(z))']:.2f}  "
-                  f"{recognisable(dcgan.sample(r.model, 64, seed=1), clf)}", flush=True)
-            if r.step % 50 == 0:
-                Image.fromarray(r.preview.grid).save(out / f"dcgan-batch{b}-step{r.step}.png")
+    for b, r, clock, cpu in round_robin(runs):                  # alternate: each run gets the machine in turn
+        print(f"batch {b:3d} step {r.step:4d} {clock:6.1f} s ({cpu:6.1f} CPU s)  {r.step / clock:5.1f} steps/s  "
+              f"ratio {r.preview.ratio:.2f}  "
+              f"loss_D {r.losses['loss_D']:.2f} loss_G {r.losses['loss_G']:.2f} "
+              f"D(x) {r.metrics['D(x)']:.2f} D(G(z)) {r.metrics['D(G(z))']:.2f}  "
+              f"{recognisable(dcgan.sample(r.model, 64, seed=1), clf)}", flush=True)
+        if r.step % 50 == 0:
+            Image.fromarray(r.preview.grid).save(out / f"dcgan-batch{b}-step{r.step}.png")
 
 
 def recognisable(x: torch.Tensor, clf) -> str:
@@ -140,17 +132,14 @@ def main() -> None:
         train["reference"].append(reference_steps(a.steps))
     model = dcgan.build(dcgan.Config())
     G = model.G_ema.eval()
-    samp = {"ours": [], "reference": []}
-    for _ in range(a.repeats * 10):
-        t0 = time.perf_counter()
-        dcgan.sample(model, 64, seed=0)
-        samp["ours"].append(time.perf_counter() - t0)
-        t0 = time.perf_counter()
-        with torch.no_grad():
-            ((G(torch.randn(64, 100, 1, 1)) + 1) / 2)
-        samp["reference"].append(time.perf_counter() - t0)
+
+    @torch.no_grad()
+    def reference_sample():
+        return (G(torch.randn(64, 100, 1, 1)) + 1) / 2
+
+    s = interleaved_medians({"ours": lambda: dcgan.sample(model, 64, seed=0), "reference": reference_sample},
+                            a.repeats * 10)
     m = {k: statistics.median(v) for k, v in train.items()}
-    s = {k: statistics.median(v) for k, v in samp.items()}
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     print(f"training, batch 64: ours {m['ours']:.1f} steps/s, reference {m['reference']:.1f} steps/s, "
           f"ratio {m['ours'] / m['reference']:.2f}")

@@ -1,10 +1,10 @@
 """Benchmarks for the DDPM tab (diffusers is a test/benchmark-only dependency).
 
-    python benchmarks/ddpm.py [--repeats 5] [--ddpm-repeats 2] [--only all|solvers|unet]
+    python benchmarks/ddpm.py [--repeats 5] [--ddpm-repeats 2] [--only all|solvers|unet] [--n 16]
 
-1. 16 samples with DDIM-50: our loop in float32 and with bfloat16 autocast, and diffusers'
+1. --n (16) samples with DDIM-50: our loop in float32 and with bfloat16 autocast, and diffusers'
    DDIMScheduler driving the same UNet (float32), interleaved; medians and ratio ours/diffusers.
-2. 4 samples with DDPM-1000: ours vs diffusers' DDPMScheduler, interleaved; and the
+2. 4 samples with DDPM-1000 (skipped with --ddpm-repeats 0): ours vs diffusers' DDPMScheduler, interleaved; and the
    scheduler step alone, the only part where the two loops differ.
 3. The tab's generate(): time to its first frame (x_T) and to its first denoised frame.
 4. (--only solvers) 16 samples: DPM-Solver++ (2M) with 10 steps vs DDIM-50, bf16 and fp32, interleaved.
@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import checkpoints, ddpm  # noqa: E402
 from genmodels.common import seeded  # noqa: E402
 
+from _common import interleaved_medians  # noqa: E402
+
 
 @torch.no_grad()
 def diffusers_loop(model, scheduler, n: int, seed: int) -> torch.Tensor:
@@ -34,18 +36,6 @@ def diffusers_loop(model, scheduler, n: int, seed: int) -> torch.Tensor:
         eps = model(x, torch.full((n,), int(t), dtype=torch.long))
         x = scheduler.step(eps, t, x, generator=g).prev_sample
     return x
-
-
-def interleaved_medians(runs: dict, repeats: int) -> dict[str, float]:
-    """Run each function once per round, round after round, the order reversed every other round
-    (A B, B A, ...) so neither side always runs first; the median seconds of each."""
-    times = {k: [] for k in runs}
-    for r in range(repeats):
-        for k, f in (list(runs.items()) if r % 2 == 0 else list(runs.items())[::-1]):
-            t0 = time.perf_counter()
-            f()
-            times[k].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 UNET_SIZES = {"v1 ch32": {}, "v2 ch48": {"ch": 48}}
@@ -96,7 +86,8 @@ def solvers(model, repeats: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--ddpm-repeats", type=int, default=2)
+    ap.add_argument("--ddpm-repeats", type=int, default=2, help="0: skip the DDPM-1000 comparison")
+    ap.add_argument("--n", type=int, default=16, help="images in the DDIM-50 comparison")
     ap.add_argument("--only", default="all", choices=["all", "solvers", "unet"])
     ap.add_argument("--checkpoint", default=str(checkpoints.CHECKPOINT_DIR / "ddpm-mnist"))
     a = ap.parse_args()
@@ -117,23 +108,25 @@ def main() -> None:
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), diffusers {diffusers.__version__}")
 
     runs = {
-        "ours DDIM-50 fp32": lambda: ddpm.sample(model, 16, seed=0, steps=50),
-        "ours DDIM-50 bf16": lambda: ddpm.sample(model, 16, seed=0, steps=50, bf16=True),
-        "diffusers DDIM-50 fp32": lambda: diffusers_loop(model.ema, ddim, 16, 0),
+        "ours DDIM-50 fp32": lambda: ddpm.sample(model, a.n, seed=0, steps=50),
+        "ours DDIM-50 bf16": lambda: ddpm.sample(model, a.n, seed=0, steps=50, bf16=True),
+        "diffusers DDIM-50 fp32": lambda: diffusers_loop(model.ema, ddim, a.n, 0),
     }
     for f in runs.values():
         f()                                                     # warm-up
     med = interleaved_medians(runs, a.repeats)
     for k, v in med.items():
-        print(f"16 samples, {k:24s} median {v:.3f} s")
+        print(f"{a.n} samples, {k:24s} median {v:.3f} s")
     print(f"ratio ours/diffusers (fp32): {med['ours DDIM-50 fp32'] / med['diffusers DDIM-50 fp32']:.3f}; "
           f"bf16/diffusers: {med['ours DDIM-50 bf16'] / med['diffusers DDIM-50 fp32']:.3f}")
 
-    sm = interleaved_medians({"ours DDPM-1000": lambda: ddpm.sample(model, 4, seed=0, sampler="ddpm"),
-                              "diffusers DDPM-1000": lambda: diffusers_loop(model.ema, ref_ddpm, 4, 0)}, a.ddpm_repeats)
-    for k, v in sm.items():
-        print(f"4 samples, {k:21s} median {v:.2f} s")
-    print(f"ratio ours/diffusers (DDPM-1000): {sm['ours DDPM-1000'] / sm['diffusers DDPM-1000']:.3f}")
+    if a.ddpm_repeats > 0:
+        sm = interleaved_medians({"ours DDPM-1000": lambda: ddpm.sample(model, 4, seed=0, sampler="ddpm"),
+                                  "diffusers DDPM-1000": lambda: diffusers_loop(model.ema, ref_ddpm, 4, 0)},
+                                 a.ddpm_repeats)
+        for k, v in sm.items():
+            print(f"4 samples, {k:21s} median {v:.2f} s")
+        print(f"ratio ours/diffusers (DDPM-1000): {sm['ours DDPM-1000'] / sm['diffusers DDPM-1000']:.3f}")
 
     # the scheduler step alone (the only part that differs between the two loops)
     x, e = torch.randn(16, 1, 28, 28), torch.randn(16, 1, 28, 28)

@@ -5,22 +5,20 @@
 Launches the app on a free local port, opens it in headless Chromium, and measures with a
 MutationObserver when the caption first changes after the click (DDIM-50, 16 images), 4 times.
 """
-import socket
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import app  # noqa: E402
+from _common import free_port  # noqa: E402
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
 
 
 def main() -> None:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     app.launch(server_port=port, prevent_thread_lock=True, quiet=True)
     from playwright.sync_api import sync_playwright
     with sync_playwright() as p:

@@ -11,9 +11,7 @@ ratio are printed. Issue 19's goal: 16 DPM-Solver++ images in ≤ 0.35 s on two 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import torch
@@ -21,16 +19,7 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import checkpoints, ddpm  # noqa: E402
 
-
-def interleaved(runs: dict, repeats: int) -> dict[str, list[float]]:
-    """Each function once per round, the order reversed every other round; all the times of each."""
-    times = {k: [] for k in runs}
-    for r in range(repeats):
-        for k, f in (list(runs.items()) if r % 2 == 0 else list(runs.items())[::-1]):
-            t0 = time.perf_counter()
-            f()
-            times[k].append(time.perf_counter() - t0)
-    return times
+from _common import interleaved, medians  # noqa: E402
 
 
 def main() -> None:
@@ -51,7 +40,7 @@ def main() -> None:
     for f in runs.values():
         f()                                                   # warm-up
     times = interleaved(runs, a.repeats)
-    med = {k: statistics.median(v) for k, v in times.items()}
+    med = medians(times)
     for k, v in times.items():
         print(f"{k:16s} median {med[k]:.3f} s  (runs: {', '.join(f'{t:.3f}' for t in v)})")
     print(f"ratio DPM-Solver++ 10 / DDIM-50: {med['DPM-Solver++ 10'] / med['DDIM-50']:.3f}")

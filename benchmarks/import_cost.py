@@ -11,6 +11,8 @@ import subprocess
 import sys
 import time
 
+from _common import interleaved
+
 BASE = "import torch, numpy, PIL.Image"
 WITH = BASE + "; from torchvision.utils import make_grid"
 
@@ -25,10 +27,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=7)
     runs = ap.parse_args().runs
-    a, b = [], []
-    for _ in range(runs):
-        a.append(run(BASE))
-        b.append(run(WITH))
+    times = interleaved({"base": lambda: run(BASE), "with": lambda: run(WITH)}, runs)
+    a, b = times["base"], times["with"]
     print(f"{BASE!r:60s} median {statistics.median(a):.2f} s  {[round(x, 2) for x in a]}")
     print(f"{'+ torchvision.utils':60s} median {statistics.median(b):.2f} s  {[round(x, 2) for x in b]}")
     print(f"torchvision adds {statistics.median(b) - statistics.median(a):.2f} s "

@@ -24,18 +24,15 @@ the clock runs until the probe gets the worker.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import disk_and_memory, quantile, start_app, stop_app  # noqa: E402
 
 LIGHT = [
     ("/vae_decode", lambda r: ("VAE, 16-D latent", *[round(r.uniform(-2, 2), 2) for _ in range(16)])),
@@ -129,8 +126,7 @@ def run_load(url: str, users: int, seconds: float, heavy_share: float = 0.25, se
 
 
 def _quantiles(xs: list[float]) -> dict:
-    q = lambda p: xs[min(len(xs) - 1, int(p * len(xs)))] if xs else float("nan")  # noqa: E731
-    return {"n": len(xs), "p50": q(0.5), "p95": q(0.95), "max": xs[-1] if xs else float("nan")}
+    return {"n": len(xs), "p50": quantile(xs, 0.5), "p95": quantile(xs, 0.95), "max": max(xs, default=float("nan"))}
 
 
 # Long runs of every heavy endpoint, at the tabs' caps: each is stopped mid-run.
@@ -202,56 +198,8 @@ def measure_stop(url: str, runs: int = 3, jobs=tuple(LONG)) -> dict[str, list[fl
     return out
 
 
-def disk_and_memory(temp: Path | None, pid: int | None) -> dict:
-    """Files and bytes under the app's temporary folder (Gradio's cache and ours); its resident memory."""
-    out = {"files": 0, "bytes": 0, "rss_mb": float("nan")}
-    if temp is not None:
-        for folder, _, names in os.walk(temp):
-            for n in names:
-                try:
-                    out["bytes"] += os.stat(os.path.join(folder, n)).st_size
-                    out["files"] += 1
-                except FileNotFoundError:
-                    pass
-    if pid is not None:
-        try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    out["rss_mb"] = int(line.split()[1]) / 1024
-        except OSError:
-            pass
-    return out
-
-
 def _fmt(m: dict) -> str:
     return f"{m['files']} files, {m['bytes'] / 2**20:.1f} MB on disk; app resident memory {m['rss_mb']:.0f} MB"
-
-
-def start_app(env_extra: dict | None = None) -> tuple[str, subprocess.Popen, Path]:
-    """`python app.py` on a free local port, as its own process, with its own temporary folder
-    (Gradio's cache and our GIFs land there, so disk use is the app's alone); returns
-    (url, process, that folder)."""
-    import tempfile
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    temp = Path(tempfile.mkdtemp(prefix="genmodels-load-"))
-    env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False",
-           "TMPDIR": str(temp), "GRADIO_TEMP_DIR": str(temp / "gradio"), **(env_extra or {})}
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    for _ in range(1800):
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return url, proc, temp
-        except OSError:
-            if proc.poll() is not None:
-                raise RuntimeError("the app exited during start-up; run `python app.py` to see why") from None
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the app did not answer within 3 minutes")
 
 
 def main() -> None:
@@ -308,13 +256,7 @@ def main() -> None:
             for label, secs in measure_stop(url, a.stop_runs).items():
                 print(f"  {label:28s} {statistics.median(secs) * 1000:6.0f} ms   max {max(secs) * 1000:6.0f} ms")
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        if temp is not None:
-            import shutil
-
-            shutil.rmtree(temp, ignore_errors=True)
+        stop_app(proc, temp)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
     python benchmarks/load_light.py [--users 40] [--seconds 60] [--no-pause] [--heavy-share 0.03]
                                     [--url http://127.0.0.1:7860/] [--seed 0]
 
-Without --url it starts `python app.py` on a free local port (benchmarks/load.py's start_app).
+Without --url it starts `python app.py` on a free local port (benchmarks/_common.py's start_app).
 Each simulated user has its own session hash and does what a browser tab does: an event whose
 dependency is queued joins Gradio's queue (POST /gradio_api/queue/join) and reads its answer from
 the session's event stream (GET /gradio_api/queue/data); an event registered with queue=False is
@@ -34,7 +34,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from load import HEAVY, LIGHT, disk_and_memory, start_app  # noqa: E402
+from _common import disk_and_memory, quantile as q, start_app, stop_app  # noqa: E402
+from load import HEAVY, LIGHT  # noqa: E402
 
 
 APP = None
@@ -127,11 +128,6 @@ async def user(i: int, app: App, url: str, deadline: float, pause: bool, heavy_s
                 await asyncio.sleep(r.uniform(1, 3))
 
 
-def q(xs: list[float], p: float) -> float:
-    xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(p * len(xs)))] if xs else float("nan")
-
-
 async def run(url: str, users: int, seconds: float, pause: bool, heavy_share: float, seed: int, pid: int | None):
     async with httpx.AsyncClient(base_url=url, timeout=60) as c:
         global APP
@@ -172,13 +168,7 @@ def main() -> None:
         app, out, wall, own_cpu, loads, rss = asyncio.run(
             run(url, a.users, a.seconds, not a.no_pause, a.heavy_share, a.seed, proc.pid if proc else None))
     finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
-        if temp is not None:
-            import shutil
-
-            shutil.rmtree(temp, ignore_errors=True)
+        stop_app(proc, temp)
     light = [s for k, _, st, s, _ in out if k in ("light", "drag") and st == "ok"]
     errors = [(n, d) for _, n, st, _, d in out if st == "error"]
     refused = sum(st == "refused" for *_, st, _, _ in [(o[0], o[1], o[2], o[3], o[4]) for o in out])

@@ -15,6 +15,8 @@ import torch  # noqa: E402
 
 from genmodels.toy2d import gan, view  # noqa: E402
 
+from _common import interleaved  # noqa: E402
+
 
 def run(steps: int, one: bool) -> float:
     ds = view.named("moons")
@@ -32,10 +34,8 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--steps", type=int, default=100)
     a = p.parse_args()
-    default, one = [], []
-    for _ in range(a.repeats):
-        default.append(run(a.steps, False))
-        one.append(run(a.steps, True))
+    times = interleaved({"default": lambda: run(a.steps, False), "one": lambda: run(a.steps, True)}, a.repeats)
+    default, one = times["default"], times["one"]
     import os
     print(f"torch {torch.__version__}, default threads {torch.get_num_threads()}, {os.cpu_count()} cores, "
           f"load average {os.getloadavg()[0]:.1f}")

@@ -2,8 +2,10 @@
 next to quick ones when many people use the app at once."""
 from __future__ import annotations
 
+import base64
 import functools
 import inspect
+import io
 import math
 import os
 import re
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 from gradio import processing_utils
+from PIL import Image
 
 from genmodels import checkpoints
 from genmodels.plotting import CLASS_COLOURS
@@ -36,6 +39,13 @@ def number(name: str, value, lo: float, hi: float, integer: bool = False):
             raise gr.Error(f"{name} must be a whole number; got {value!r}.")
         return int(v)
     return v
+
+
+def png_data_url(picture) -> str:
+    """A uint8 picture (H×W or H×W×3 array) as a PNG data URL, for an <img> inside HTML."""
+    buf = io.BytesIO()
+    Image.fromarray(picture).save(buf, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 # Every long job (live training, diffusion sampling) of every tab shares one queue of

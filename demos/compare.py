@@ -8,7 +8,7 @@ import pandas as pd
 from genmodels import compare
 
 from .common import LATEX, long_job, number
-from .dcgan import _png
+from .common import png_data_url as _png
 
 INTRO = r"""
 #### 4. The same comparison on MNIST

@@ -5,23 +5,21 @@ A thin adapter: widgets -> genmodels.dcgan / genmodels.cgan (pictures as uint8 a
 """
 from __future__ import annotations
 
-import base64
 import copy
 import functools
-import io
 import tempfile
 import time
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
-from PIL import Image
 
 from genmodels import cgan, dcgan
 from genmodels.common import grid_cell
 
 from .links import link
 from .common import LATEX, RECORD_SECONDS, cards, check_seed, load_checkpoint, number, seed_input, training_panel
+from .common import png_data_url as _png
 
 GRID = 32
 GRID_COLUMNS, GRID_PAD, GRID_SCALE = 8, 2, 3     # the sample grid: one image, 8 × 4 digits
@@ -106,13 +104,6 @@ concatenation). Since $y$ says *which* digit, $z$ is left to carry the **style**
 @functools.lru_cache(maxsize=1)
 def load_cgan() -> cgan.CGAN:
     return load_checkpoint(cgan.load, "cgan-mnist", "The DCGAN above still works.")
-
-
-def _png(picture) -> str:
-    """A uint8 picture as a data URL for an <img> inside HTML."""
-    buf = io.BytesIO()
-    Image.fromarray(picture).save(buf, format="PNG")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
 _CELL = "padding: 1px 4px; border: none; background: none;"

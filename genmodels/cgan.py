@@ -38,15 +38,14 @@ Sampling uses an EMA copy of G (G_ema, as in ``dcgan``). Sizes (nz 64, ngf 48, n
 """
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from . import checkpoints, data, dcgan
-from .common import Deadline, batches, device, device_description, grid, init_normal, seeded, to_model, to_unit
+from . import data, dcgan
+from .common import Deadline, batches, device, grid, seeded, to_model, to_unit
 from .family import Option
 from .progress import Cadence, Record
 
@@ -124,30 +123,20 @@ class Discriminator(nn.Module):
         return self.psi(h).view(-1) + (self.embed(y) * h).sum(1)
 
 
-class CGAN(nn.Module):
-    """All of the family's networks under their names: G, D and G_ema (the generator to sample from).
-    ``cfg``: its Config; ``steps``: G's optimizer steps so far (all runs); ``card``: set by :func:`load`."""
+class CGAN(dcgan.GAN):
+    """The conditional GAN's G(z, y), D(x | y) and G_ema (see ``dcgan.GAN``)."""
 
-    def __init__(self, cfg: Config):
-        super().__init__()
-        self.cfg, self.steps, self.card = cfg, 0, None
-        self.G = Generator(cfg.nz, cfg.ngf)
-        self.D = Discriminator(cfg.ndf, cfg.d_dense)
-        self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
-
-    def networks(self) -> dict[str, nn.Module]:
-        return {"G": self.G, "D": self.D, "G_ema": self.G_ema}
+    Generator, Discriminator, Config = Generator, Discriminator, Config
+    FAMILY = FAMILY
+    TRAINED_ON = "{dataset} train (60k), with labels"
 
 
 def build(cfg: Config) -> CGAN:
     """Fresh networks, weights ~ N(0, 0.02) (the DCGAN init) drawn from cfg.seed; G_ema = G."""
     cfg.validate()
-    model = CGAN(cfg)
     g = seeded(cfg.seed)
-    init_normal(model.G, g)
-    init_normal(model.D, g)
+    model = CGAN(cfg).init_weights(g)
     nn.init.normal_(model.D.embed.weight, 0.0, 0.02, generator=g)
-    model.G_ema.load_state_dict(model.G.state_dict())
     return model
 
 
@@ -359,22 +348,12 @@ def evaluate(model: CGAN, *, n: int | None = None, seed: int = 0) -> dict:
 # -- checkpoints -----------------------------------------------------------------------
 def save(model: CGAN, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
     """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
-    cfg = model.cfg
-    steps, extra = checkpoints.continuation(cfg.init, model.steps)
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k), with labels", steps,
-                            device_description(next(model.parameters()).device), metrics, command, seconds, **extra)
-    return checkpoints.save(path, model.networks(), card)
+    return model.save_checkpoint(path, metrics, command=command, seconds=seconds)
 
 
 def load(path) -> CGAN:
     """The model on the CPU, in eval mode, ``model.card`` set."""
-    tensors, card = checkpoints.load(path, family=FAMILY)
-    model = CGAN(Config(**card["config"]))
-    for name, net in model.networks().items():
-        net.load_state_dict(checkpoints.unflatten(tensors, name))
-    model.steps = int(card.get("steps_total", card.get("steps", 0)))
-    model.card = card
-    return model.eval()
+    return CGAN.from_checkpoint(path)
 
 
 # -- what the DCGAN tab's "choose the digit" section shows: uint8 pictures and the card's numbers ---------

@@ -105,28 +105,75 @@ class Discriminator(nn.Module):
         return self.net(x).view(-1)
 
 
-class DCGAN(nn.Module):
-    """All of the family's networks under their paper names: G, D and G_ema (the generator to
-    sample from, a running average of G's weights). ``cfg``: its Config; ``steps``: G's optimizer
-    steps so far (all runs together); ``card``: set by :func:`load`."""
+class GAN(nn.Module):
+    """A GAN's networks under their paper names: G, D and G_ema (the generator to sample from, a
+    running average of G's weights). Subclasses name their ``Generator`` and ``Discriminator``
+    (built as ``Generator(cfg.nz, cfg.ngf)`` and ``Discriminator(cfg.ndf, cfg.d_dense)``), their
+    ``Config``, checkpoint ``FAMILY`` and the card's ``TRAINED_ON`` line; the checkpoint holds G, D
+    and G_ema under those names. ``cfg``: its Config; ``steps``: G's optimizer steps so far (all
+    runs together); ``card``: set by :meth:`from_checkpoint`."""
 
-    def __init__(self, cfg: Config):
+    Generator: type[nn.Module]
+    Discriminator: type[nn.Module]
+    Config: type
+    FAMILY: str
+    TRAINED_ON: str = "{dataset} train (60k)"     # the card's data line
+    OLD_CARDS: dict = {}                          # config keys older cards lack: the values they meant
+
+    def __init__(self, cfg):
         super().__init__()
         self.cfg, self.steps, self.card = cfg, 0, None
-        self.G = Generator(cfg.nz, cfg.ngf)
-        self.D = Discriminator(cfg.ndf, cfg.d_dense)
+        self.G = self.Generator(cfg.nz, cfg.ngf)
+        self.D = self.Discriminator(cfg.ndf, cfg.d_dense)
         self.G_ema = copy.deepcopy(self.G).requires_grad_(False)
 
     def networks(self) -> dict[str, nn.Module]:
         return {"G": self.G, "D": self.D, "G_ema": self.G_ema}
 
+    def init_weights(self, g: torch.Generator) -> "GAN":
+        """G's then D's weights ~ N(0, 0.02) drawn from ``g`` (the DCGAN init); G_ema = G."""
+        init_normal(self.G, g)
+        init_normal(self.D, g)
+        self.G_ema.load_state_dict(self.G.state_dict())
+        return self
+
+    def load_weights(self, tensors: dict) -> "GAN":
+        """G, D and G_ema from a checkpoint's flat tensors; one saved without G_ema samples from G."""
+        self.G.load_state_dict(checkpoints.unflatten(tensors, "G"))
+        self.D.load_state_dict(checkpoints.unflatten(tensors, "D"))
+        self.G_ema.load_state_dict(checkpoints.unflatten(tensors, "G_ema") or checkpoints.unflatten(tensors, "G"))
+        return self
+
+    def save_checkpoint(self, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
+        """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
+        cfg = self.cfg
+        steps, extra = checkpoints.continuation(cfg.init, self.steps)
+        card = checkpoints.card(self.FAMILY, cfg, self.TRAINED_ON.format(dataset=cfg.dataset), steps,
+                                device_description(next(self.parameters()).device), metrics, command, seconds, **extra)
+        return checkpoints.save(path, self.networks(), card)
+
+    @classmethod
+    def from_checkpoint(cls, path) -> "GAN":
+        """The model on the CPU, in eval mode, ``model.card`` set. A checkpoint without G_ema samples from G."""
+        tensors, card = checkpoints.load(path, family=cls.FAMILY)
+        saved = {**cls.OLD_CARDS, **card["config"]}
+        model = cls(cls.Config(**{k: v for k, v in saved.items() if k in cls.Config.__dataclass_fields__}))
+        model.load_weights(tensors)
+        model.steps = int(card.get("steps_total", card.get("steps", 0)))
+        model.card = card
+        return model.eval()
+
+
+class DCGAN(GAN):
+    """The DCGAN's G, D and G_ema (see :class:`GAN`)."""
+
+    Generator, Discriminator, Config = Generator, Discriminator, Config
+    FAMILY = FAMILY
+    OLD_CARDS = {"d_dense": 0}                    # cards before d_dense: the all-conv D
+
 
 def _build(cfg: Config, g: torch.Generator) -> DCGAN:
-    model = DCGAN(cfg)
-    init_normal(model.G, g)
-    init_normal(model.D, g)
-    model.G_ema.load_state_dict(model.G.state_dict())
-    return model
+    return DCGAN(cfg).init_weights(g)
 
 
 def build(cfg: Config) -> DCGAN:
@@ -320,24 +367,12 @@ def train(cfg: Config, model: DCGAN | None = None, *, seconds: float = 0.25, log
 # -- checkpoints -------------------------------------------------------------
 def save(model: DCGAN, path, metrics: dict, *, command: str = "", seconds=None) -> dict:
     """Weights of G, D and G_ema + a card. ``card['steps']``: this run's steps; ``steps_total``: all runs'."""
-    cfg = model.cfg
-    steps, extra = checkpoints.continuation(cfg.init, model.steps)
-    card = checkpoints.card(FAMILY, cfg, f"{cfg.dataset} train (60k)", steps,
-                            device_description(next(model.parameters()).device), metrics, command, seconds, **extra)
-    return checkpoints.save(path, model.networks(), card)
+    return model.save_checkpoint(path, metrics, command=command, seconds=seconds)
 
 
 def load(path) -> DCGAN:
     """The model on the CPU, in eval mode, ``model.card`` set. A checkpoint without G_ema samples from G."""
-    tensors, card = checkpoints.load(path, family=FAMILY)
-    saved = {"d_dense": 0, **card["config"]}                  # cards before d_dense: all-conv D
-    model = DCGAN(Config(**{k: v for k, v in saved.items() if k in Config.__dataclass_fields__}))
-    model.G.load_state_dict(checkpoints.unflatten(tensors, "G"))
-    model.D.load_state_dict(checkpoints.unflatten(tensors, "D"))
-    model.G_ema.load_state_dict(checkpoints.unflatten(tensors, "G_ema") or checkpoints.unflatten(tensors, "G"))
-    model.steps = int(card.get("steps_total", card.get("steps", 0)))
-    model.card = card
-    return model.eval()
+    return DCGAN.from_checkpoint(path)
 
 
 def evaluate(model: DCGAN, *, n: int | None = None, seed: int = 0) -> dict:

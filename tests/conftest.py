@@ -79,3 +79,21 @@ def page(browser, app_url):
     pg.goto(app_url)
     yield pg
     ctx.close()
+
+
+@pytest.fixture
+def open_page(browser, app_url):
+    """``open_page(viewport, tab, **options)`` opens the app at that screen size on that tab
+    (browser_helpers.open_tab) and returns the page; every context it opened closes after the test."""
+    from browser_helpers import open_tab
+
+    contexts = []
+
+    def open_at(viewport, tab=None, **options):
+        ctx, pg = open_tab(browser, app_url, tab, viewport, **options)
+        contexts.append(ctx)
+        return pg
+
+    yield open_at
+    for ctx in contexts:
+        ctx.close()

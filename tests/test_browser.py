@@ -2,6 +2,8 @@
 import re
 import time
 
+from browser_helpers import click_cell, src
+
 
 def _card_values(page):
     return page.locator("#coin-cards .gm-card-value").all_inner_texts()
@@ -38,14 +40,14 @@ def test_coin_tab_trains_updates_and_stops(page):
 
 def test_cyclegan_tab_example_shows_the_cycle(page):
     page.get_by_role("tab", name="CycleGAN").click()
-    _click_cell(page, "#cg-gallery", 2, 6, 2)
+    click_cell(page, "#cg-gallery", 2, 6, 2)
     for panel in ("#cg-received", "#cg-translated", "#cg-reconstructed", "#cg-identity"):
         page.wait_for_selector(f"{panel} img")
     page.wait_for_function("() => /0\\.\\d{3}/.test(document.querySelector('#cg-info').innerText)")
     first = page.get_attribute("#cg-translated img", "src")
     page.get_by_label("Zebra → horse").check()       # switches the gallery and shows zebra #0
     page.wait_for_function("() => document.querySelector('#cg-info').innerText.includes('Zebra → horse')")
-    _click_cell(page, "#cg-gallery", 4, 6, 2)
+    click_cell(page, "#cg-gallery", 4, 6, 2)
     page.wait_for_function(f"() => document.querySelector('#cg-translated img').src !== {first!r}")
 
 
@@ -58,23 +60,10 @@ def test_cyclegan_bad_upload_shows_a_message(page, tmp_path):
     page.wait_for_selector("text=not an image we can read")
 
 
-def _click_cell(page, selector, index, columns, rows):
-    """Click the middle of image ``index`` of a grid picture (the sample and example grids)."""
-    img = page.locator(f"{selector} img")
-    img.scroll_into_view_if_needed()
-    box = img.bounding_box()
-    r, c = divmod(index, columns)
-    img.click(position={"x": box["width"] * (c + 0.5) / columns, "y": box["height"] * (r + 0.5) / rows})
-
-
-def _img_src(page, sel):
-    return page.get_attribute(f"{sel} img", "src")
-
-
 def test_vae_tab_slider_map_and_drawing(page):
     page.get_by_role("tab", name="VAE").click()
     page.wait_for_selector("#vae-decoded img")
-    before = _img_src(page, "#vae-decoded")
+    before = src(page, "#vae-decoded")
     box = page.locator("#vae-z0 input[type=range]").bounding_box()
     page.mouse.move(box["x"] + 5, box["y"] + box["height"] / 2)
     page.mouse.down()
@@ -123,7 +112,7 @@ def test_dcgan_tab_pick_abc_and_compute(page):
     page.get_by_role("tab", name="DCGAN").click()
     for slot, i in (("A", 0), ("B", 1), ("C", 2)):
         page.locator("#dc-slot").get_by_label(slot, exact=True).check()
-        _click_cell(page, "#dc-grid", i, 8, 4)
+        click_cell(page, "#dc-grid", i, 8, 4)
         page.wait_for_selector(f"#dc-slot-{slot} img")
     page.click("#dc-compute")
     page.wait_for_selector("#dc-result img")

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-LAPTOP = {"width": 1280, "height": 720}
-PHONE = {"width": 390, "height": 844}
+from browser_helpers import LAPTOP, PHONE, images_shown, no_error
 
 
 def _read(path):
@@ -49,36 +48,13 @@ def test_cgan_out_of_range_inputs_get_a_clear_message(client, api, args, message
 
 # -- the browser ---------------------------------------------------------------------------------
 @pytest.fixture
-def open_dcgan(browser, app_url):
-    contexts = []
-
+def open_dcgan(open_page):
     def open_at(viewport):
-        ctx = browser.new_context(viewport=viewport)
-        contexts.append(ctx)
-        pg = ctx.new_page()
-        pg.set_default_timeout(60_000)
-        pg.goto(app_url)
-        pg.wait_for_selector("[role=tab]")
-        pg.evaluate("""name => {
-            const named = [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === name);
-            (named.find(b => b.offsetParent !== null && b.tabIndex >= 0) || named.pop()).click(); }""", "DCGAN")
-        pg.wait_for_selector("#cg-grid img")
-        return pg
+        page = open_page(viewport, "DCGAN")
+        page.wait_for_selector("#cg-grid img")
+        return page
 
-    yield open_at
-    for ctx in contexts:
-        ctx.close()
-
-
-def no_error(page):
-    text = page.inner_text("body")
-    assert not re.search(r"\bError\b", text), text[:2000]
-    assert page.locator(".toast-body.error").count() == 0
-
-
-def images_shown(page, selector) -> int:
-    """How many images under ``selector`` have loaded with pixels."""
-    return page.eval_on_selector_all(f"{selector} img", "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length")
+    return open_at
 
 
 def test_cgan_section_shows_the_grid_rows_and_the_card(open_dcgan):

@@ -4,52 +4,9 @@ red "Error" (a badge on a failed output, or a toast)."""
 import re
 import time
 
-import pytest
+from browser_helpers import LAPTOP, click_cell, no_error, src, wait_shown
 
-LAPTOP = {"width": 1280, "height": 720}
 PANELS = ("#cg-received", "#cg-translated", "#cg-reconstructed", "#cg-identity")
-
-
-@pytest.fixture
-def open_page(browser, app_url):
-    contexts = []
-
-    def open_at(viewport, tab):
-        ctx = browser.new_context(viewport=viewport)
-        contexts.append(ctx)
-        pg = ctx.new_page()
-        pg.set_default_timeout(60_000)
-        pg.goto(app_url)
-        pg.wait_for_selector("[role=tab]")
-        # on a phone most tab names sit behind the "•••" menu: press the tab's button wherever it is
-        pg.evaluate("""name => {
-            const named = [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === name);
-            (named.find(b => b.offsetParent !== null && b.tabIndex >= 0) || named.pop()).click(); }""", tab)
-        return pg
-
-    yield open_at
-    for ctx in contexts:
-        ctx.close()
-
-
-def no_error(page):
-    """No failed output and no error toast anywhere on the page."""
-    text = page.inner_text("body")
-    assert not re.search(r"\bError\b", text), text[:2000]
-    assert page.locator(".toast-body.error").count() == 0
-
-
-def click_cell(page, selector, index, columns, rows):
-    """Click the middle of cell ``index`` of a grid image."""
-    img = page.locator(f"{selector} img")
-    img.scroll_into_view_if_needed()
-    box = img.bounding_box()
-    r, c = divmod(index, columns)
-    img.click(position={"x": box["width"] * (c + 0.5) / columns, "y": box["height"] * (r + 0.5) / rows})
-
-
-def src(page, selector):
-    return page.get_attribute(f"{selector} img", "src")
 
 
 def settled(page, quiet=1.5, limit=30.0):
@@ -63,16 +20,6 @@ def settled(page, quiet=1.5, limit=30.0):
             return now
         time.sleep(0.2)
     return last
-
-
-def wait_shown(page, selector):
-    """Wait until the element's image has loaded and has pixels."""
-    page.wait_for_function(f"() => {{ const i = document.querySelector('{selector} img');"
-                           " return i && i.complete && i.naturalWidth > 0; }")
-
-
-# -- DCGAN -------------------------------------------------------------------------
-PANELS = ("#cg-received", "#cg-translated", "#cg-reconstructed", "#cg-identity")
 
 
 def test_cyclegan_example_gives_four_panels(open_page):

@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from browser_helpers import LAPTOP, no_error_visible, set_number
 from genmodels import ddpm, diffusion_view
 
 # Count the points of every stroked canvas path: a line of n points is one moveTo and n − 1 lineTo.
@@ -22,26 +23,8 @@ COUNT_STROKES = """
 
 
 @pytest.fixture
-def laptop(browser, app_url):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
-    ctx.add_init_script(COUNT_STROKES)
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    pg.goto(app_url)
-    pg.get_by_role("tab", name="DDPM").click()
-    yield pg
-    ctx.close()
-
-
-def _no_error(page):
-    assert page.locator(":text-is('Error'):visible").count() == 0
-    assert page.locator(".toast-body:visible, [data-testid='toast-body']:visible").count() == 0
-
-
-def _set_number(page, sel, value):
-    box = page.locator(f"{sel} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
+def laptop(open_page):
+    return open_page(LAPTOP, "DDPM", timeout_ms=30_000, init_script=COUNT_STROKES)
 
 
 def _caption(page) -> str:
@@ -57,7 +40,7 @@ def _expected_t(sched, frame: int) -> int:
 
 def test_generate_shows_frames_with_their_own_t_and_the_scrubber_keeps_them(laptop):
     page = laptop
-    _set_number(page, "#dd-steps", 10)
+    set_number(page, "#dd-steps", 10)
     page.click("#dd-generate")
     # (the tab opens on a finished DDIM-50 run: wait for this run's own last frame)
     page.wait_for_function("() => { const t = document.querySelector('#dd-caption').innerText;"
@@ -74,14 +57,14 @@ def test_generate_shows_frames_with_their_own_t_and_the_scrubber_keeps_them(lapt
     final = _caption(page)
     assert "step 10 / 10" in final and "t = 0" in final and "noise 0)" in final
     assert "noise 0.010" not in final
-    _no_error(page)
+    no_error_visible(page)
 
     from demos.ddpm import load_model
     cfg = load_model().cfg
     sched = ddpm.scheduler("ddim", cfg.T, cfg.schedule, 0.0, 10)
     for frame in (0, 1, 5, 9):
         before = page.get_attribute("#dd-xt img", "src")
-        _set_number(page, "#dd-scrub", frame)
+        set_number(page, "#dd-scrub", frame)
         page.wait_for_function(f"() => document.querySelector('#dd-xt img').src !== {before!r}")
         want = _expected_t(sched, frame)
         page.wait_for_function(f"() => document.querySelector('#dd-caption').innerText.includes('step {frame} / 10')")
@@ -91,22 +74,22 @@ def test_generate_shows_frames_with_their_own_t_and_the_scrubber_keeps_them(lapt
             k = diffusion_view.timesteps_from(sched)[frame - 1]
             assert f"predicted from x_t at t = {k + 1}," in text
             assert f"this step: x_{want} = " in text
-    _no_error(page)
+    no_error_visible(page)
 
 
 def test_forward_schedule_switch_at_t_825_clamps_instead_of_an_error(laptop):
     page = laptop
     page.locator("#dd-f-t").scroll_into_view_if_needed()
-    _set_number(page, "#dd-f-t", 825)
+    set_number(page, "#dd-f-t", 825)
     page.wait_for_function("() => document.querySelector('#dd-f-text').innerText.includes('t = 825 of 1000')")
     page.locator("#dd-f-sched").get_by_label("seed notebook (linear, T = 50)").check()
     page.wait_for_function("() => document.querySelector('#dd-f-text').innerText.includes('t = 50 of 50')")
     assert page.input_value("#dd-f-t input[type=number]") == "50"
     time.sleep(1.0)                                    # a toast would have appeared by now
-    _no_error(page)
+    no_error_visible(page)
     page.locator("#dd-f-sched").get_by_label("cosine (T = 1000)").check()
     page.wait_for_function("() => document.querySelector('#dd-f-text').innerText.includes('t = 50 of 1000')")
-    _no_error(page)
+    no_error_visible(page)
 
 
 def test_sdedit_starts_with_the_brush_and_shows_its_result_beside_its_button(laptop):
@@ -123,12 +106,12 @@ def test_sdedit_starts_with_the_brush_and_shows_its_result_beside_its_button(lap
     page.mouse.down()
     page.mouse.move(cb["x"] + cb["width"] * 0.5, cb["y"] + cb["height"] * 0.8, steps=10)
     page.mouse.up()
-    _set_number(page, "#dd-t0", 600)
+    set_number(page, "#dd-t0", 600)
     page.click("#dd-sdedit")
     page.wait_for_function("() => (t => t.includes('x_0, the output') && !t.includes('on arrival'))(document.querySelector('#dd-caption').innerText)",
                            timeout=90_000)
     page.wait_for_selector("#dd-xt img")
-    _no_error(page)
+    no_error_visible(page)
     view_h = page.viewport_size["height"]
     for sel in ("#dd-sdedit", "#dd-xt img", "#dd-x0 img"):          # the result is on screen with its button
         box = page.locator(sel).bounding_box()
@@ -137,7 +120,7 @@ def test_sdedit_starts_with_the_brush_and_shows_its_result_beside_its_button(lap
     from demos.ddpm import load_model
     cfg = load_model().cfg
     start = diffusion_view.sdedit_start(ddpm.scheduler("ddim", cfg.T, cfg.schedule, 0.0, 50), 600)
-    _set_number(page, "#dd-scrub", 0)                                # the first frame: the noised drawing
+    set_number(page, "#dd-scrub", 0)                                # the first frame: the noised drawing
     page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('step 0 /')")
     assert f"x_t at t = {start + 1} ·" in _caption(page) and start + 1 <= 600
 
@@ -158,7 +141,7 @@ def test_toy_trajectories_draw_every_step(laptop, client):
     # and in the browser: every trajectory is drawn through all of its points
     page = laptop
     page.get_by_text("Toy 1-D diffusion").click()
-    _set_number(page, "#dd-toy-t-steps", 200)
+    set_number(page, "#dd-toy-t-steps", 200)
     page.click("#dd-toy-train")
     page.wait_for_function("() => document.querySelector('#dd-toy-info').innerText.includes('share of samples')",
                            timeout=90_000)
@@ -173,7 +156,7 @@ def test_toy_trajectories_draw_every_step(laptop, client):
     long_lines = [n for n in points if n > 2]
     assert len(long_lines) >= 10, points                 # ten lines of more than two points each
     assert min(long_lines) == 51                         # (the reversed x_lim drew each with two)
-    _no_error(page)
+    no_error_visible(page)
 
 
 def test_formulas_fit_a_phone_screen(browser, app_url):
@@ -209,7 +192,7 @@ def test_the_tab_opens_on_a_finished_run_ready_to_scrub(laptop):
     assert not page.locator("#dd-scrub input[type=range]").is_disabled()
     assert page.locator("#dd-scrub input[type=number]").input_value() == "50"
     before = page.get_attribute("#dd-xt img", "src")
-    _set_number(page, "#dd-scrub", 0)                    # back to pure noise x_T
+    set_number(page, "#dd-scrub", 0)                    # back to pure noise x_T
     page.wait_for_function(f"() => document.querySelector('#dd-xt img').src !== {before!r}")
     page.wait_for_function("() => document.querySelector('#dd-caption').innerText.includes('step 0 / 50')")
-    _no_error(page)
+    no_error_visible(page)

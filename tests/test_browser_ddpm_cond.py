@@ -5,28 +5,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from browser_helpers import LAPTOP, no_error_visible, set_number
 
 
 @pytest.fixture
-def laptop(browser, app_url):
-    ctx = browser.new_context(viewport={"width": 1280, "height": 720})
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    pg.goto(app_url)
-    pg.get_by_role("tab", name="DDPM").click()
-    yield pg
-    ctx.close()
-
-
-def _no_error(page):
-    assert page.locator(":text-is('Error'):visible").count() == 0
-    assert page.locator(".toast-body:visible, [data-testid='toast-body']:visible").count() == 0
-
-
-def _set_number(page, sel, value):
-    box = page.locator(f"{sel} input[type=number]")
-    box.fill(str(value))
-    box.press("Enter")
+def laptop(open_page):
+    return open_page(LAPTOP, "DDPM", timeout_ms=30_000)
 
 
 def _read(path) -> np.ndarray:
@@ -36,11 +20,11 @@ def _read(path) -> np.ndarray:
 def test_a_chosen_digit_plays_with_its_guidance_formula(laptop):
     page = laptop
     page.locator("#dd-digit").get_by_label("7", exact=True).check()
-    _set_number(page, "#dd-w", 3)
+    set_number(page, "#dd-w", 3)
     page.wait_for_function("() => document.querySelector('#dd-w-text').innerText.includes('w = 3')")
     mix = page.inner_text("#dd-w-text")
     assert "ε̃ = ε_θ(x_t, t, ∅) + 3·(ε_θ(x_t, t, 7) − ε_θ(x_t, t, ∅))" in mix
-    _set_number(page, "#dd-steps", 8)
+    set_number(page, "#dd-steps", 8)
     page.click("#dd-generate")
     page.wait_for_function("() => (t => t.includes('x_0, the output') && !t.includes('on arrival'))(document.querySelector('#dd-caption').innerText)",
                            timeout=120_000)
@@ -48,9 +32,9 @@ def test_a_chosen_digit_plays_with_its_guidance_formula(laptop):
     page.wait_for_selector("#dd-x0 img")
     caption = page.inner_text("#dd-caption")
     assert "y = 7, w = 3" in caption and "step 8 / 8" in caption          # the run says what it mixed
-    _no_error(page)
+    no_error_visible(page)
     page.locator("#dd-digit").get_by_label("7", exact=True).check()
-    _set_number(page, "#dd-w", 1)                                           # w = 1 is the plain conditional model
+    set_number(page, "#dd-w", 1)                                           # w = 1 is the plain conditional model
     page.wait_for_function("() => document.querySelector('#dd-w-text').innerText.includes('plain conditional')")
 
 
@@ -68,14 +52,14 @@ def test_sdedit_steers_a_drawing_towards_the_chosen_digit(laptop):
     page.locator("#dd-s-digit input").click()
     page.get_by_role("option", name="3", exact=True).click()
     page.wait_for_function("() => document.querySelector('#dd-s-w-text').innerText.includes('y = 3, w = 2')")
-    _set_number(page, "#dd-t0", 700)
+    set_number(page, "#dd-t0", 700)
     page.click("#dd-sdedit")
     page.wait_for_function("() => (t => t.includes('x_0, the output') && !t.includes('on arrival'))(document.querySelector('#dd-caption').innerText)",
                            timeout=120_000)
     page.wait_for_selector("#dd-xt img")
     caption = page.inner_text("#dd-caption")
     assert "y = 3, w = 2: ε̃ = ε_θ(x_t, t, ∅) + 2·(ε_θ(x_t, t, 3) − ε_θ(x_t, t, ∅))" in caption
-    _no_error(page)
+    no_error_visible(page)
 
 
 def test_sweep_strip_tradeoff_and_solver_curve_are_on_screen(laptop):
@@ -91,7 +75,7 @@ def test_sweep_strip_tradeoff_and_solver_curve_are_on_screen(laptop):
     page.wait_for_selector("#dd-sweep-img img", timeout=180_000)
     page.wait_for_function("() => document.querySelector('#dd-sweep-caption').innerText.includes('y = 3')")
     assert "w = 0, 1, 2, 3, 5, 8" in page.inner_text("#dd-sweep-caption")
-    _no_error(page)
+    no_error_visible(page)
 
 
 def test_conditional_endpoints_and_clear_messages(client):

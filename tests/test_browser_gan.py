@@ -2,41 +2,7 @@
 1280×720 and a phone's 390×844: what the page shows after each interaction, not what the server
 returned. Nothing may show Gradio's red "Error" (a badge on a failed output, or a toast).
 The CycleGAN tab has its own file, test_browser_cyclegan.py."""
-import re
-
-import pytest
-
-LAPTOP = {"width": 1280, "height": 720}
-PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture
-def open_page(browser, app_url):
-    contexts = []
-
-    def open_at(viewport, tab):
-        ctx = browser.new_context(viewport=viewport)
-        contexts.append(ctx)
-        pg = ctx.new_page()
-        pg.set_default_timeout(60_000)
-        pg.goto(app_url)
-        pg.wait_for_selector("[role=tab]")
-        # on a phone most tab names sit behind the "•••" menu: press the tab's button wherever it is
-        pg.evaluate("""name => {
-            const named = [...document.querySelectorAll('button')].filter(b => b.textContent.trim() === name);
-            (named.find(b => b.offsetParent !== null && b.tabIndex >= 0) || named.pop()).click(); }""", tab)
-        return pg
-
-    yield open_at
-    for ctx in contexts:
-        ctx.close()
-
-
-def no_error(page):
-    """No failed output and no error toast anywhere on the page."""
-    text = page.inner_text("body")
-    assert not re.search(r"\bError\b", text), text[:2000]
-    assert page.locator(".toast-body.error").count() == 0
+from browser_helpers import LAPTOP, PHONE, click_cell, no_error, src
 
 
 def wait_in_view(page, selector):
@@ -44,19 +10,6 @@ def wait_in_view(page, selector):
     page.wait_for_function(f"""() => {{
         const r = document.querySelector({selector!r})?.getBoundingClientRect();
         return r && r.height > 0 && r.top >= 0 && r.bottom <= window.innerHeight + 1; }}""", timeout=5_000)
-
-
-def click_cell(page, selector, index, columns, rows):
-    """Click the middle of cell ``index`` of a grid image."""
-    img = page.locator(f"{selector} img")
-    img.scroll_into_view_if_needed()
-    box = img.bounding_box()
-    r, c = divmod(index, columns)
-    img.click(position={"x": box["width"] * (c + 0.5) / columns, "y": box["height"] * (r + 0.5) / rows})
-
-
-def src(page, selector):
-    return page.get_attribute(f"{selector} img", "src")
 
 
 def test_dcgan_grid_whole_click_slots_arithmetic_and_interpolation(open_page):

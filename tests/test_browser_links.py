@@ -3,6 +3,8 @@ a note lists what was ignored, "Copy link to this view" round-trips, ?present=1 
 and on a phone no formula is wider than its box."""
 import pytest
 
+from browser_helpers import open_tab
+
 TAB_IDS = ["coin", "vae", "dcgan", "ddpm", "pixelcnn", "cyclegan", "map"]
 
 ALIVE_JS = """(id) => { const c = document.getElementById(`tab-${id}`);
@@ -18,12 +20,7 @@ ALIVE_JS = """(id) => { const c = document.getElementById(`tab-${id}`);
 
 
 def _open(browser, url, width=1400, height=1000):
-    ctx = browser.new_context(viewport={"width": width, "height": height})
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
-    page.goto(url)
-    page.wait_for_selector("[role=tab]")
-    return ctx, page
+    return open_tab(browser, url, viewport={"width": width, "height": height}, timeout_ms=30_000)
 
 
 @pytest.mark.parametrize("tab", TAB_IDS)

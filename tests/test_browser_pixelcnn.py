@@ -6,11 +6,11 @@ import pytest
 from gradio_client import handle_file
 from PIL import Image
 
+from browser_helpers import LAPTOP
 from genmodels import data
 from genmodels import pixelcnn as P
 from test_browser_vae import _scan          # a real MNIST test digit as a user's scan (a PNG file)
 
-LAPTOP = {"width": 1280, "height": 720}
 SIMPLE = "blank (all black)"
 OUT_OF_RANGE = "greater than maximum|less than minimum"       # Gradio's own check of a control's range
 
@@ -115,15 +115,10 @@ def test_train_endpoint_streams_a_falling_test_nll_and_samples(client):
 
 # -- the browser --------------------------------------------------------------------------------------
 @pytest.fixture
-def laptop(browser, app_url):
-    ctx = browser.new_context(viewport=LAPTOP)
-    pg = ctx.new_page()
-    pg.set_default_timeout(60_000)
-    pg.goto(app_url)
-    pg.get_by_role("tab", name="PixelCNN").click()
-    pg.wait_for_selector("#pcnn-field-plain img")
-    yield pg
-    ctx.close()
+def laptop(open_page):
+    page = open_page(LAPTOP, "PixelCNN")
+    page.wait_for_selector("#pcnn-field-plain img")
+    return page
 
 
 def _no_error_shown(page):

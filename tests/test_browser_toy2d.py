@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 from gradio_client import handle_file
 
-LAPTOP = {"width": 1280, "height": 720}
-PHONE = {"width": 390, "height": 844}
+from browser_helpers import LAPTOP, PHONE, open_tab
 
 
 # ---------------------------------------------------------------------------------------------
@@ -70,11 +69,7 @@ def test_train_endpoint_ends_with_measurements(app_url):
 # Playwright
 # ---------------------------------------------------------------------------------------------
 def _open(browser, app_url, viewport):
-    ctx = browser.new_context(viewport=viewport)
-    page = ctx.new_page()
-    page.set_default_timeout(60_000)
-    page.goto(app_url)
-    page.get_by_role("tab", name="Map of models").click()
+    ctx, page = open_tab(browser, app_url, "Map of models", viewport)
     page.wait_for_selector("#map-data img")
     return ctx, page
 

@@ -4,21 +4,15 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from browser_helpers import LAPTOP
 from genmodels import data
-
-LAPTOP = {"width": 1280, "height": 720}
 
 
 @pytest.fixture
-def laptop(browser, app_url):
-    ctx = browser.new_context(viewport=LAPTOP)
-    pg = ctx.new_page()
-    pg.set_default_timeout(30_000)
-    pg.goto(app_url)
-    pg.get_by_role("tab", name="VAE").click()
-    pg.wait_for_selector("#vae-decoded img")
-    yield pg
-    ctx.close()
+def laptop(open_page):
+    page = open_page(LAPTOP, "VAE", timeout_ms=30_000)
+    page.wait_for_selector("#vae-decoded img")
+    return page
 
 
 def _scan(tmp_path, index: int) -> str:

@@ -90,6 +90,14 @@ class LossCurve:
     losses: list = dataclasses.field(default_factory=list)
 
 
+def seeded_build(Model: type, params, seed: int):
+    """``Model(params.validate())`` with torch's global generator seeded by ``seed`` while the layers
+    draw their default initial weights (and restored after): fresh networks, the same for a seed."""
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        return Model(params.validate())
+
+
 def fit_max_likelihood(model: nn.Module, params, x: torch.Tensor, *, seed: int, seconds: float,
                        clip: float | None = None) -> Iterator[Record]:
     """Adam on L(θ) = −mean log p_θ(x) over minibatches of ``x``, the learning rate on a cosine

@@ -34,6 +34,7 @@ from torch import nn
 from ..ddpm import DDPMScheduler
 from ..common import Deadline, cosine
 from ..progress import Cadence, Record
+from . import seeded_build
 
 KIND = "bound"
 
@@ -112,9 +113,7 @@ class Preview:
 
 def build(params: Params, *, seed: int = 0) -> Diffusion:
     """Fresh, untrained networks, seeded (the package loads a checkpoint into these)."""
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return Diffusion(params.validate())
+    return seeded_build(Diffusion, params, seed)
 
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
     """Minimise L_simple with Adam; the learning rate on a cosine over the budget

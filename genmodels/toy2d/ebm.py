@@ -30,6 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from . import seeded_build
 from ..progress import Cadence, Record
 
 KIND = "unnormalised"
@@ -97,9 +98,7 @@ class Preview:
 
 def build(params: Params, *, seed: int = 0) -> EBM:
     """Fresh, untrained networks, seeded (the package loads a checkpoint into these)."""
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return EBM(params.validate())
+    return seeded_build(EBM, params, seed)
 
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
     """Contrastive divergence with persistent Langevin chains; a Record at least every ``seconds``."""

@@ -26,6 +26,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..common import Deadline, cosine
+from . import seeded_build
 from ..progress import Cadence, Record
 
 KIND = "implicit"
@@ -80,9 +81,7 @@ class Preview:
 
 def build(params: Params, *, seed: int = 0) -> GAN:
     """Fresh, untrained networks, seeded (the package loads a checkpoint into these)."""
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return GAN(params.validate())
+    return seeded_build(GAN, params, seed)
 
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
     """Alternate one step of D and one of G; the learning rate on a cosine over the budget

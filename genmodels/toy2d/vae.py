@@ -23,6 +23,7 @@ import torch
 from torch import nn
 
 from ..common import Deadline, cosine
+from . import seeded_build
 from ..progress import Cadence, Record
 
 KIND = "bound"
@@ -95,9 +96,7 @@ class Preview:
 
 def build(params: Params, *, seed: int = 0) -> VAE:
     """Fresh, untrained networks, seeded (the package loads a checkpoint into these)."""
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        return VAE(params.validate())
+    return seeded_build(VAE, params, seed)
 
 def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> Iterator[Record]:
     """Minimise −ELBO with Adam, the learning rate on a cosine over the budget (``steps`` or
