@@ -8,6 +8,10 @@ Exit status 0 = survived; 1 (a test failed) or the timeout = killed; any other p
 (internal/usage error, no tests collected) = an error, reported and left out of the score.
 
     OMP_NUM_THREADS=1 python3 scripts/mutate.py cyclegan "tests/test_formulas.py -k cyclegan or lsgan"
+    OMP_NUM_THREADS=1 python3 scripts/mutate.py toy2d.gmm "tests/test_toy2d.py -k gmm"
+
+MODULE is genmodels/MODULE.py, a dot for a subpackage (toy2d.gmm = genmodels/toy2d/gmm.py);
+MATH names top-level functions/classes, or "Class.method" for one method.
 
 Mutations: + <-> -, * <-> /, ** -> *, // -> /, < <-> <=, > <-> >=, == <-> !=, and <-> or,
 unary minus dropped, `not` dropped, a number n -> n + 1 (0.5 -> 1.5), True <-> False.
@@ -41,6 +45,9 @@ def sites(tree, names):
         if isinstance(node, (ast.FunctionDef, ast.ClassDef, ast.Module)) and ast.get_docstring(node) is not None:
             skip.update(id(n) for n in ast.walk(node.body[0]))
     targets = [n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name in names]
+    for n in tree.body:                             # "Class.method": one method of a class
+        if isinstance(n, ast.ClassDef):
+            targets += [m for m in n.body if isinstance(m, ast.FunctionDef) and f"{n.name}.{m.name}" in names]
     for top in targets:
         for node in ast.walk(top):
             if id(node) in skip:
@@ -106,7 +113,7 @@ if __name__ == "__main__":
     timeout = float(os.environ.get("MUTANT_TIMEOUT", 120))
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     work = os.environ.get("MUTATION_WORK", "/tmp/genmodels-mutate") + f"/{module}-{os.getpid()}"   # one dir per run: runs never share
-    rel = f"genmodels/{module}.py"
+    rel = f"genmodels/{module.replace('.', '/')}.py"      # toy2d.gmm -> genmodels/toy2d/gmm.py
     NAMES = MATH[rel]
     shutil.rmtree(work, ignore_errors=True)
     files = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard"], cwd=root,
