@@ -114,8 +114,8 @@ class InProcess:
     module, from the tests or from the module itself, runs the mutant), pytest.main runs the tests, and
     the namespace is restored from a snapshot. ~1 s a mutant instead of ~10-20 s (the cost of starting
     Python, torch and pytest). A caller that imported a function by name (`from m import f`) keeps the
-    original, so such a mutant can only survive here, never be killed wrongly: rerun survivors without
-    INPROCESS. The per-mutant timeout is pytest-timeout's (a hanging test fails = killed)."""
+    original unless rebound (``_rebind`` does it for genmodels.* and the tests); rerun survivors
+    without INPROCESS to confirm them. The per-mutant timeout is pytest-timeout's (a hanging test fails = killed)."""
 
     def __init__(self, work, module, tests, timeout):
         import importlib
@@ -130,17 +130,40 @@ class InProcess:
         import contextlib
         import io
         import pytest
+        patched = []
         try:
             if source is not None:
                 exec(compile(source, self.mod.__file__, "exec"), self.mod.__dict__)
+                patched = self._rebind()
             with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
                 rc = int(pytest.main(list(self.args)))
         except Exception:                          # the mutant does not even run its module body
             rc = 1
         finally:
+            for m, attr, val in patched:
+                setattr(m, attr, val)
             self.mod.__dict__.clear()
             self.mod.__dict__.update(self.snapshot)
         return rc
+
+    def _rebind(self):
+        """As a fresh import would: every other loaded module of ours (genmodels.*, the tests) that
+        holds one of this module's functions/classes by name (`from .ddpm import DDIMScheduler`) gets
+        the new one, so an `is`/isinstance check elsewhere does not fail a correct mutant. Returns
+        what to put back."""
+        own = {id(v): k for k, v in self.snapshot.items()
+               if getattr(v, "__module__", None) == self.mod.__name__ and (callable(v) or isinstance(v, type))}
+        patched = []
+        for name, m in list(sys.modules.items()):
+            if m is None or m is self.mod or not (name.startswith("genmodels") or name.startswith("test_")
+                                                  or name == "conftest"):
+                continue
+            for attr, val in list(vars(m).items()):
+                k = own.get(id(val))
+                if k is not None and k in self.mod.__dict__:
+                    patched.append((m, attr, val))
+                    setattr(m, attr, self.mod.__dict__[k])
+        return patched
 
 
 if __name__ == "__main__":
@@ -169,6 +192,8 @@ if __name__ == "__main__":
     print(f"== {rel}: {n} mutants{' (INPROCESS)' if inproc else ''}; tests: {tests}; unmutated run rc={rc} ({time.time() - start:.0f} s)", flush=True)
     if rc != 0:
         sys.exit("the unmutated tree fails its tests; no score")
+    if inproc and inproc.run(ast.unparse(tree)) != 0:   # the unmutated source exec'd the same way must pass too
+        sys.exit("the unmutated module, exec'd in process, fails its tests: run this module with INPROCESS= (off)")
     killed, survivors, errors = 0, [], []
     only = os.environ.get("MUTANTS")                # e.g. MUTANTS=3,7 to rerun some
     ids = [int(i) for i in only.split(",")] if only else range(n)
