@@ -5,7 +5,10 @@ import torch
 
 from genmodels import pixelcnn
 
-SMALL = pixelcnn.Config(arch="plain", channels=4, layers=2, head=4)
+
+
+def small() -> pixelcnn.Config:          # made per test, not at import (scripts/mutate.py INPROCESS re-creates Config)
+    return pixelcnn.Config(arch="plain", channels=4, layers=2, head=4)
 
 
 @pytest.mark.parametrize("i,j", [(0, 0), (0, 5), (3, 0), (13, 14), (27, 27)])
@@ -18,16 +21,16 @@ def test_ordering_before_is_strictly_the_earlier_pixels(i, j):
 
 
 def test_receptive_field_takes_every_pixel_inside_and_refuses_the_rest():
-    assert not pixelcnn.receptive_field(SMALL, 0, 0).any()          # x_1 sees nothing
-    last = pixelcnn.receptive_field(SMALL, 27, 27)
+    assert not pixelcnn.receptive_field(small(), 0, 0).any()          # x_1 sees nothing
+    last = pixelcnn.receptive_field(small(), 27, 27)
     assert last[27, 26] and not last[27, 27]
     for i, j in [(-1, 0), (28, 0), (0, -1), (0, 28), (28, 28)]:
         with pytest.raises(ValueError, match="inside 28"):
-            pixelcnn.receptive_field(SMALL, i, j)
+            pixelcnn.receptive_field(small(), i, j)
 
 
 def test_nll_of_no_images_is_empty_and_the_mask_is_not_saved():
-    model = pixelcnn.build(SMALL)
+    model = pixelcnn.build(small())
     assert pixelcnn.nll(model, torch.zeros(0, 28, 28)).shape == (0,)
     assert not [k for k in model.state_dict() if k.endswith("mask")]   # the checkpoints hold weights only
     assert any(m.mask.shape[-1] > 1 for m in model.modules() if isinstance(m, pixelcnn.MaskedConv2d))
