@@ -220,3 +220,11 @@ def test_energy_distance_and_the_seeded_subsample():
     x2 = x[rng.permutation(5)[:2]]
     assert metrics.sample_distance(y, x, n=2, seed=0) == pytest.approx(_energy_by_hand(y2, x2), rel=1e-9)
     assert metrics.nll(np.log([0.5, 0.125])) == pytest.approx((math.log(2) + math.log(8)) / 2)
+
+
+def test_heldout_nll_is_none_without_a_normalised_density():
+    x = np.array([[0.0, 1.0], [1.0, 0.0]])
+    for name in ("gan", "ebm"):                        # implicit, unnormalised: no NLL to report
+        assert toy2d.heldout_nll(toy2d.build(toy2d.Config(model=name)), x) is None, name
+    unfitted = toy2d.Toy2D(toy2d.Config(model="gmm"), None, torch.zeros(2), torch.ones(2))
+    assert toy2d.heldout_nll(unfitted, x) is None
