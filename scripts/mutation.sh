@@ -53,7 +53,7 @@ NEW[toy2d.flow]="tests/test_toy2d.py -k rq_spline|flow_log_det"
 OLD[toy2d.__init__]="tests/test_toy2d.py -k scaling_the_data"
 NEW[toy2d.__init__]="tests/test_mutants_toy2d.py -k toy2d_log_prob|heldout_nll"
 OLD[toy2d.metrics]="tests/test_toy2d.py -k energy_distance"
-NEW[toy2d.metrics]="tests/test_toy2d.py tests/test_mutants_toy2d.py -k energy_distance"
+NEW[toy2d.metrics]="tests/test_toy2d.py tests/test_mutants_toy2d.py -k energy_distance|sample_distance_defaults"
 
 for module in "$@"; do
   [ -n "${NEW[$module]:-}" ] || { echo "unknown module: $module" >&2; exit 2; }

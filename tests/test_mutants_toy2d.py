@@ -228,3 +228,15 @@ def test_heldout_nll_is_none_without_a_normalised_density():
         assert toy2d.heldout_nll(toy2d.build(toy2d.Config(model=name)), x) is None, name
     unfitted = toy2d.Toy2D(toy2d.Config(model="gmm"), None, torch.zeros(2), torch.ones(2))
     assert toy2d.heldout_nll(unfitted, x) is None
+
+
+def test_sample_distance_defaults_to_a_seed_0_subsample_of_2000():
+    """The table's sample distance (sample_distance(samples, held_out)) compares 2000 of each set,
+    drawn with seed 0: samples first, then the held-out points."""
+    g = np.random.default_rng(11)
+    y, x = g.normal(size=(2001, 2)), g.normal(size=(2003, 2)) + [0.3, 0.0]
+    rng = np.random.default_rng(0)
+    y2000, x2000 = y[rng.permutation(2001)[:2000]], x[rng.permutation(2003)[:2000]]
+    want = metrics.energy_distance(y2000, x2000)
+    assert metrics.sample_distance(y, x) == pytest.approx(want, rel=1e-12)
+    assert metrics.sample_distance(y, x) != pytest.approx(metrics.energy_distance(y, x), rel=1e-9)
