@@ -35,27 +35,35 @@ def test_histogram_count_cells_on_a_shifted_box():
 
 
 def test_histogram_log_density_is_the_smoothed_cell_share_over_its_area_mixed_with_a_broad_gaussian():
-    model = histogram.Histogram(bins=2, alpha=0.5)
-    model.lo, model.hi = torch.tensor([-1.0, 0.0]), torch.tensor([3.0, 1.0])
-    model.counts = torch.tensor([[3.0, 0.0], [1.0, 6.0]])            # n = 10
-    x = torch.tensor([[0.0, 0.2], [0.0, 0.9], [2.0, 0.2], [3.0, 1.0], [5.0, 0.5], [-1.0, -0.5]])
-    area = 2.0 * 0.5
-    share = torch.tensor([3.5, 0.5, 1.5, 6.5, 0.0, 0.0], dtype=D) / ((10 + 0.5 * 4) * area)
+    # box [−1, 2] × [0, 1.5], B = 3: cells 1 × ½ (area ½); n = 17, α = ½
+    model = histogram.Histogram(bins=3, alpha=0.5)
+    model.lo, model.hi = torch.tensor([-1.0, 0.0]), torch.tensor([2.0, 1.5])
+    model.counts = torch.tensor([[3.0, 0.0, 1.0], [1.0, 6.0, 0.0], [0.0, 2.0, 4.0]])
+    x = torch.tensor([[-1.0, 0.6],        # on the box's lower edge: inside, cell (0, 1)
+                      [0.5, 0.2],         # cell (1, 0)
+                      [1.9, 1.4],         # cell (2, 2)
+                      [2.0, 1.5],         # on the upper corner: inside, the last cell (2, 2)
+                      [-0.5, 1.2],        # cell (0, 2)
+                      [3.0, 0.5], [0.0, -0.1]])                   # outside: the broad Gaussian only
+    c = torch.tensor([0.0, 1.0, 4.0, 4.0, 1.0], dtype=D)
+    share = torch.cat([(c + 0.5) / ((17 + 0.5 * 9) * 0.5), torch.zeros(2, dtype=D)])
     eps, s = 1e-3, 2.0
     broad = torch.exp(_normal2(x.double(), s))
-    expected = torch.log((1 - eps) * share + eps * broad)            # the last two points are outside the box
-    torch.testing.assert_close(histogram.log_density(model, x).double(), expected, rtol=1e-6, atol=1e-6)
-    # the broad Gaussian alone
+    expected = torch.log((1 - eps) * share + eps * broad)
+    torch.testing.assert_close(histogram.log_density(model, x).double(), expected, rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(histogram._broad_log_density(x.double()), _normal2(x.double(), s))
+    y = torch.tensor([[0.3, -0.7]], dtype=D)                         # the broad part's ‖x‖² term at s = 2
+    assert float(histogram._broad_log_density(y)) == pytest.approx(-math.log(8 * math.pi) - 0.58 / 8)
 
 
 def test_histogram_leave_one_out_scores_each_point_without_itself():
-    lo, hi = torch.tensor([0.0, 0.0], dtype=D), torch.tensor([2.0, 4.0], dtype=D)
-    # cells (B = 2, area 1·2 = 2): three points in cell 0, one in cell 3
-    x = torch.tensor([[0.1, 0.1], [0.5, 1.0], [0.9, 1.9], [1.5, 3.0]], dtype=D)
-    alpha, n, B = 0.25, 4, 2
-    denominator = (n - 1 + alpha * B ** 2) * 2.0
-    share = torch.tensor([2 + alpha, 2 + alpha, 2 + alpha, 0 + alpha], dtype=D) / denominator
+    lo, hi = torch.tensor([1.0, -2.0], dtype=D), torch.tensor([4.0, 2.0], dtype=D)
+    # B = 3: cells 1 × 4/3; three points in cell 0, one in cell 4, one in cell 8
+    x = torch.tensor([[1.2, -1.9], [1.5, -1.0], [1.9, -1.5], [3.5, 1.5], [2.5, 0.1]], dtype=D)
+    assert histogram.count(x, lo, hi, 3)[1].tolist() == [0, 0, 0, 8, 4]
+    alpha, n, B = 0.25, 5, 3
+    denominator = (n - 1 + alpha * B ** 2) * (4 / 3)
+    share = torch.tensor([2 + alpha, 2 + alpha, 2 + alpha, 0 + alpha, 0 + alpha], dtype=D) / denominator
     expected = torch.log((1 - 1e-3) * share + 1e-3 * torch.exp(_normal2(x, 2.0))).mean()
     assert histogram.leave_one_out(x, lo, hi, B, alpha) == pytest.approx(float(expected), rel=1e-9)
 
