@@ -248,3 +248,12 @@ def test_sample_distance_defaults_to_a_seed_0_subsample_of_2000():
     want = metrics.energy_distance(y2000, x2000)
     assert metrics.sample_distance(y, x) == pytest.approx(want, rel=1e-12)
     assert metrics.sample_distance(y, x) != pytest.approx(metrics.energy_distance(y, x), rel=1e-9)
+
+
+def test_kde_cross_validation_keeps_at_most_ten_million_distances():
+    n = 6001                                          # 10⁷ // 6001 = 1666 scored rows (fewer than CV_POINTS)
+    points = torch.zeros(n, 2)
+    points[:, 0] = torch.arange(n) / n
+    d2 = kde.cv_distances(points)
+    assert d2.shape == (1666, n)
+    assert d2[5, 7].item() == pytest.approx((2 / n) ** 2, rel=1e-4)
