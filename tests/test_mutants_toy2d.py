@@ -169,18 +169,22 @@ def test_mixture_log_prob_is_a_gaussian_mixture():
 
 
 def test_mdn_log_stds_are_clamped_to_minus_7_and_3():
-    model = autoregressive.MDN(K=2, hidden=4, seed=0)
+    K = 4                                             # (logits, means, log stds) = 3K outputs, split in three
+    model = autoregressive.MDN(K=K, hidden=4, seed=0)
     with torch.no_grad():
         for p in model.net.parameters():
             p.zero_()
-        model.net[-1].bias.copy_(torch.tensor([0.0, 0.0, 0.0, 0.0, 9.0, -9.0]))   # log s = (9, −9) → (3, −7)
-        model.log_s1.copy_(torch.tensor([5.0, -8.0]))
+        model.net[-1].bias.copy_(torch.tensor([0.0] * 8 + [9.0, -9.0, 0.0, 0.5]))  # log s → (3, −7, 0, ½)
+        model.log_s1.copy_(torch.tensor([5.0, -8.0, 0.0, 1.0]))                     # → (3, −7, 0, 1)
+        model.m1.copy_(torch.tensor([0.0, 0.3, -1.0, 1.0]))
     logits, m, log_s = model.conditional(torch.zeros(3))
-    assert log_s.tolist() == [[3.0, -7.0]] * 3
-    x = torch.tensor([[0.3, 0.1], [-0.2, 0.0]])
-    p1 = autoregressive.mixture_log_prob(x[:, 0], model.logits1, model.m1, torch.tensor([3.0, -7.0]))
-    p2 = autoregressive.mixture_log_prob(x[:, 1], torch.zeros(2), torch.zeros(2), torch.tensor([3.0, -7.0]))
+    assert log_s.tolist() == [[3.0, -7.0, 0.0, 0.5]] * 3 and m.shape == logits.shape == (3, K)
+    # x₁ = 0.3 and x₂ = 0 sit on the narrow (s = e⁻⁷) components, which then dominate the mixtures
+    x = torch.tensor([[0.3, 0.0], [-0.2, 0.0]])
+    p1 = autoregressive.mixture_log_prob(x[:, 0], model.logits1, model.m1, torch.tensor([3.0, -7.0, 0.0, 1.0]))
+    p2 = autoregressive.mixture_log_prob(x[:, 1], torch.zeros(K), torch.zeros(K), torch.tensor([3.0, -7.0, 0.0, 0.5]))
     torch.testing.assert_close(model.log_prob(x), p1 + p2)
+    assert float(p1[0]) == pytest.approx(math.log(0.25) + 7 - 0.5 * math.log(2 * math.pi), abs=1e-3)
 
 
 # ---------------------------------------------------------------------------- the standardisation's Jacobian
