@@ -11,7 +11,7 @@ import torch
 from torch.distributions import MultivariateNormal, Normal
 
 from genmodels import toy2d
-from genmodels.toy2d import autoregressive, gmm, histogram, kde, metrics
+from genmodels.toy2d import autoregressive, flow, gmm, histogram, kde, metrics
 
 D = torch.float64
 
@@ -261,3 +261,42 @@ def test_kde_cross_validation_keeps_at_most_ten_million_distances():
     d2 = kde.cv_distances(points)
     assert d2.shape == (1666, n)
     assert d2[5, 7].item() == pytest.approx((2 / n) ** 2, rel=1e-4)
+
+
+# ---------------------------------------------------------------------------- the flow's spline
+def _rq_by_hand(x, wl, hl, dl, B):
+    """Durkan et al. (2019) eq. 4 and its derivative, one point, plain floats: bins of widths
+    w_k = m + (1 − mK) softmax(wl)_k on [−B, B] (heights likewise), slopes 1, m + softplus(dl), 1."""
+    K = len(wl)
+    soft = lambda v: [math.exp(a) / sum(math.exp(b) for b in v) for a in v]      # noqa: E731
+    w = [flow.MIN_WIDTH + (1 - flow.MIN_WIDTH * K) * s for s in soft(wl)]
+    h = [flow.MIN_HEIGHT + (1 - flow.MIN_HEIGHT * K) * s for s in soft(hl)]
+    cw, ch = [-B], [-B]
+    for a, b in zip(w, h):
+        cw.append(cw[-1] + 2 * B * a)
+        ch.append(ch[-1] + 2 * B * b)
+    cw[-1], ch[-1] = B, B
+    d = [1.0] + [flow.MIN_DERIVATIVE + math.log1p(math.exp(v)) for v in dl] + [1.0]
+    if not -B < x < B:
+        return x, 0.0
+    k = max(i for i in range(K) if cw[i] <= x)
+    wk, hk = cw[k + 1] - cw[k], ch[k + 1] - ch[k]
+    s, th = hk / wk, (x - cw[k]) / wk
+    den = s + (d[k + 1] + d[k] - 2 * s) * th * (1 - th)
+    y = ch[k] + hk * (s * th ** 2 + d[k] * th * (1 - th)) / den
+    slope = s ** 2 * (d[k + 1] * th ** 2 + 2 * s * th * (1 - th) + d[k] * (1 - th) ** 2) / den ** 2
+    return y, math.log(slope)
+
+
+def test_rq_spline_values_are_durkans_formula():
+    B, wl, hl, dl = 2.0, [0.0, math.log(2), 0.0], [0.0, 0.0, math.log(2)], [0.0, 1.0]
+    knot1 = -B + 2 * B * (flow.MIN_WIDTH + (1 - 3 * flow.MIN_WIDTH) * 0.25)     # the first inner knot
+    xs = [-2.5, -2.0, -1.9, -1.2, knot1, -0.3, 0.4, 1.2, 1.99, 2.0, 3.0]
+    n = len(xs)
+    x = torch.tensor(xs, dtype=D)
+    rows = lambda v: torch.tensor(v, dtype=D).expand(n, len(v))                     # noqa: E731
+    y, logdet = flow.rq_spline(x, rows(wl), rows(hl), rows(dl), B)
+    want = [_rq_by_hand(v, wl, hl, dl, B) for v in xs]
+    torch.testing.assert_close(y, torch.tensor([a for a, _ in want], dtype=D), rtol=0, atol=1e-12)
+    torch.testing.assert_close(logdet, torch.tensor([b for _, b in want], dtype=D), rtol=0, atol=1e-12)
+    assert y[4].item() == pytest.approx(-B + 2 * B * (flow.MIN_HEIGHT + (1 - 3 * flow.MIN_HEIGHT) * 0.25))
