@@ -300,3 +300,25 @@ def test_rq_spline_values_are_durkans_formula():
     torch.testing.assert_close(y, torch.tensor([a for a, _ in want], dtype=D), rtol=0, atol=1e-12)
     torch.testing.assert_close(logdet, torch.tensor([b for _, b in want], dtype=D), rtol=0, atol=1e-12)
     assert y[4].item() == pytest.approx(-B + 2 * B * (flow.MIN_HEIGHT + (1 - 3 * flow.MIN_HEIGHT) * 0.25))
+
+
+def test_coupling_moves_one_coordinate_by_the_spline_of_its_network_output():
+    layer = flow.Coupling(b=0, bins=4, hidden=8, bound=3.0).double()
+    g = torch.Generator().manual_seed(3)
+    for p in layer.parameters():
+        p.data.normal_(0, 0.5, generator=g)
+    x = torch.randn(30, 2, generator=g, dtype=D) * 1.5
+    y, logdet = layer(x)
+    theta = layer.net(x[:, 1:2])                          # conditioned on the other coordinate (a = 1)
+    want, want_ld = flow.rq_spline(x[:, 0], theta[:, :4], theta[:, 4:8], theta[:, 8:], 3.0)
+    torch.testing.assert_close(y[:, 0], want)
+    torch.testing.assert_close(logdet, want_ld)
+    assert torch.equal(y[:, 1], x[:, 1])
+
+
+def test_flow_log_prob_is_the_standard_normal_of_z_plus_the_log_det():
+    model = flow.Flow(layers=2, bins=4, hidden=8, seed=0).double()
+    x = torch.randn(25, 2, generator=torch.Generator().manual_seed(4), dtype=D)
+    z, logdet = model(x)
+    base = MultivariateNormal(torch.zeros(2, dtype=D), torch.eye(2, dtype=D)).log_prob(z)
+    torch.testing.assert_close(model.log_prob(x), base + logdet)
