@@ -29,3 +29,10 @@ def test_every_step_is_allowed_and_both_spacings_then_visit_every_t():
             ddpm.spaced_timesteps(1000, bad)
     with pytest.raises(ValueError, match="spacing"):
         ddpm.spaced_timesteps(1000, 4, "middle")
+
+
+def test_ddim_defaults_to_50_steps_and_its_table_ends_at_the_clean_image():
+    assert len(ddpm.DDIMScheduler(1000).timesteps) == 50
+    assert len(ddpm.DPMSolverScheduler(1000).timesteps) == 20
+    d = ddpm.scheduler("ddim", 1000, "linear", steps=4)
+    assert d.prev_timestep == {999: 749, 749: 499, 499: 249, 249: -1}
