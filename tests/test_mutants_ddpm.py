@@ -36,3 +36,25 @@ def test_ddim_defaults_to_50_steps_and_its_table_ends_at_the_clean_image():
     assert len(ddpm.DPMSolverScheduler(1000).timesteps) == 20
     d = ddpm.scheduler("ddim", 1000, "linear", steps=4)
     assert d.prev_timestep == {999: 749, 749: 499, 499: 249, 249: -1}
+
+
+def test_dpm_solver_step_onto_t_0_is_second_order():
+    """Leading spacing visits t = 0 (code), so a step lands on it: that step is an inner one, second
+    order, x_0 = (σ_0/σ_s) x_s + α_0 (1 − e^{−h}) (D_0 + ½ D_1) with D_1 = (x̂_0(s) − x̂_0(s_prev)) / r."""
+    import math
+    s = ddpm.scheduler("dpmpp", 1000, "linear", steps=4, spacing="leading")
+    assert s.timesteps.tolist() == [750, 500, 250, 0]
+    ab = lambda t: float(s.alphas_cumprod[t])                                   # noqa: E731
+    lam = lambda t: 0.5 * math.log(ab(t) / (1 - ab(t)))                          # noqa: E731
+    x500, eps500 = torch.full((1, 1, 2, 2), 0.4), torch.full((1, 1, 2, 2), 0.2)
+    s.reset()
+    x250, x0_500 = s.step(eps500, 500, x500)                                     # the first step: first order
+    assert torch.allclose(x0_500, (x500 - math.sqrt(1 - ab(500)) * eps500) / math.sqrt(ab(500)), atol=1e-6)
+    eps = torch.full((1, 1, 2, 2), 0.3)
+    out, x0 = s.step(eps, 250, x250)
+    want_x0 = (x250 - math.sqrt(1 - ab(250)) * eps) / math.sqrt(ab(250))
+    h, r = lam(0) - lam(250), (lam(250) - lam(500)) / (lam(0) - lam(250))
+    D = want_x0 + 0.5 * (want_x0 - x0_500) / r
+    want = math.sqrt(1 - ab(0)) / math.sqrt(1 - ab(250)) * x250 + math.sqrt(ab(0)) * (1 - math.exp(-h)) * D
+    assert want_x0.abs().max() < 1 and torch.allclose(x0, want_x0, atol=1e-6)          # (no clipping here)
+    assert torch.allclose(out, want, atol=1e-6)
