@@ -36,6 +36,8 @@ def test_ddim_defaults_to_50_steps_and_its_table_ends_at_the_clean_image():
     assert len(ddpm.DPMSolverScheduler(1000).timesteps) == 20
     d = ddpm.scheduler("ddim", 1000, "linear", steps=4)
     assert d.prev_timestep == {999: 749, 749: 499, 499: 249, 249: -1}
+    assert d.eta == 0.0 and ddpm.DDIMScheduler(1000).eta == 0.0           # DDIM is deterministic unless asked
+    assert ddpm.scheduler("ddim", 1000, "linear").spacing == "trailing"
 
 
 def test_dpm_solver_step_onto_t_0_is_second_order():
