@@ -24,7 +24,7 @@ declare -A OLD NEW
 OLD[vae]="tests/test_vae.py -k iwae_converges"
 NEW[vae]="tests/test_formulas.py tests/test_mutants_vae.py -k reparam|kl_|elbo|iwae|log_normal|loss_defaults"
 OLD[ddpm]="tests/test_ddpm.py tests/test_ddpm_solvers.py -k not few_step"
-NEW[ddpm]="tests/test_formulas.py tests/test_mutants_ddpm.py -k alpha_bar|add_noise|ddpm_|ddim|dpm_|loss_is|guidance|linear_betas_default|leading_spacing|every_step_is_allowed|ddim_defaults_to_50|dpm_solver_step_onto"
+NEW[ddpm]="tests/test_formulas.py tests/test_mutants_ddpm.py -k alpha_bar|add_noise|ddpm_|ddim|dpm_|loss_is|guidance|linear_betas_default|leading_spacing|every_step_is_allowed|ddim_defaults_to_50|dpm_solver_step_onto|guidance_defaults|denoise_every|loss_draws"
 OLD[cyclegan]="tests/test_cyclegan.py"
 NEW[cyclegan]="tests/test_formulas.py -k cyclegan|lsgan"
 OLD[dcgan]="tests/test_dcgan.py"

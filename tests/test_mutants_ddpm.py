@@ -60,3 +60,71 @@ def test_dpm_solver_step_onto_t_0_is_second_order():
     want = math.sqrt(1 - ab(0)) / math.sqrt(1 - ab(250)) * x250 + math.sqrt(ab(0)) * (1 - math.exp(-h)) * D
     assert want_x0.abs().max() < 1 and torch.allclose(x0, want_x0, atol=1e-6)          # (no clipping here)
     assert torch.allclose(out, want, atol=1e-6)
+
+
+class _Cond(torch.nn.Module):
+    """ε(·, t, y) = y, ε(·, t, ∅) = 10 (as in test_formulas), plus one parameter (denoise reads its device)."""
+    num_classes = 10
+
+    def __init__(self):
+        super().__init__()
+        self.p = torch.nn.Parameter(torch.zeros(1))
+
+    def null_labels(self, n, device):
+        return torch.full((n,), 10, dtype=torch.long, device=device)
+
+    def forward(self, x, t, y=None):
+        y = self.null_labels(len(x), x.device) if y is None else y
+        return x * 0 + y.float().view(-1, 1, 1, 1)
+
+
+class _Linear(torch.nn.Module):
+    """ε_θ(x_t, t) = 0.37 x_t + t/1000 through a 1×1 convolution (bfloat16 under autocast)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = torch.nn.Conv2d(1, 1, 1, bias=False)
+        self.conv.weight.data.fill_(0.37)
+
+    def forward(self, x, t, y=None):
+        return self.conv(x) + t.float().view(-1, 1, 1, 1) / 1000
+
+
+def test_guidance_defaults_to_the_conditional_eps_and_mixes_per_image():
+    m, x, t, y = _Cond(), torch.zeros(3, 1, 2, 2), torch.zeros(3, dtype=torch.long), torch.tensor([2, 5, 7])
+    assert torch.equal(ddpm.guided_eps(m, x, t, y)[:, 0, 0, 0], torch.tensor([2.0, 5.0, 7.0]))
+    w = torch.tensor([0.0, 1.0, 3.0])                                      # one w per image
+    assert torch.allclose(ddpm.guided_eps(m, x, t, y, w)[:, 0, 0, 0], torch.tensor([10.0, 5.0, 1.0]))
+    with pytest.raises(ValueError, match="unconditional"):
+        ddpm.guided_eps(_Linear(), x, t, y)
+
+
+def test_denoise_every_t_start_and_the_default_seed_and_precision():
+    s = ddpm.scheduler("ddim", 1000, "linear", steps=4)                   # [999, 749, 499, 249]
+    x = torch.randn(2, 1, 3, 3, generator=torch.Generator().manual_seed(0))
+    m = _Linear()
+    assert [t for t, _, _ in ddpm.denoise(m, s, x, every=2)] == [749, 249]
+    assert [t for t, _, _ in ddpm.denoise(m, s, x, every=3)] == [499, 249]
+    assert [t for t, _, _ in ddpm.denoise(m, s, x, t_start=499)] == [499, 249]
+    p = ddpm.scheduler("ddpm", 20, "linear")                              # stochastic: the seed matters
+    last = lambda **kw: list(ddpm.denoise(m, p, x, **kw))[-1][1]          # noqa: E731
+    assert torch.equal(last(), last(seed=0, bf16=False))
+    assert not torch.equal(last(), last(seed=1))
+    assert not torch.equal(last(), last(bf16=True))
+
+
+def test_loss_draws_t_from_0_and_drops_no_label_by_default():
+    s = ddpm.DDPMScheduler(3)
+    x0 = torch.zeros(40, 1, 2, 2)
+    g = torch.Generator().manual_seed(7)
+    t = torch.randint(0, 3, (40,), generator=g)                            # what loss_fn draws, replayed
+    eps = torch.randn(x0.shape, generator=g)
+    x_t = (1 - s.alphas_cumprod.float()[t]).sqrt().view(-1, 1, 1, 1) * eps          # x_0 = 0
+    want = float(((0.37 * x_t + t.view(-1, 1, 1, 1) / 1000 - eps) ** 2).mean())
+    assert (t == 0).any()
+    assert float(ddpm.loss_fn(_Linear(), s, x0, torch.Generator().manual_seed(7))) == pytest.approx(want, rel=1e-6)
+    assert float(ddpm.loss_fn(_Linear(), s, x0, torch.Generator().manual_seed(7), p_uncond=0.5)) == \
+        pytest.approx(want, rel=1e-6)                                      # no labels: nothing to drop
+    y = torch.full((40,), 4)
+    got = float(ddpm.loss_fn(_Cond(), s, x0, torch.Generator().manual_seed(7), y))
+    assert got == pytest.approx(float(((4.0 - eps) ** 2).mean()), rel=1e-6)   # p_uncond = 0: every y kept
