@@ -124,7 +124,8 @@ class InProcess:
         name = "genmodels." + module.removesuffix(".__init__")
         self.mod = importlib.import_module(name)
         self.snapshot = dict(self.mod.__dict__)
-        self.args = ["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow", f"--timeout={int(timeout)}"] + shlex.split(tests)
+        self.args = (["-x", "-q", "-p", "no:cacheprovider", "-m", "not slow", f"--timeout={int(timeout)}"]
+                     + shlex.split(tests))
 
     def run(self, source=None):
         import contextlib
@@ -189,7 +190,8 @@ if __name__ == "__main__":
     start = time.time()
     inproc = InProcess(work, module, tests, timeout) if os.environ.get("INPROCESS") else None
     rc = inproc.run() if inproc else run_tests(work, tests, timeout)
-    print(f"== {rel}: {n} mutants{' (INPROCESS)' if inproc else ''}; tests: {tests}; unmutated run rc={rc} ({time.time() - start:.0f} s)", flush=True)
+    print(f"== {rel}: {n} mutants{' (INPROCESS)' if inproc else ''}; tests: {tests}; "
+          f"unmutated run rc={rc} ({time.time() - start:.0f} s)", flush=True)
     if rc != 0:
         sys.exit("the unmutated tree fails its tests; no score")
     if inproc and inproc.run(ast.unparse(tree)) != 0:   # the unmutated source exec'd the same way must pass too
