@@ -93,6 +93,7 @@ class _Linear(torch.nn.Module):
 def test_guidance_defaults_to_the_conditional_eps_and_mixes_per_image():
     m, x, t, y = _Cond(), torch.zeros(3, 1, 2, 2), torch.zeros(3, dtype=torch.long), torch.tensor([2, 5, 7])
     assert torch.equal(ddpm.guided_eps(m, x, t, y)[:, 0, 0, 0], torch.tensor([2.0, 5.0, 7.0]))
+    assert torch.equal(ddpm.guided_eps(m, x, t, y, 2.0)[:, 0, 0, 0], torch.tensor([-6.0, 0.0, 4.0]))  # 10 + 2 (y − 10)
     w = torch.tensor([0.0, 1.0, 3.0])                                      # one w per image
     assert torch.allclose(ddpm.guided_eps(m, x, t, y, w)[:, 0, 0, 0], torch.tensor([10.0, 5.0, 1.0]))
     with pytest.raises(ValueError, match="unconditional"):
@@ -111,6 +112,9 @@ def test_denoise_every_t_start_and_the_default_seed_and_precision():
     assert torch.equal(last(), last(seed=0, bf16=False))
     assert not torch.equal(last(), last(seed=1))
     assert not torch.equal(last(), last(bf16=True))
+    c = ddpm.scheduler("ddim", 1000, "linear", steps=2)                   # guidance defaults to w = 1: ε(y)
+    run = lambda **kw: list(ddpm.denoise(_Cond(), c, x, label=3, **kw))[-1][1]     # noqa: E731
+    assert torch.equal(run(), run(guidance=1.0)) and not torch.equal(run(), run(guidance=2.0))
 
 
 def test_loss_draws_t_from_0_and_drops_no_label_by_default():
