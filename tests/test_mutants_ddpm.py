@@ -132,3 +132,7 @@ def test_loss_draws_t_from_0_and_drops_no_label_by_default():
     y = torch.full((40,), 4)
     got = float(ddpm.loss_fn(_Cond(), s, x0, torch.Generator().manual_seed(7), y))
     assert got == pytest.approx(float(((4.0 - eps) ** 2).mean()), rel=1e-6)   # p_uncond = 0: every y kept
+    drop = torch.rand(40, generator=g) < 0.5                               # the next draw: which y become ∅
+    pred = torch.where(drop, 10.0, 4.0).view(-1, 1, 1, 1)
+    got = float(ddpm.loss_fn(_Cond(), s, x0, torch.Generator().manual_seed(7), y, p_uncond=0.5))
+    assert 5 < int(drop.sum()) < 35 and got == pytest.approx(float(((pred - eps) ** 2).mean()), rel=1e-6)
