@@ -21,6 +21,15 @@ MATH = {
     "genmodels/pixelcnn.py": ["MaskedConv2d", "nll_per_image", "nll", "bits_per_dim", "receptive_field", "ordering_before"],
     "genmodels/metrics.py": ["fld", "kid", "inception_score", "class_histogram", "nats_to_bits_per_dim"],
     "genmodels/diffusion_view.py": ["alpha_bar", "previous_timestep", "update"],
+    # the Map of models' likelihoods ("Class.method" = one method; scripts/mutate.py only)
+    "genmodels/toy2d/histogram.py": ["count", "_broad_log_density", "_mix", "leave_one_out", "log_density"],
+    "genmodels/toy2d/kde.py": ["_log_kernel_sums", "cv_distances", "cross_validation", "log_density"],
+    "genmodels/toy2d/gmm.py": ["component_log_densities", "log_density", "e_step", "m_step"],
+    "genmodels/toy2d/autoregressive.py": ["mixture_log_prob", "MDN.conditional", "MDN.log_prob"],
+    "genmodels/toy2d/flow.py": ["rq_spline", "Coupling._spline", "Flow.forward", "Flow.inverse", "Flow.log_prob"],
+    "genmodels/toy2d/__init__.py": ["Toy2D.standardise", "Toy2D.unstandardise", "Toy2D.log_jacobian", "Toy2D.log_prob",
+                                    "heldout_nll"],
+    "genmodels/toy2d/metrics.py": ["nll", "_mean_distance", "energy_distance", "sample_distance"],
 }
 
 
