@@ -297,6 +297,17 @@ CSS = """
 .katex-display {overflow-x: auto; overflow-y: hidden;}
 @media (max-width: 640px) {.katex-display > .katex {font-size: 0.78em;}}
 .gm-strip {font-family: monospace; font-size: 1.2em; letter-spacing: 0.15em; word-break: break-all;}
+/* Contrast at WCAG AA (4.5:1; tests/test_browser_a11y.py): Gradio's default light theme draws the selected
+   tab, the primary and Stop buttons and its subdued text (slider ends, footer) at 1.9-3.8:1 */
+:root:root {--color-accent: #c2410c; --body-text-color-subdued: #52525b;
+  --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-primary-border-color: #c2410c; --button-primary-border-color-hover: #9a3412;
+  --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;
+  --button-cancel-border-color: #b91c1c; --button-cancel-border-color-hover: #991b1b;}
+.dark.dark {--button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;}
+.dark .gm-card.good .gm-card-value {color: #4ade80;}
+.dark .gm-card.bad .gm-card-value {color: #f87171;}
 """
 
 
