@@ -308,6 +308,10 @@ CSS = """
   --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;}
 .dark .gm-card.good .gm-card-value {color: #4ade80;}
 .dark .gm-card.bad .gm-card-value {color: #f87171;}
+/* galleries fit a phone's width: Gradio's grid keeps `columns` columns of at least 100 px, so the last ones
+   slid out of view behind a sideways scroll; here the columns share the width */
+@media (max-width: 640px) {.gallery-container .grid-container {
+  grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr));}}
 """
 
 
