@@ -58,3 +58,34 @@ def test_hex_to_rgb_checks_its_input():
     assert P.hex_to_rgb("#0072B2") == (0, 114, 178)
     with pytest.raises(ValueError):
         P.hex_to_rgb("blue")
+
+
+def test_describe_sets_an_images_alt_text_and_registers_its_caption():
+    import json
+
+    import gradio as gr
+
+    from demos import common
+    with gr.Blocks():
+        img = gr.Image(elem_id="a11y-test-img")
+        cap = gr.Markdown("step 3 / 50", elem_id="a11y-test-cap")
+        plain = gr.Image()
+    try:
+        assert common.describe(img, "x_t, the sample being denoised", state=cap) is img
+        assert img.alt_text == "x_t, the sample being denoised"
+        registry = json.loads(common.describe_js().split("const REG = ", 1)[1].split(";\n", 1)[0])
+        assert registry["a11y-test-img"] == ["x_t, the sample being denoised", "a11y-test-cap"]
+        with pytest.raises(ValueError):
+            common.describe(plain, "no id")                 # the hook finds components by elem_id
+    finally:
+        common.DESCRIPTIONS.pop("a11y-test-img", None)
+
+
+def test_every_described_component_of_the_app_exists_with_its_caption():
+    import app
+    ids = {b.elem_id for b in app.demo.blocks.values() if getattr(b, "elem_id", None)}
+    from demos.common import DESCRIPTIONS
+    assert len(DESCRIPTIONS) >= 20
+    for elem_id, (text, caption) in DESCRIPTIONS.items():
+        assert elem_id in ids and len(text) >= 8, elem_id
+        assert caption is None or caption in ids, (elem_id, caption)
