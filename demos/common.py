@@ -530,10 +530,14 @@ DESCRIBE_JS = r"""() => {
   };
   const update = () => {
     for (const block of document.querySelectorAll('.gradio-container .block')) {
+      try { describeBlock(block); } catch (err) { console.warn('text alternative of', block.id, err); }
+    }
+  };
+  const describeBlock = block => {
       const mine = e => e.closest('.block') === block;
       const imgs = [...block.querySelectorAll('img')].filter(mine);
       const plots = [...block.querySelectorAll('.vega-embed')].filter(mine);
-      if (!imgs.length && !plots.length) continue;
+      if (!imgs.length && !plots.length) return;
       const what = label(block), now = state(block), many = imgs.length > 1;
       imgs.forEach((img, k) => {
         if (img.getAttribute('alt') && !img.dataset.gmAlt && !REG[block.id]) return;  // its own alt
@@ -546,17 +550,19 @@ DESCRIBE_JS = r"""() => {
         let parts = [...v.querySelectorAll('[aria-roledescription=title], [aria-roledescription=axis], '
                                              + '[aria-roledescription=legend]')]
           .map(g => clean(g.getAttribute('aria-label')).replace(/^Title text '(.*)'$/, '$1'));
-        if (/Infinity/.test(parts.join(' '))) parts = ['no data yet'];   // an empty plot's axes
+        if (/Infinity/.test(parts.join(' '))) parts = [...parts.filter(t => !/Infinity/.test(t)), 'no data yet'];
         const caption = clean(block.querySelector('p.caption')?.textContent);
         set(v, 'aria-label', cut(['Plot' + (what ? ': ' + what : ''), ...parts, caption, now]
                                  .filter(Boolean).join('. '), 1000));
       }
-    }
   };
+  if (window.gmDescribing) return;        // once per page
+  window.gmDescribing = true;
   let pending = null;
   const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; update(); }, 150); };
   new MutationObserver(soon).observe(document.body, {childList: true, subtree: true, characterData: true,
                                                      attributes: true, attributeFilter: ['src', 'alt', 'aria-label']});
+  setInterval(soon, 2000);                 // and a pass every 2 s (about 1 ms each) for what a change hid
   update();
 }"""
 
