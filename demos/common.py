@@ -480,7 +480,8 @@ PICK_BRUSH_JS = """() => {
 # - an unregistered <img> with no alt gets its component's label, or the caption just above it
 #   (a gallery's pictures also their own caption or number);
 # - a plot gets "Plot: <description>", Vega's own title, axes and legend (with their current
-#   ranges), its caption and, where registered, the caption's text.
+#   ranges), its caption and, where registered, the caption's text; so does its block (role figure),
+#   whose label Vega does not reset when it draws again.
 # ---------------------------------------------------------------------------------------------
 DESCRIPTIONS: dict[str, tuple[str, str | None]] = {}     # elem_id -> (description, caption's elem_id)
 
@@ -552,8 +553,11 @@ DESCRIBE_JS = r"""() => {
           .map(g => clean(g.getAttribute('aria-label')).replace(/^Title text '(.*)'$/, '$1'));
         if (/Infinity/.test(parts.join(' '))) parts = [...parts.filter(t => !/Infinity/.test(t)), 'no data yet'];
         const caption = clean(block.querySelector('p.caption')?.textContent);
-        set(v, 'aria-label', cut(['Plot' + (what ? ': ' + what : ''), ...parts, caption, now]
-                                 .filter(Boolean).join('. '), 1000));
+        const text = cut(['Plot' + (what ? ': ' + what : ''), ...parts, caption, now].filter(Boolean).join('. '), 1000);
+        set(v, 'aria-label', text);
+        // Vega resets its own label whenever it draws again (a resize): the block, a figure, keeps it
+        if (block.getAttribute('role') !== 'figure') block.setAttribute('role', 'figure');
+        set(block, 'aria-label', text);
       }
   };
   if (window.gmDescribing) return;        // once per page

@@ -34,7 +34,8 @@ ALTS_JS = """(id) => { const c = document.getElementById(`tab-${id}`);
   return {
     images: [...c.querySelectorAll('img')].filter(vis).map(i => [i.closest('[id]')?.id || '', i.getAttribute('alt') || '']),
     plots: [...c.querySelectorAll('.vega-embed')].filter(vis).map(v => [v.closest('[id]')?.id || '',
-             v.getAttribute('aria-label') || '', v.querySelector('[aria-roledescription=title]')?.getAttribute('aria-label') || '']),
+             v.closest('.block[role=figure]')?.getAttribute('aria-label') || '',
+             v.querySelector('[aria-roledescription=title]')?.getAttribute('aria-label') || '']),
   }; }"""
 
 
@@ -42,9 +43,12 @@ ALTS_JS = """(id) => { const c = document.getElementById(`tab-${id}`);
 def test_every_picture_and_plot_says_what_it_shows(browser, app_url, tab):
     ctx, page = _open(browser, app_url, tab)
     try:
-        try:                                   # a plot drawn late gets its label within the hook's 150 ms
+        # a plot's text is on its block (a figure): Vega resets its own label whenever it draws again
+        try:
             page.wait_for_function(f"""() => {{ const f = ({ALTS_JS})('{tab}');
-                return f.plots.every(p => p[1].startsWith('Plot')) && f.images.every(i => i[1]); }}""", timeout=10_000)
+                return f.plots.every(p => p[1].startsWith('Plot') && p[1].includes(p[2].replace(/^Title text '(.*)'$/, '$1'))
+                                          && (p[1].includes('axis titled') || p[1].includes('no data yet')))
+                       && f.images.every(i => i[1].length >= 8); }}""", timeout=15_000)
         except Exception:                      # noqa: BLE001 - the asserts below say which one
             pass
         found = page.evaluate(ALTS_JS, tab)
@@ -62,9 +66,10 @@ def test_every_picture_and_plot_says_what_it_shows(browser, app_url, tab):
 def test_the_coin_plots_name_their_axes_series_and_caption(browser, app_url):
     ctx, page = _open(browser, app_url, "coin")
     try:
-        page.wait_for_function("() => document.querySelector('#coin-gz .vega-embed')?.getAttribute('aria-label')"
+        page.wait_for_function("() => (document.querySelector('#coin-gz')?.getAttribute('aria-label') || '')"
                                ".includes('Mapping')")
-        label = page.locator("#coin-gz .vega-embed").get_attribute("aria-label")
+        assert page.locator("#coin-gz").get_attribute("role") == "figure"
+        label = page.locator("#coin-gz").get_attribute("aria-label")
         caption = page.locator("#coin-gz p.caption").inner_text().strip()
         assert "Mapping z → G(z)" in label and "X-axis titled 'z'" in label and "Y-axis titled 'G(z)'" in label
         assert caption and caption in label, (caption, label)
