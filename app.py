@@ -17,7 +17,7 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr  # noqa: E402
 
 from demos import coin_gan, cyclegan, dcgan, ddpm, links, vae  # noqa: E402
-from demos.common import CSS, MAX_UPLOAD_MB, PICK_BRUSH_JS, limit_long_jobs, start_sweeping  # noqa: E402
+from demos.common import CSS, MAX_UPLOAD_MB, PICK_BRUSH_JS, describe_js, limit_long_jobs, start_sweeping  # noqa: E402
 
 HEADER = """
 # genmodels
@@ -117,6 +117,8 @@ def build_demo() -> gr.Blocks:
                 tab.elem_id = f"tab-{tab.id}"
         # once per page: the brush picked on every drawing pad, ?tab=<id> selected
         demo.load(None, None, None, js=PAGE_JS, api_name=False)
+        # once per page: text alternatives for pictures and plots, kept up to date (demos/common.py)
+        demo.load(None, None, None, js=describe_js(), api_name=False)
         # once per page: a lesson link's settings (?tab=ddpm&steps=10) put into the tab's controls
         linked = [spec.component for specs in links.REGISTRY.values() for spec in specs.values()]
         demo.load(_apply_link, None, linked + [note], api_name=False, queue=False, show_progress="hidden")

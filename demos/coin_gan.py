@@ -9,7 +9,7 @@ import html
 import gradio as gr
 import pandas as pd
 
-from genmodels import checkpoints, coin_gan
+from genmodels import checkpoints, coin_gan, plotting
 from genmodels.progress import Record
 
 from .links import link
@@ -71,7 +71,7 @@ LOSS_D, LOSS_G = "L_D", "L_G"
 REF_LOSS_D, REF_D = "L_D = 2 ln 2", "D = ½"
 REF_LOSS_G = {"non-saturating": "L_G = ln 2", "saturating": "L_G = −ln 2"}
 THRESHOLD = "0.5: above is H"
-BLUE, ORANGE, GREEN = "#0072B2", "#E69F00", "#009E73"
+BLUE, ORANGE, GREEN = plotting.DATA_COLOUR, plotting.MODEL_COLOUR, plotting.OKABE_ITO["bluish green"]  # Okabe-Ito
 COLOURS = {REAL: BLUE, TARGET: BLUE, GENERATED: ORANGE, LOSS_G: ORANGE, LOSS_D: GREEN, "D(x, h̄ = p)": GREEN,
            "D(x)": GREEN, "G(z)": ORANGE, REF_LOSS_D: "#8fd9c0", REF_D: "#8fd9c0", THRESHOLD: "#999999",
            **{name: "#f3cf85" for name in REF_LOSS_G.values()}}

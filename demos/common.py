@@ -307,6 +307,21 @@ CSS = """
 .katex-display {overflow-x: auto; overflow-y: hidden;}
 @media (max-width: 640px) {.katex-display > .katex {font-size: 0.78em;}}
 .gm-strip {font-family: monospace; font-size: 1.2em; letter-spacing: 0.15em; word-break: break-all;}
+/* Contrast at WCAG AA (4.5:1; tests/test_browser_a11y.py): Gradio's default light theme draws the selected
+   tab, the primary and Stop buttons and its subdued text (slider ends, footer) at 1.9-3.8:1 */
+:root:root {--color-accent: #c2410c; --body-text-color-subdued: #52525b;
+  --button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-primary-border-color: #c2410c; --button-primary-border-color-hover: #9a3412;
+  --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;
+  --button-cancel-border-color: #b91c1c; --button-cancel-border-color-hover: #991b1b;}
+.dark.dark {--button-primary-background-fill: #c2410c; --button-primary-background-fill-hover: #9a3412;
+  --button-cancel-background-fill: #b91c1c; --button-cancel-background-fill-hover: #991b1b;}
+.dark .gm-card.good .gm-card-value {color: #4ade80;}
+.dark .gm-card.bad .gm-card-value {color: #f87171;}
+/* galleries fit a phone's width: Gradio's grid keeps `columns` columns of at least 100 px, so the last ones
+   slid out of view behind a sideways scroll; here the columns share the width */
+@media (max-width: 640px) {.gallery-container .grid-container {
+  grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr));}}
 """
 
 
@@ -463,6 +478,113 @@ PICK_BRUSH_JS = """() => {
   new MutationObserver(pick).observe(document.body, {childList: true, subtree: true});
   pick();
 }"""
+
+
+# ---------------------------------------------------------------------------------------------
+# Text alternatives (issue 18 item 5): every picture and plot says what it shows to a screen reader.
+# gr.Image takes ``alt_text`` (the <img alt>); a plot is a Vega chart whose only label would be
+# "Vega visualization", and an image's alt cannot follow a caption that changes. DESCRIBE_JS (run
+# once per page by app.py) keeps them up to date in the browser:
+# - an <img> of a component registered with ``describe`` gets "its description — its caption's
+#   current text" (e.g. "x_t, the sample being denoised — DDIM-50 ... step 50 of 50");
+# - an unregistered <img> with no alt gets its component's label, or the caption just above it
+#   (a gallery's pictures also their own caption or number);
+# - a plot gets "Plot: <description>", Vega's own title, axes and legend (with their current
+#   ranges), its caption and, where registered, the caption's text; so does its block (role figure),
+#   whose label Vega does not reset when it draws again.
+# ---------------------------------------------------------------------------------------------
+DESCRIPTIONS: dict[str, tuple[str, str | None]] = {}     # elem_id -> (description, caption's elem_id)
+
+
+def describe(component, text: str, state=None):
+    """Give ``component`` (an image, plot, gallery or HTML with pictures) the text alternative ``text``;
+    with ``state`` (a Markdown / HTML caption component) its current text is added in the browser,
+    so that the alternative names what is shown now. Returns ``component``."""
+    if not getattr(component, "elem_id", None):
+        raise ValueError(f"describe() needs a component with an elem_id: {text!r}")
+    if state is not None and not getattr(state, "elem_id", None):
+        raise ValueError(f"describe() needs a caption component with an elem_id: {text!r}")
+    if isinstance(component, gr.Image) and not component.alt_text:
+        component.alt_text = text
+    DESCRIPTIONS[component.elem_id] = (text, state.elem_id if state is not None else None)
+    return component
+
+
+DESCRIBE_JS = r"""() => {
+  const REG = __REGISTRY__;
+  const clean = s => (s || '').replace(/[\s\u200b]+/g, ' ').trim();
+  const cut = (s, n) => s.length > n ? s.slice(0, n - 1) + '…' : s;
+  // a formula as its TeX source, lightly cleaned (G_{\text{ema}} -> G_ema), not KaTeX's two renderings
+  const tex = t => t.replace(/\\(?:text|mathrm|operatorname|mathbf|boldsymbol|left|right)\b\s*/g, '')
+    .replace(/\\[,;:! ]/g, ' ').replace(/\\sim\b/g, '∼').replace(/\\([a-zA-Z]+)/g, '$1').replace(/[{}]/g, '');
+  const textOf = e => {
+    const c = e.cloneNode(true);
+    c.querySelectorAll('.katex').forEach(k => {
+      const a = k.querySelector('annotation');
+      k.replaceWith(a ? tex(a.textContent) : k.textContent);
+    });
+    c.querySelectorAll('p, li, br, div, h1, h2, h3, h4').forEach(b => b.append(' '));
+    return clean(c.textContent);
+  };
+  const above = block => {           // a caption just above the block, in the same column
+    const prev = block.previousElementSibling;
+    return prev && prev.querySelector('.prose, .md') ? textOf(prev) : '';
+  };
+  const label = block => (REG[block.id] || [])[0] || clean(block.querySelector('[data-testid=block-label]')?.textContent);
+  const state = block => {
+    const id = (REG[block.id] || [])[1];
+    const e = id && document.getElementById(id);
+    return e ? cut(textOf(e), 400) : '';
+  };
+  const set = (e, attr, text) => {
+    if (text && e.getAttribute(attr) !== text) { e.setAttribute(attr, text); e.dataset.gmAlt = '1'; }
+  };
+  const update = () => {
+    for (const block of document.querySelectorAll('.gradio-container .block')) {
+      try { describeBlock(block); } catch (err) { console.warn('text alternative of', block.id, err); }
+    }
+  };
+  const describeBlock = block => {
+      const mine = e => e.closest('.block') === block;
+      const imgs = [...block.querySelectorAll('img')].filter(mine);
+      const plots = [...block.querySelectorAll('.vega-embed')].filter(mine);
+      if (!imgs.length && !plots.length) return;
+      const what = label(block), now = state(block), many = imgs.length > 1;
+      imgs.forEach((img, k) => {
+        if (img.getAttribute('alt') && !img.dataset.gmAlt && !REG[block.id]) return;  // its own alt
+        if (img.dataset.gmOwn === undefined) img.dataset.gmOwn = img.dataset.gmAlt ? '' : clean(img.getAttribute('alt'));
+        const own = clean(img.getAttribute('title')) || (img.dataset.gmOwn !== what && img.dataset.gmOwn)
+          || (many ? `picture ${k + 1} of ${imgs.length}` : '');
+        set(img, 'alt', [what || cut(above(block), 200) || 'Picture', own, now].filter(Boolean).join(' — '));
+      });
+      for (const v of plots) {
+        let parts = [...v.querySelectorAll('[aria-roledescription=title], [aria-roledescription=axis], '
+                                             + '[aria-roledescription=legend]')]
+          .map(g => clean(g.getAttribute('aria-label')).replace(/^Title text '(.*)'$/, '$1'));
+        if (/Infinity/.test(parts.join(' '))) parts = [...parts.filter(t => !/Infinity/.test(t)), 'no data yet'];
+        const caption = clean(block.querySelector('p.caption')?.textContent);
+        const text = cut(['Plot' + (what ? ': ' + what : ''), ...parts, caption, now].filter(Boolean).join('. '), 1000);
+        set(v, 'aria-label', text);
+        // Vega resets its own label whenever it draws again (a resize): the block, a figure, keeps it
+        if (block.getAttribute('role') !== 'figure') block.setAttribute('role', 'figure');
+        set(block, 'aria-label', text);
+      }
+  };
+  if (window.gmDescribing) return;        // once per page
+  window.gmDescribing = true;
+  let pending = null;
+  const soon = () => { if (!pending) pending = setTimeout(() => { pending = null; update(); }, 150); };
+  new MutationObserver(soon).observe(document.body, {childList: true, subtree: true, characterData: true,
+                                                     attributes: true, attributeFilter: ['src', 'alt', 'aria-label']});
+  setInterval(soon, 2000);                 // and a pass every 2 s (about 1 ms each) for what a change hid
+  update();
+}"""
+
+
+def describe_js() -> str:
+    """DESCRIBE_JS with the registry of ``describe`` (call after the tabs are built)."""
+    import json
+    return DESCRIBE_JS.replace("__REGISTRY__", json.dumps(DESCRIPTIONS, ensure_ascii=False))
 
 
 def legend_html(colours=CLASS_COLOURS) -> str:

@@ -17,7 +17,7 @@ from genmodels.common import grid, grid_cell
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
 from .links import link
-from .common import (LATEX, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, sketchpad,
+from .common import (LATEX, RECORD_SECONDS, describe, UploadImage, cards, check_seed, load_checkpoint, number, sketchpad,
                      training_panel)
 
 CHECKPOINT = "cyclegan-horse2zebra"
@@ -257,6 +257,9 @@ def build() -> None:
                     latex_delimiters=LATEX, elem_classes=["gm-caption"])
         preview = gr.Image(show_label=False, interactive=False, buttons=[], elem_id="cg-preview")
 
+    for image, (key, _) in zip(panels, PANELS):           # text alternatives (issue 18)
+        describe(image, f"CycleGAN round trip: the {key} picture", state=caption)
+    describe(examples, "Held-out example pictures to translate, in a row")
     outs = [received, translated, reconstructed, identity, info, caption]
     def on_direction(direction, use_live, live_model):
         return gallery(direction), *translate_example(direction, 0, use_live, live_model)

@@ -18,7 +18,7 @@ from genmodels import cgan, dcgan
 from genmodels.common import grid_cell
 
 from .links import link
-from .common import LATEX, RECORD_SECONDS, cards, check_seed, load_checkpoint, number, seed_input, training_panel
+from .common import LATEX, RECORD_SECONDS, describe, cards, check_seed, load_checkpoint, number, seed_input, training_panel
 from .common import png_data_url as _png
 
 GRID = 32
@@ -390,6 +390,10 @@ def build_conditional() -> None:
 
     light = LIGHT
     for trigger in (seed.change, styles.release):
+        describe(grid_html, "Conditional GAN samples, one row per digit", state=grid_caption)  # text alternatives
+        describe(interp, "Interpolation between two digit labels", state=interp_caption)
+        describe(four, "Label arithmetic: the styles and the result", state=arith_caption)
+        describe(every, "Label arithmetic in every style", state=arith_caption)
         trigger(cgan_grid, [seed, styles], [grid_html, grid_caption], api_name=False, **light)
     gr.Button(visible=False).click(cgan_grid, [seed, styles], [grid_html, grid_caption], api_name="cgan_grid", **light)
     interp_btn.click(cgan_interpolate, [a, b, column, frames, seed], [interp, interp_caption],
@@ -487,6 +491,7 @@ def build() -> None:
         t_grid = _picture("dc-t-grid")
 
     light = {"queue": False, "show_progress": "hidden"}     # a few ms each: no queue, no progress bar
+    describe(sample_img, "DCGAN samples G(z), 64 digits", state=grid_caption)     # text alternatives (issue 18)
     seed.change(sample_grid, [seed, use_live, run], [sample_img, grid_caption], api_name="dcgan_grid", **light)
     use_live.change(show_generator, [seed, slots, use_live, run], [sample_img, grid_caption, *views], api_name=False,
                     **light)

@@ -17,6 +17,7 @@ from genmodels import arrival as arrival_cache, checkpoints, ddpm, diffusion_vie
 from genmodels.imaging import ImageInputError, sketch_to_domain
 
 from .links import link
+from .common import describe
 from .common import (HEAVY, LATEX, PICK_BRUSH_JS, RECORD_SECONDS, cards, check_seed, load_checkpoint, long_job,
                      number, seed_input, sketchpad, training_panel)
 
@@ -442,6 +443,9 @@ def build() -> None:
     gr.HTML("", head=STYLE, js_on_load=PAGE_JS, elem_id="dd-helpers")
     gr.on(None, None, None, None, js=PICK_BRUSH_JS)      # the sketchpad starts with the brush picked
 
+    describe(x_t, "x_t, the sample being denoised", state=caption)     # text alternatives (issue 18)
+    describe(x_0, "x̂_0, the model's guess of the clean image", state=caption)
+    describe(sw_img, "Guidance sweep", state=sw_caption)
     outs = [x_t, x_0, caption, scrubber, gif, frames]
     long_job(gen_btn, generate, [sampler, steps, eta, seed, n, bf16, digit, w], outs, "ddpm_generate",
              stop=stop_btn, status=caption)

@@ -14,7 +14,7 @@ from genmodels import checkpoints, pixelcnn as P
 from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscale
 
 from .links import link
-from .common import (LATEX, UploadImage, cards, check_seed, load_checkpoint, long_job, number,
+from .common import (LATEX, describe, UploadImage, cards, check_seed, load_checkpoint, long_job, number,
                      seed_input, sketchpad, training_panel)
 
 CHECKPOINT = "pixelcnn-mnist"
@@ -418,6 +418,9 @@ def build() -> None:
         t_samples = _image("8 samples from the live model (same seed each time), after the latest test evaluation",
                            "pcnn-t-samples")
 
+    describe(c_images, "PixelCNN images being sampled pixel by pixel", state=c_status)   # text alternatives
+    describe(c_heat, "p(x_k = 1 | x_<k) of each pixel drawn", state=c_status)
+    describe(k_grid, "Completions: the hidden rows sampled by the model", state=k_text)
     long_job(c_btn, chain_stream, [c_seed], [c_images, c_heat, c_status], "pixelcnn_sample", stop=c_stop,
              status=c_status)
     f_btn.click(field, [f_row, f_col], [f_plain, f_gated, f_text, f_row, f_col], api_name="pixelcnn_field", **LIGHT)

@@ -11,7 +11,7 @@ import pandas as pd
 from genmodels.toy2d import ESTIMATORS, data, view
 
 from .links import link
-from .common import LATEX, RECORD_SECONDS, cards, check_seed, long_job, number, sketchpad, training_panel
+from .common import LATEX, RECORD_SECONDS, describe, cards, check_seed, long_job, number, sketchpad, training_panel
 
 DEFAULT_DATA = "moons"
 MAX_SECONDS = 60          # training budget cap per family (seconds), for the UI and API callers alike
@@ -174,6 +174,8 @@ def build() -> None:
                              title="Losses", elem_id="map-losses", height=220)
     with gr.Accordion("Why an energy-based model's Z(θ) cannot be computed in high dimension", open=False):
         gr.Markdown(view.WHY_NO_Z)
+    describe(main, "Samples (orange) over the data (blue), the model's density behind", state=caption)  # alt texts
+    describe(fam, "The family's own picture", state=caption)
     panel.wire(train_stream, [family, panel.steps, panel.seed, ds_state], [main, fam, caption, card_html, losses,
                                                                            panel.status], "map_train")
     for name, button in leaves.items():
@@ -192,6 +194,7 @@ def build() -> None:
     table = gr.Dataframe(table0, interactive=False, wrap=True, elem_id="map-table")
     gallery = gr.Gallery(thumbs0, label="Samples (orange) over the data (blue), density behind", columns=4,
                          height="auto", elem_id="map-gallery")
+    describe(gallery, "Samples (orange) over the data (blue), density behind")   # text alternative
     long_job(compare_btn, compare_stream, [per_family, compare_seed, ds_state], [table, gallery, compare_status],
              "map_compare", stop=compare_stop, status=compare_status)
 

@@ -17,7 +17,7 @@ from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscal
 from genmodels.plotting import framed, legend_html, pixel_to_point, scatter
 
 from .links import link
-from .common import (LATEX, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, seed_input,
+from .common import (LATEX, describe, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, seed_input,
                      sketchpad, training_panel)
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
@@ -513,6 +513,9 @@ def build() -> None:
     gr.Button(visible=False).click(decode_sliders, [choice, *sliders], [decoded], api_name="vae_decode", queue=False,
                                    show_progress="hidden")
     trav_btn.click(traverse, [choice, dim, *sliders], [traversal], api_name="vae_traverse", **light)
+    describe(point_img, "Digit decoded at the clicked point of the map", state=point_info)   # text alternatives
+    for image in (rec_in, rec_out, rec_map):
+        describe(image, image.label, state=rec_info)
     map_img.select(click_map, [choice], [point_img, map_img, point_info], api_name=False, queue=False)
     grid_img.select(click_map, [choice], [point_img, map_img, point_info], api_name=False, queue=False)
     z1, z2 = gr.Number(visible=False), gr.Number(visible=False)

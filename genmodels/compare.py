@@ -227,7 +227,7 @@ def trilemma(rows: list[dict] | None = None, seconds: dict[str, float] | None = 
             d.ellipse([px - 5, py - 5, px + 5, py + 5], fill=c)
             label = f"{r['model']} (FLD {r['fld']}, KL {r['class_kl']})"
             tx = px + 7 if px < left + w / 2 else px - 7 - d.textlength(label, font=font)
-            d.text((tx, py + 6 if px < left + w / 2 else py - 20), label, fill=c, font=font)
+            d.text((tx, py + 6 if px < left + w / 2 else py - 20), label, fill="#222222", font=font)  # dark: legible
     d.text((left, 4), "quality: FLD from the card, log (better = higher up)", fill="black", font=font)
     d.text((left, top + h + 6), ("slower to the right: s per 16 images, log" if use_time else
                                  "slower to the right: network evaluations per sample, log"), fill="black", font=font)

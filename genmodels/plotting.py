@@ -10,9 +10,67 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-# Tableau 10: the usual class colours
-CLASS_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                 "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# Colours, chosen once for every plot of the app so that they stay apart for colour-blind viewers.
+# Class colours (the ten digits, the models of the trilemma, a GMM's components): Petroff's
+# 10-colour sequence (M. A. Petroff, "Accessible Color Sequences for Data Visualization", 2024;
+# matplotlib's "petroff10" style), picked to stay distinct under the three colour-vision
+# deficiencies. Tableau 10 (matplotlib's default) has pairs that protanopes cannot tell apart
+# (``min_distance(TABLEAU10, "protan")`` is 4.6, Petroff's worst case 17.3; tests/test_a11y.py).
+CLASS_COLOURS = ["#3f90da", "#ffa90e", "#bd1f01", "#94a4a2", "#832db6",
+                 "#a96b59", "#e76300", "#b9ac70", "#717581", "#92dadd"]
+TABLEAU10 = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+             "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"]
+# Two-way colours (p_data / p_model, real / generated, D / G): Okabe & Ito's colour-blind-safe set.
+OKABE_ITO = {"black": "#000000", "orange": "#E69F00", "sky blue": "#56B4E9", "bluish green": "#009E73",
+             "yellow": "#F0E442", "blue": "#0072B2", "vermillion": "#D55E00", "reddish purple": "#CC79A7"}
+DATA_COLOUR, MODEL_COLOUR = OKABE_ITO["blue"], OKABE_ITO["orange"]   # p_data blue, p_model orange, every tab
+
+# Machado, Oliveira & Fernandes (2009), "A Physiologically-based Model for Simulation of Color
+# Vision Deficiency": the matrices for full severity, applied to linear RGB.
+CVD_MATRICES = {
+    "normal": np.eye(3),
+    "protan": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                        [-0.003882, -0.048116, 1.051998]]),
+    "deutan": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                        [-0.011820, 0.042940, 0.968881]]),
+    "tritan": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                        [0.004733, 0.691367, 0.303900]]),
+}
+
+
+def hex_to_rgb(colour: str) -> tuple[int, int, int]:
+    """'#0072B2' -> (0, 114, 178)."""
+    c = colour.lstrip("#")
+    if len(c) != 6:
+        raise ValueError(f"expected a colour as #rrggbb, got {colour!r}")
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+def _srgb_to_linear(c: np.ndarray) -> np.ndarray:
+    return np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+
+
+def simulate_cvd(colours, kind: str) -> np.ndarray:
+    """How ``colours`` (#rrggbb strings) look with a colour-vision deficiency ``kind`` (normal,
+    protan, deutan, tritan): linear RGB in [0, 1], shape (n, 3)."""
+    rgb = np.array([hex_to_rgb(c) for c in colours], dtype=float) / 255.0
+    return np.clip(_srgb_to_linear(rgb) @ CVD_MATRICES[kind].T, 0.0, 1.0)
+
+
+def linear_rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """CIELAB (D65 white) of linear sRGB values (..., 3)."""
+    xyz = rgb @ np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]).T
+    xyz = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
+    return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], -1)
+
+
+def min_distance(colours, kind: str = "normal") -> float:
+    """The smallest CIE76 colour difference ΔE*ab between two of ``colours`` as seen with ``kind``
+    (about 2.3 is just noticeable side by side; small dots on a map need far more)."""
+    lab = linear_rgb_to_lab(simulate_cvd(colours, kind))
+    d = np.linalg.norm(lab[:, None, :] - lab[None, :, :], axis=-1)
+    return float(d[np.triu_indices(len(colours), 1)].min())
 
 
 # Room for the axes (tick labels and the names z1, z2) around the plotted square: left, top, right, bottom
