@@ -131,3 +131,24 @@ def disk_and_memory(temp: Path | None, pid: int | None) -> dict:
         except OSError:
             pass
     return out
+
+
+def two_judges():
+    """The two MNIST classifiers of issue 19 (LeNet `classifier-mnist`, MLP `classifier-mnist-b`) and the
+    test digits, for the probes that print one table row per set of samples."""
+    from genmodels import checkpoints, classifier, data
+    nets = [classifier.load(checkpoints.CHECKPOINT_DIR / n) for n in ("classifier-mnist", "classifier-mnist-b")]
+    return nets, data.load("mnist", "test")[0]
+
+
+def judge_row(label: str, x, nets, test_digits) -> str:
+    """| label | IS LeNet | IS MLP | FLD against as many test digits | classes min..max, KL |"""
+    import torch
+    from genmodels.metrics import class_histogram, fld, inception_score
+    s = []
+    for net in nets:
+        torch.manual_seed(0)
+        s.append(inception_score(x, net)[0])
+    f = fld(test_digits[:len(x)], x, nets[0])
+    c, kl = class_histogram(x, nets[0])
+    return f"| {label} | {s[0]:.2f} | {s[1]:.2f} | {f:.2f} | {min(c)}..{max(c)} kl {kl:.3f} |"

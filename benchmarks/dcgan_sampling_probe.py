@@ -1,20 +1,14 @@
 """Issue 19 probe (exploration behind docs/figures.md, 'DCGAN and VAE samples under two judges'): python3 benchmarks/dcgan_sampling_probe.py"""
-import sys, time, copy, torch
+import sys, copy, torch
 from pathlib import Path; sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from genmodels import dcgan, checkpoints, classifier, data
-from genmodels.metrics import inception_score, fld, class_histogram
-from genmodels.common import seeded, to_unit
+from _common import judge_row, two_judges
+from genmodels import dcgan, checkpoints
+from genmodels.common import to_unit
 N = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
 m = dcgan.load(checkpoints.CHECKPOINT_DIR / "dcgan-mnist")
-J = [classifier.load(checkpoints.CHECKPOINT_DIR / n) for n in ("classifier-mnist", "classifier-mnist-b")]
-xt = data.load("mnist", "test")[0]
+J, xt = two_judges()
 def judge(label, x):
-    s = []
-    for net in J:
-        torch.manual_seed(0); s.append(inception_score(x, net)[0])
-    f = fld(xt[:len(x)], x, J[0])
-    c, kl = class_histogram(x, J[0])
-    print(f"| {label} | {s[0]:.2f} | {s[1]:.2f} | {f:.2f} | {min(c)}..{max(c)} kl {kl:.3f} |", flush=True)
+    print(judge_row(label, x, J, xt), flush=True)
 z = dcgan.noise(N, 100, 0)
 @torch.no_grad()
 def gen(G, z, train_bn=False, batch=1000):

@@ -1,19 +1,15 @@
 """Issue 19 probe (exploration behind docs/figures.md, 'DCGAN and VAE samples under two judges'): python3 benchmarks/vae_prior_probe.py"""
 import sys, torch
 from pathlib import Path; sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from genmodels import vae, checkpoints, classifier, data
-from genmodels.metrics import inception_score, fld, class_histogram
+from _common import judge_row, two_judges
+from genmodels import vae, checkpoints, data
 from genmodels.common import seeded
 m = vae.load(checkpoints.CHECKPOINT_DIR / "vae-mnist")
-J = [classifier.load(checkpoints.CHECKPOINT_DIR / n) for n in ("classifier-mnist", "classifier-mnist-b")]
-xt = data.load("mnist", "test")[0]; xtr = data.load("mnist", "train")[0][:20000]
+J, xt = two_judges()
+xtr = data.load("mnist", "train")[0][:20000]
 N = 2000
 def judge(label, x):
-    s = []
-    for net in J:
-        torch.manual_seed(0); s.append(inception_score(x, net)[0])
-    f = fld(xt[:len(x)], x, J[0]); c, kl = class_histogram(x, J[0])
-    print(f"| {label} | {s[0]:.2f} | {s[1]:.2f} | {f:.2f} | {min(c)}..{max(c)} kl {kl:.3f} |", flush=True)
+    print(judge_row(label, x, J, xt), flush=True)
 with torch.no_grad():
     mu, lv = m.encode(xtr)
 print("sigma per dim", lv.mul(.5).exp().mean(0))

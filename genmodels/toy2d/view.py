@@ -355,6 +355,16 @@ class Frame:
     measured: Measured | None = None  # on the last frame
 
 
+def _lines_over_data(ds, ext, lines, samples) -> np.ndarray:
+    """Training points (pale), a family's grid lines mapped into data space (grey), its samples (orange)."""
+    fam = Canvas(ext)
+    fam.points(ds.train[:800], (180, 200, 230))
+    for ln in lines:
+        fam.line(ds.unstandardise(ln), (90, 90, 90))
+    fam.points(samples, ORANGE, 1.2)
+    return fam.image()
+
+
 def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.Image, Image.Image, str]:
     """(main picture, family picture, caption) of a model at this moment."""
     ext, ext_u = ds.extent(), ds.extent_std()
@@ -366,12 +376,7 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
         d = np.flipud(pic.D)[..., None]                 # image rows run top (y1) to bottom
         main_bg = np.where(d >= 0.5, (1 - (d - 0.5) * 2) * 255 + (d - 0.5) * 2 * np.array([116, 196, 118]),
                            (1 - (0.5 - d) * 2) * 255 + (0.5 - d) * 2 * np.array([158, 154, 200])).astype(np.uint8)
-        fam = Canvas(ext)
-        fam.points(ds.train[:800], (180, 200, 230))
-        for ln in pic.z_lines:
-            fam.line(ds.unstandardise(ln), (90, 90, 90))
-        fam.points(samples, ORANGE, 1.2)
-        family = fam.image()
+        family = _lines_over_data(ds, ext, pic.z_lines, samples)
         caption = (f"Left: D(x) behind the points (green: D > ½ \"real\", purple: D < ½ \"fake\", white: ½; range "
                    f"{pic.D.min():.2f}…{pic.D.max():.2f}). Right: G's image of a grid of z in [−{pic.z_extent:g}, "
                    f"{pic.z_extent:g}]² (grey lines) and samples G(z). No density: a GAN is implicit.")
@@ -451,12 +456,7 @@ def pictures(name: str, mod, model, ds: Dataset, res: int = 48) -> tuple[Image.I
                         "orange curve along the bottom is the marginal p(x₁) (scaled to its peak).")
         elif name == "flow":
             pic = mod.picture(model, ext_u, 8)
-            fam = Canvas(ext)
-            fam.points(ds.train[:800], (180, 200, 230))
-            for ln in pic.warped_grid:
-                fam.line(ds.unstandardise(ln), (90, 90, 90))
-            fam.points(samples, ORANGE, 1.2)
-            family = fam.image()
+            family = _lines_over_data(ds, ext, pic.warped_grid, samples)
             caption += (" Right: the base Gaussian's grid, lines z₁ = c and z₂ = c for c in [−3, 3], pulled back "
                         "into data space by x = f_θ⁻¹(z) (grey): where the lines crowd together, f stretches "
                         "the plane and p(x) = N(f(x); 0, I)·|det ∂f/∂x| is high.")
