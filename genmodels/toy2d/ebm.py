@@ -46,6 +46,7 @@ class Params:
     sample_langevin: int = 200      # Langevin steps per sample (from uniform noise)
     step_size: float = 0.01         # η
     restart: float = 0.05           # share of chains restarted from noise each step
+    cosine: bool = True             # learning rate on a cosine to 0 over the budget (steps or max_seconds)
     steps: int = 3000
     max_seconds: float = 30.0
 
@@ -122,6 +123,10 @@ def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> 
         loss = e_real.mean() - e_fake.mean() + params.alpha * ((e_real ** 2).mean() + (e_fake ** 2).mean())
         opt.zero_grad()
         loss.backward()
+        if params.cosine:
+            progress = max(model.steps / params.steps, (time.perf_counter() - start) / params.max_seconds)
+            for group in opt.param_groups:
+                group["lr"] = params.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
         opt.step()
         model.steps += 1
         done = model.steps >= params.steps or time.perf_counter() - start >= params.max_seconds
