@@ -138,7 +138,7 @@ def _stored_panel(family: str):
     head = (f"**A stored run: {_leaf_label(family)} on {meta['data']}, seed {meta['seed']}, {meta['seconds']:g} s budget "
             f"({m.steps} steps, {m.train_seconds:.1f} s on {meta['machine']}): press Train to fit live.** ")
     losses = pd.DataFrame(frame.losses or [{"step": 0, "term": "loss", "nats": 0.0}])
-    return frame.main, frame.family, head + frame.caption, cards(view.measured_cards(m)), losses, frame.status
+    return frame.main, frame.family, head + frame.caption, cards(view.measured_cards(m)), losses, f"{frame.status} (stored run)"
 
 
 def build() -> None:

@@ -22,7 +22,6 @@ run for a few steps from a persistent buffer of earlier chains (5% restarted fro
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import ClassVar, Iterator
 
@@ -30,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..common import Deadline, cosine
 from ..progress import Cadence, Record
 
 KIND = "unnormalised"
@@ -110,7 +110,7 @@ def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> 
     opt = torch.optim.Adam(model.parameters(), lr=params.lr, betas=(0.0, 0.999))
     x = x.float()
     buffer = (torch.rand(4096, 2, generator=g) * 2 - 1) * BOX
-    cadence, start = Cadence(100, seconds), time.perf_counter()
+    cadence, deadline = Cadence(100, seconds), Deadline(params.max_seconds)
     while True:
         real = x[torch.randint(len(x), (params.batch,), generator=g)]
         idx = torch.randint(len(buffer), (params.batch,), generator=g)
@@ -123,13 +123,12 @@ def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> 
         loss = e_real.mean() - e_fake.mean() + params.alpha * ((e_real ** 2).mean() + (e_fake ** 2).mean())
         opt.zero_grad()
         loss.backward()
-        if params.cosine:
-            progress = max(model.steps / params.steps, (time.perf_counter() - start) / params.max_seconds)
+        if params.cosine:                                   # cosine decay over the budget (steps or seconds)
             for group in opt.param_groups:
-                group["lr"] = params.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, progress)))
+                group["lr"] = params.lr * cosine(deadline.used(model.steps, params.steps))
         opt.step()
         model.steps += 1
-        done = model.steps >= params.steps or time.perf_counter() - start >= params.max_seconds
+        done = model.steps >= params.steps or deadline.passed()
         if done or cadence.due(model.steps):
             yield Record(model.steps, {"loss": loss.item()}, {}, Preview(e_real.mean().item(), e_fake.mean().item()),
                          done, model=model)
