@@ -16,7 +16,9 @@ divergence) the loss pushes the energy of data down and of the model's own sampl
 
     x_{k+1} = x_k − (η/2) ∇_x E_θ(x_k) + √η ξ_k,   ξ_k ~ N(0, I),
 
-run for a few steps from a persistent buffer of earlier chains (5% restarted from uniform noise).
+run for ``train_langevin`` steps from a persistent buffer of earlier chains (5% restarted from uniform
+noise), the learning rate on a cosine over the budget. ``sample`` (the samples every score uses) runs
+``sample_langevin`` steps from fresh uniform noise, not from the buffer.
 ``log_density`` returns −E_θ(x) (KIND "unnormalised"). Works in standardised coordinates.
 """
 from __future__ import annotations
@@ -41,10 +43,10 @@ class Params:
     hidden: int = 128
     lr: float = 1e-3                # Adam, β = (0, 0.999) as Du & Mordatch
     batch: int = 128
-    alpha: float = 0.1              # energy regulariser α
-    train_langevin: int = 10        # Langevin steps per training step (from the buffer)
+    alpha: float = 0.001            # energy regulariser α (0.1 capped the contrast of exp(−E_θ): docs/toy2d.md)
+    train_langevin: int = 20        # Langevin steps per training step (from the buffer)
     sample_langevin: int = 200      # Langevin steps per sample (from uniform noise)
-    step_size: float = 0.01         # η
+    step_size: float = 0.02         # η
     restart: float = 0.05           # share of chains restarted from noise each step
     cosine: bool = True             # learning rate on a cosine to 0 over the budget (steps or max_seconds)
     steps: int = 3000
