@@ -127,6 +127,20 @@ def _cached():
                                   f"(`{meta['command']}`). Times depend on the machine and what else runs on it.")
 
 
+def _stored_panel(family: str):
+    """The panel's opening result: the stored run of its default family (main, picture, caption, cards, losses,
+    status), or empty outputs if none is stored for that family."""
+    stored = view.load_panel()
+    if stored is None or stored[1]["family"] != family:
+        return None, None, "", "", pd.DataFrame({"step": [], "term": [], "nats": []}), ""
+    frame, meta = stored
+    m = frame.measured
+    head = (f"**A stored run: {_leaf_label(family)} on {meta['data']}, seed {meta['seed']}, {meta['seconds']:g} s budget "
+            f"({m.steps} steps, {m.train_seconds:.1f} s on {meta['machine']}): press Train to fit live.** ")
+    losses = pd.DataFrame(frame.losses or [{"step": 0, "term": "loss", "nats": 0.0}])
+    return frame.main, frame.family, head + frame.caption, cards(view.measured_cards(m)), losses, f"{frame.status} (stored run)"
+
+
 def build() -> None:
     """Lay out the tab inside the current gr.Blocks."""
     ds0 = view.named(DEFAULT_DATA)
@@ -163,15 +177,16 @@ def build() -> None:
         family = gr.Radio([(_leaf_label(n), n) for n in present], value=present[0], label="Family",
                           elem_id="map-family")
         link(family, 'family')
+    main0, fam0, caption0, cards0, losses0, status0 = _stored_panel(present[0])
+    panel.status.value = status0
     with panel.plots:
         with gr.Row():
-            main = gr.Image(label="Samples over the data, its density behind", type="pil", interactive=False,
+            main = gr.Image(main0, label="Samples over the data, its density behind", type="pil", interactive=False,
                             elem_id="map-main")
-            fam = gr.Image(label="The family's own picture", type="pil", interactive=False, elem_id="map-picture")
-        caption = gr.Markdown("", elem_id="map-caption")
-        card_html = gr.HTML("", elem_id="map-cards")
-        losses = gr.LinePlot(pd.DataFrame({"step": [], "term": [], "nats": []}), x="step", y="nats", color="term",
-                             title="Losses", elem_id="map-losses", height=220)
+            fam = gr.Image(fam0, label="The family's own picture", type="pil", interactive=False, elem_id="map-picture")
+        caption = gr.Markdown(caption0, elem_id="map-caption")
+        card_html = gr.HTML(cards0, elem_id="map-cards")
+        losses = gr.LinePlot(losses0, x="step", y="nats", color="term", title="Losses", elem_id="map-losses", height=220)
     with gr.Accordion("Why an energy-based model's Z(θ) cannot be computed in high dimension", open=False):
         gr.Markdown(view.WHY_NO_Z)
     describe(main, "Samples (orange) over the data (blue), the model's density behind", state=caption)  # alt texts

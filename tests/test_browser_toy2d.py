@@ -87,9 +87,8 @@ def test_clicking_a_leaf_trains_that_family_and_shows_its_pictures_and_numbers(b
         budget.press("Enter")
         page.locator("#map-leaf-diffusion").click()
         page.wait_for_function("() => document.querySelector('#map-family input:checked')?.value === 'diffusion'")
-        page.wait_for_function("() => (document.querySelector('#map-t-status')?.innerText || '').includes('done')",
-                               timeout=180_000)
-        assert "Diffusion" in page.inner_text("#map-t-status")
+        page.wait_for_function("() => { const t = document.querySelector('#map-t-status')?.innerText || '';"
+                               " return t.includes('Diffusion') && t.includes('done'); }", timeout=180_000)
         page.wait_for_selector("#map-main img")
         page.wait_for_selector("#map-picture img")
         assert "reverse chains" in page.inner_text("#map-caption")
@@ -99,6 +98,25 @@ def test_clicking_a_leaf_trains_that_family_and_shows_its_pictures_and_numbers(b
         # the side-by-side table is on the page, with its header and the stored rows
         table = page.inner_text("#map-table")
         assert "held-out NLL" in table and "stable training?" in table and "GAN" in table
+        _no_error_shown(page)
+    finally:
+        ctx.close()
+
+
+def test_the_train_one_family_panel_opens_on_a_stored_result(browser, app_url):
+    """?tab=map, no click: the panel shows its default family's stored run (both pictures, a caption
+    that says what it is, the measured cards) and no Error badge."""
+    ctx = browser.new_context(viewport=LAPTOP)
+    page = ctx.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(app_url.rstrip("/") + "/?tab=map")
+        page.wait_for_selector("#map-main img")
+        page.wait_for_selector("#map-picture img")
+        caption = page.inner_text("#map-caption")
+        assert "A stored run: Histogram on moons, seed 0" in caption and "press Train to fit live" in caption, caption
+        assert "sample distance" in page.inner_text("#map-cards")
+        assert "Histogram" in page.inner_text("#map-t-status")
         _no_error_shown(page)
     finally:
         ctx.close()

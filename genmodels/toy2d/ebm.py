@@ -16,13 +16,14 @@ divergence) the loss pushes the energy of data down and of the model's own sampl
 
     x_{k+1} = x_k − (η/2) ∇_x E_θ(x_k) + √η ξ_k,   ξ_k ~ N(0, I),
 
-run for a few steps from a persistent buffer of earlier chains (5% restarted from uniform noise).
+run for ``train_langevin`` steps from a persistent buffer of earlier chains (5% restarted from uniform
+noise), the learning rate on a cosine over the budget. ``sample`` (the samples every score uses) runs
+``sample_langevin`` steps from fresh uniform noise, not from the buffer.
 ``log_density`` returns −E_θ(x) (KIND "unnormalised"). Works in standardised coordinates.
 """
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import dataclass
 from typing import ClassVar, Iterator
 
@@ -30,6 +31,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..common import Deadline, cosine
 from . import seeded_build
 from ..progress import Cadence, Record
 
@@ -42,11 +44,12 @@ class Params:
     hidden: int = 128
     lr: float = 1e-3                # Adam, β = (0, 0.999) as Du & Mordatch
     batch: int = 128
-    alpha: float = 0.1              # energy regulariser α
-    train_langevin: int = 10        # Langevin steps per training step (from the buffer)
+    alpha: float = 0.001            # energy regulariser α (0.1 capped the contrast of exp(−E_θ): docs/toy2d.md)
+    train_langevin: int = 20        # Langevin steps per training step (from the buffer)
     sample_langevin: int = 200      # Langevin steps per sample (from uniform noise)
-    step_size: float = 0.01         # η
+    step_size: float = 0.02         # η
     restart: float = 0.05           # share of chains restarted from noise each step
+    cosine: bool = True             # learning rate on a cosine to 0 over the budget (steps or max_seconds)
     steps: int = 3000
     max_seconds: float = 30.0
 
@@ -108,7 +111,7 @@ def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> 
     opt = torch.optim.Adam(model.parameters(), lr=params.lr, betas=(0.0, 0.999))
     x = x.float()
     buffer = (torch.rand(4096, 2, generator=g) * 2 - 1) * BOX
-    cadence, start = Cadence(100, seconds), time.perf_counter()
+    cadence, deadline = Cadence(100, seconds), Deadline(params.max_seconds)
     while True:
         real = x[torch.randint(len(x), (params.batch,), generator=g)]
         idx = torch.randint(len(buffer), (params.batch,), generator=g)
@@ -121,9 +124,12 @@ def fit(params: Params, x: torch.Tensor, *, seed: int, seconds: float = 0.5) -> 
         loss = e_real.mean() - e_fake.mean() + params.alpha * ((e_real ** 2).mean() + (e_fake ** 2).mean())
         opt.zero_grad()
         loss.backward()
+        if params.cosine:                                   # cosine decay over the budget (steps or seconds)
+            for group in opt.param_groups:
+                group["lr"] = params.lr * cosine(deadline.used(model.steps, params.steps))
         opt.step()
         model.steps += 1
-        done = model.steps >= params.steps or time.perf_counter() - start >= params.max_seconds
+        done = model.steps >= params.steps or deadline.passed()
         if done or cadence.due(model.steps):
             yield Record(model.steps, {"loss": loss.item()}, {}, Preview(e_real.mean().item(), e_fake.mean().item()),
                          done, model=model)

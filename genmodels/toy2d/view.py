@@ -656,16 +656,51 @@ def load_cache(folder: Path = CACHE):
         return None
 
 
+def save_panel(name: str, ds: Dataset, *, seed: int = 0, seconds: float = 20.0, folder: Path = CACHE) -> Frame:
+    """Train ``name`` live as the tab's "train one family" panel does and store its last frame under
+    ``folder``/panel (main.png, picture.png, panel.json), so the panel can open on a finished result."""
+    frame = None
+    for f in live(name, ds, seed=seed, seconds=seconds):
+        frame = f if f is not None else frame
+    out = folder / "panel"
+    out.mkdir(parents=True, exist_ok=True)
+    frame.main.save(out / "main.png")
+    frame.family.save(out / "picture.png")
+    meta = {"family": name, "data": ds.name, "n_train": len(ds.train), "seed": seed, "seconds": seconds,
+            "command": f"python -m genmodels.toy2d.view --panel {name} --data {ds.name} --seed {seed} --seconds {seconds:g}",
+            "machine": f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when it ended",
+            "caption": frame.caption, "status": frame.status, "losses": frame.losses, "measured": asdict(frame.measured)}
+    (out / "panel.json").write_text(json.dumps(meta, indent=1))
+    return frame
+
+
+def load_panel(folder: Path = CACHE):
+    """The stored "train one family" run as (Frame, meta), or None if there is none."""
+    out = folder / "panel"
+    try:
+        meta = json.loads((out / "panel.json").read_text())
+        frame = Frame(Image.open(out / "main.png").copy(), Image.open(out / "picture.png").copy(), meta["caption"], meta["status"],
+                      meta["losses"], Measured(**meta["measured"]))
+        return frame, meta
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
 def main(argv=None) -> int:
-    """Recompute the stored side-by-side run: python -m genmodels.toy2d.view --data moons --seconds 20."""
+    """Recompute the stored side-by-side run: python -m genmodels.toy2d.view --data moons --seconds 20
+    (with --panel NAME: the stored run of one family for the tab's "train one family" panel)."""
     import argparse
     p = argparse.ArgumentParser(description=main.__doc__)
     p.add_argument("--data", default="moons")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--seconds", type=float, default=20.0)
     p.add_argument("--out", default=str(CACHE))
+    p.add_argument("--panel", default=None, help="store one family's run for the panel instead")
     a = p.parse_args(argv)
     ds = named(a.data, seed=a.seed)
+    if a.panel:
+        print(json.dumps(asdict(save_panel(a.panel, ds, seed=a.seed, seconds=a.seconds, folder=Path(a.out)).measured)))
+        return 0
     out = None
     for out in side_by_side(ds, seed=a.seed, seconds=a.seconds):
         if out is not None:
