@@ -24,6 +24,10 @@ from .common import png_data_url as _png
 GRID = 32
 GRID_COLUMNS, GRID_PAD, GRID_SCALE = 8, 2, 3     # the sample grid: one image, 8 × 4 digits
 SLOTS = ("A", "B", "C", "start", "end")
+SLOT_ALT = {s: f"Slot {s}: the generated digits whose latent vectors z are averaged as {s} in A − B + C"
+            for s in ("A", "B", "C")} | {
+    "start": "Slot start: the generated digit whose z starts the interpolation",
+    "end": "Slot end: the generated digit whose z ends the interpolation"}
 MAX_PER_SLOT = {"A": 3, "B": 3, "C": 3, "start": 1, "end": 1}
 # What the slots hold on arrival: samples of seed 0's grid (row-major indices): A a thick 0, B a thin 0,
 # C a thin 1 (A − B + C decodes to a 1), start the 7, end the thick 0
@@ -435,7 +439,8 @@ def build() -> None:
                 for s in SLOTS:
                     with gr.Column(min_width=56):
                         _caption(f"**{s}**" + (" (≤ 3, averaged)" if MAX_PER_SLOT[s] > 1 else ""))
-                        views.append(_picture(f"dc-slot-{s}", height=84, value=init_views[len(views)]))
+                        views.append(describe(_picture(f"dc-slot-{s}", height=84, value=init_views[len(views)]),
+                                              SLOT_ALT[s]))
             with gr.Row():
                 sigma = gr.Slider(0, 1, value=0.25, step=0.05, label="Neighbour noise σ", min_width=160,
                                   elem_classes="gm-advanced")

@@ -141,10 +141,11 @@ def test_a_button_is_pressed_with_enter_and_shows_its_result(browser, app_url):
     """VAE: focus Reconstruct, press Enter: the input and its reconstruction appear, with their text."""
     ctx, page = _open(browser, app_url, "vae")
     try:
-        assert page.evaluate("() => document.querySelector('#vae-rec-out img') === null"
-                             " || !document.querySelector('#vae-rec-out img').naturalWidth")
+        # the tab opens on a stored reconstruction whose caption says "On arrival"; Enter replaces it
+        assert "On arrival" in page.locator("#vae-rec-info").inner_text()
         page.focus("#vae-rec-btn")
         page.keyboard.press("Enter")
+        page.wait_for_function("() => !document.querySelector('#vae-rec-info').innerText.includes('On arrival')")
         page.wait_for_function("""() => ['#vae-rec-in', '#vae-rec-out'].every(s => {
             const i = document.querySelector(s + ' img'); return i && i.complete && i.naturalWidth > 0; })""")
         page.wait_for_function("() => document.querySelector('#vae-rec-info').innerText.trim().length > 10")
