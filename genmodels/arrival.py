@@ -24,14 +24,17 @@ def key(*names: str) -> str:
     return "-".join(parts)
 
 
-def cached(path, make) -> dict[str, np.ndarray]:
+def cached(path, make, valid=None) -> dict[str, np.ndarray]:
     """The arrays kept in the compressed .npz ``path``, or ``make()``'s {name: array-like} (strings
-    too; a column of Python objects is kept as strings) when the file is missing or unreadable, then
-    written there (whole, by a rename)."""
+    too; a column of Python objects is kept as strings) when the file is missing, unreadable or
+    (with ``valid``, a test of the arrays read back) made for other settings, then written there
+    (whole, by a rename)."""
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as z:
-            return {k: z[k] for k in z.files}
+            kept = {k: z[k] for k in z.files}
+        if valid is None or valid(kept):
+            return kept
     except (OSError, KeyError, ValueError):
         pass
     out = {k: np.asarray(v) for k, v in make().items()}

@@ -32,7 +32,7 @@ import numpy as np
 import torch
 from PIL import Image
 
-from . import data, ddpm
+from . import arrival, data, ddpm
 from .common import grid, seeded, to_model, to_unit
 from .ddpm import DDIMScheduler, DDPMScheduler
 
@@ -368,16 +368,10 @@ def solver_curve(card: dict) -> tuple[list[dict], str]:
 def recorded_run(path: str | Path, make) -> list[Frame]:
     """The frames of a finished run kept on disk (``path``, a compressed .npz), so the tab can open
     on a finished animation without sampling at start-up; ``make()`` yields the frames when the
-    file is missing or unreadable, and they are saved for the next start."""
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            return [Frame(a, b, str(c)) for a, b, c in zip(z["x_t"], z["x0"], z["caption"])]
-    except (OSError, KeyError, ValueError):
+    file is missing or unreadable, and they are saved for the next start (``arrival.cached``)."""
+    def arrays() -> dict:
         recorded = list(make())
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez_compressed(tmp, x_t=np.stack([f.x_t for f in recorded]), x0=np.stack([f.x0 for f in recorded]),
-                        caption=np.array([f.caption for f in recorded]))
-    tmp.replace(path)
-    return recorded
+        return {"x_t": np.stack([f.x_t for f in recorded]), "x0": np.stack([f.x0 for f in recorded]),
+                "caption": np.array([f.caption for f in recorded])}
+    z = arrival.cached(path, arrays)
+    return [Frame(a, b, str(c)) for a, b, c in zip(z["x_t"], z["x0"], z["caption"])]

@@ -257,19 +257,26 @@ def _curve_picture(points: list[tuple[float, float]], size=(360, 200), label: st
     return np.asarray(img)
 
 
-def load_collapse_run(path: Path = COLLAPSE_RUN) -> dict:
-    """The cached β = COLLAPSE_BETA run; computed (from checkpoints/vae-mnist) and written when missing
-    or made with other settings."""
+def _cached_run(path: Path, settings: dict, make) -> dict:
+    """The run kept as JSON in ``path`` when it was made with ``settings`` (keys of the run), else
+    ``make()``'s run, written there for the next time."""
     try:
         run = json.loads(Path(path).read_text())
-        if run.get("beta") == COLLAPSE_BETA and run.get("steps") == COLLAPSE_STEPS:
+        if all(run.get(k) == v for k, v in settings.items()):
             return run
     except (OSError, ValueError):
         pass
-    run = collapse_run(vae.load(CHECKPOINT_DIR / "vae-mnist"))
+    run = make()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(run, separators=(",", ":")))
     return run
+
+
+def load_collapse_run(path: Path = COLLAPSE_RUN) -> dict:
+    """The cached β = COLLAPSE_BETA run; computed (from checkpoints/vae-mnist) and written when missing
+    or made with other settings."""
+    return _cached_run(path, {"beta": COLLAPSE_BETA, "steps": COLLAPSE_STEPS},
+                       lambda: collapse_run(vae.load(CHECKPOINT_DIR / "vae-mnist")))
 
 
 def posterior_collapse(run: dict) -> Failure:
@@ -395,17 +402,8 @@ def saturating_run(seed: int = 0, steps: int = SATURATING_STEPS) -> dict:
 
 def load_saturating_run(path: Path = SATURATING_RUN) -> dict:
     """The cached seed-0 :func:`saturating_run`; computed and written when missing or made with other settings."""
-    try:
-        run = json.loads(Path(path).read_text())
-        if (run.get("steps"), run.get("head_start"), run.get("g_start")) == \
-                (SATURATING_STEPS, SATURATING_HEAD_START, SATURATING_G_START):
-            return run
-    except (OSError, ValueError):
-        pass
-    run = saturating_run()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(run, separators=(",", ":")))
-    return run
+    return _cached_run(path, {"steps": SATURATING_STEPS, "head_start": SATURATING_HEAD_START,
+                              "g_start": SATURATING_G_START}, saturating_run)
 
 
 def saturating_stall(run: dict) -> Failure:

@@ -59,7 +59,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from . import checkpoints, data
+from . import arrival, checkpoints, data
 from . import data as _data                # ``evaluate`` has an argument named data
 from .common import Deadline, cosine, batches, device, device_description, init_default, seeded
 from .family import Option
@@ -941,30 +941,26 @@ def recorded_arrival(model: nn.Module, vae_model, path, **settings) -> dict:
     s = {**ARRIVAL, **settings}
     if set(s) != set(ARRIVAL):
         raise ValueError(f"unknown arrival settings: {sorted(set(s) - set(ARRIVAL))}")
-    path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            if json.loads(str(z["settings"])) == s and bool(z["has_vae"]) == (vae_model is not None):
-                out = {k: z[k] for k in z.files if k not in ("settings", "bound_names", "bound_values", "has_vae")}
-                out = {k: (float(v) if v.ndim == 0 else v) for k, v in out.items()}
-                out["bounds"] = {str(k): float(v) for k, v in zip(z["bound_names"], z["bound_values"])}
-                out["settings"] = s
-                return out
-    except (OSError, KeyError, ValueError):
-        pass
-    last = None
-    for last in chain_frames(model, s["n"], seed=s["seed"], every=D):
-        pass
-    x = binary_input("test digit", index=s["index"])
-    c = completion_panel(model, x, s["known_rows"], s["completions"], seed=s["seed"])
-    bounds = ({k: float(v[0]) for k, v in vae_bounds(vae_model, torch.as_tensor(x)[None], seed=s["bound_seed"]).items()}
-              if vae_model is not None else {})
-    out = {"chain_images": last.images, "chain_heat": last.heat, "chain_p_last": last.p_last, "x": x,
-           "nll_x": c.original_nll, "given": c.given, "grid": c.grid, "nll_known": c.nll_known, "nll": c.nll,
-           "original_nll": c.original_nll}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.stem + ".tmp.npz")
-    np.savez_compressed(tmp, **out, settings=np.array(json.dumps(s)), has_vae=np.array(vae_model is not None),
-                        bound_names=np.array(list(bounds), dtype=str), bound_values=np.array(list(bounds.values())))
-    tmp.replace(path)
-    return {**out, "bounds": bounds, "settings": s}
+
+    def make() -> dict:
+        last = None
+        for last in chain_frames(model, s["n"], seed=s["seed"], every=D):
+            pass
+        x = binary_input("test digit", index=s["index"])
+        c = completion_panel(model, x, s["known_rows"], s["completions"], seed=s["seed"])
+        bounds = ({k: float(v[0]) for k, v in vae_bounds(vae_model, torch.as_tensor(x)[None], seed=s["bound_seed"]).items()}
+                  if vae_model is not None else {})
+        return {"chain_images": last.images, "chain_heat": last.heat, "chain_p_last": last.p_last, "x": x,
+                "nll_x": c.original_nll, "given": c.given, "grid": c.grid, "nll_known": c.nll_known, "nll": c.nll,
+                "original_nll": c.original_nll, "settings": json.dumps(s), "has_vae": vae_model is not None,
+                "bound_names": np.array(list(bounds), dtype=str), "bound_values": np.array(list(bounds.values()))}
+
+    def made_with_these_settings(z) -> bool:
+        return json.loads(str(z["settings"])) == s and bool(z["has_vae"]) == (vae_model is not None)
+
+    z = arrival.cached(path, make, valid=made_with_these_settings)
+    out = {k: (float(v) if v.ndim == 0 else v) for k, v in z.items()
+           if k not in ("settings", "bound_names", "bound_values", "has_vae")}
+    out["bounds"] = {str(k): float(v) for k, v in zip(z["bound_names"], z["bound_values"])}
+    out["settings"] = s
+    return out
