@@ -106,7 +106,13 @@ class _Run:
 _lock = threading.Lock()
 _running: dict[str, _Run] = {}             # session -> its running long job
 _admitted: dict[str, float] = {}           # session -> its long job, on its way into Gradio's queue
-_stop_on_start: dict[str, tuple[str, float]] = {}   # session -> (job, when Stop was pressed while it waited)
+_stop_on_start: dict[str, tuple[str, float, bool]] = {}  # session -> (job, when Stop was pressed, early)
+_finished: dict[str, tuple[str, float]] = {}        # session -> (its last long job, when it ended)
+# A Stop pressed right after Go can reach the server before the run does: the browser first
+# uploads the run's images (the SDEdit sketch), then joins the queue. Such an "early" Stop is kept
+# for EARLY_STOP_S and stops that run as it starts, unless the session's run of that name has
+# just ended (then it was a late Stop for the old run, not one for the next).
+EARLY_STOP_S = 3.0
 
 
 def _session(request: gr.Request | None) -> str:
@@ -194,7 +200,7 @@ def stopped_status(text) -> str:
         return f"<p>stopped at {m.group(1)} {m.group(2)}</p>{text}"
     if ">step</div>" in text:                 # a card titled "step"
         return text.replace(">step</div>", ">stopped at step</div>", 1)
-    return "stopped at step 0: the run had not started"
+    return "stopped at step 0: the run had not started, so what is shown is from before"
 
 
 def _with_stop(fn, name: str, n_outputs: int, status_index: int):
@@ -206,8 +212,8 @@ def _with_stop(fn, name: str, n_outputs: int, status_index: int):
         with _lock:
             stop = _stop_on_start.pop(session, None)
             _running[session] = job
-        if stop is not None and stop[0] == name:
-            job.stop.set()                    # Stop was pressed while this run waited in the queue
+        if stop is not None and stop[0] == name and (not stop[2] or time.monotonic() - stop[1] <= EARLY_STOP_S):
+            job.stop.set()                    # Stop was pressed while this run waited or was on its way
         status = None
         try:
             if not job.stop.is_set():
@@ -228,6 +234,7 @@ def _with_stop(fn, name: str, n_outputs: int, status_index: int):
             with _lock:
                 if _running.get(session) is job:
                     del _running[session]
+                _finished[session] = (name, time.monotonic())
                 if _stop_on_start.get(session, ("",))[0] == name:
                     del _stop_on_start[session]    # a Stop for this run, not for the next one
     params = [p.replace(annotation=inspect.Parameter.empty) if p.annotation is gr.Request else p
@@ -250,7 +257,11 @@ def _stopper(name: str):
             elif any(e.session_hash == session and e.fn.api_name == name for e in _waiting() + _active()):
                 # waiting in the queue, or taken off it but not yet started (on a busy machine that
                 # gap can last seconds): the run stops as it starts
-                _stop_on_start[session] = (name, time.monotonic())
+                _stop_on_start[session] = (name, time.monotonic(), False)
+            elif not (session in _finished and _finished[session][0] == name
+                      and time.monotonic() - _finished[session][1] < EARLY_STOP_S):
+                # nothing of it yet: its Go may still be on its way (EARLY_STOP_S above)
+                _stop_on_start[session] = (name, time.monotonic(), True)
     return stop
 
 
@@ -396,8 +407,10 @@ def sweep(age: float = CACHE_SECONDS, keep: set[str] = frozenset(), cache: Path 
                 except OSError:
                     pass
     with _lock:                               # forget Stops of queued runs that never started
-        for k in [k for k, (_, t) in _stop_on_start.items() if time.monotonic() - t > age]:
+        for k in [k for k, (_, t, _early) in _stop_on_start.items() if time.monotonic() - t > age]:
             del _stop_on_start[k]
+        for k in [k for k, (_, t) in _finished.items() if time.monotonic() - t > EARLY_STOP_S]:
+            del _finished[k]
     return files, bytes_
 
 

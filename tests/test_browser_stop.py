@@ -107,11 +107,12 @@ def test_stop_at_random_moments_keeps_the_outputs(page, job):
     for i in range(stops):
         before = _text(page, status)
         _press(page, go)
-        # the run is on screen once its status names a step and no longer the last Stop
-        # (the text also holds Gradio's "processing | 1.2s" while the run starts)
+        # the run is on screen once its status names a step and no longer holds the old text (which
+        # Gradio keeps under its "processing | 1.2s" while the run starts; the old text may name a
+        # step too: the tabs open on a finished run)
         page.wait_for_function(
             "([sel, before]) => { const t = document.querySelector(sel).innerText;"
-            " return t !== before && !/stopped at/.test(t) && /\\b(step|frame)\\b/.test(t); }",
+            " return t !== before && (before.trim() === '' || !t.includes(before.trim())) && !/stopped at/.test(t) && /\\b(step|frame)\\b/.test(t); }",
             arg=[status, before], timeout=90_000)
         time.sleep(rng.uniform(0.0, 1.5))
         on_screen = page.locator(shown).count() > 0        # the frame / plot the run has drawn so far
@@ -129,3 +130,18 @@ def test_stop_at_random_moments_keeps_the_outputs(page, job):
         if on_screen:                                      # still there (a plot may be redrawing)
             page.wait_for_selector(shown, state="attached", timeout=15_000)
         assert page.evaluate(ERRORS_JS) == [], f"{job}, Stop {i + 1}: 'Error' after the plots were drawn"
+
+
+def test_stop_pressed_with_go_stops_the_run_before_it_starts(page):
+    """Stop clicked right after Go reaches the server before the run (the browser uploads the
+    sketch first): the run still stops, as it starts, and what is on screen stays, without a badge."""
+    _setup_sdedit(page)
+    page.wait_for_selector("#dd-xt img", timeout=30_000)            # the finished run the tab opens on
+    _press(page, "#dd-sdedit")
+    _press(page, "#dd-stop")
+    page.wait_for_function(f"(sel) => /{STOPPED}/.test(document.querySelector(sel).innerText)",
+                           arg="#dd-caption", timeout=60_000)
+    time.sleep(1.0)
+    assert "step 0" in _text(page, "#dd-caption"), _text(page, "#dd-caption")
+    assert page.evaluate(ERRORS_JS) == []
+    assert page.locator("#dd-xt img").count() > 0

@@ -47,5 +47,35 @@ def test_stop_pressed_between_dequeue_and_start_stops_the_run(monkeypatch):
     out = list(run(SimpleNamespace(session_hash="s1")))
     assert len(out) == 1 and "stopped at step 0" in out[0]          # stopped as it started
     assert "s1" not in common._stop_on_start                           # the next run is not stopped
-    common._stopper("other_job")(SimpleNamespace(session_hash="s2"))   # nothing of s2 queued: nothing kept
-    assert "s2" not in common._stop_on_start
+    common._queue.active_jobs = []
+    common._stopper("coin_train")(SimpleNamespace(session_hash="s1"))  # a late Stop for the run that just ended
+    assert "s1" not in common._stop_on_start                           # ... is not kept for the next
+
+
+def test_stop_pressed_before_the_run_reaches_the_server_stops_it(monkeypatch):
+    """A Stop that arrives before its run does (the browser uploads the run's images before it joins
+    the queue) stops that run as it starts, if the run arrives within EARLY_STOP_S; later, it is forgotten."""
+    from types import SimpleNamespace
+
+    from demos import common
+
+    monkeypatch.setattr(common, "_queue", SimpleNamespace(event_queue_per_concurrency_id={}, active_jobs=[]))
+    monkeypatch.setattr(common, "_stop_on_start", {})
+    monkeypatch.setattr(common, "_finished", {})
+
+    def endless():
+        for step in range(10**6):
+            yield (f"step {step}",)
+
+    run = common._with_stop(endless, "ddpm_sdedit", 1, 0)
+    common._stopper("ddpm_sdedit")(SimpleNamespace(session_hash="s2"))   # nothing of s2 anywhere yet
+    out = list(run(SimpleNamespace(session_hash="s2")))
+    assert len(out) == 1 and "stopped at step 0" in out[0]
+
+    common._finished.clear()
+    common._stopper("ddpm_sdedit")(SimpleNamespace(session_hash="s3"))
+    name, when, early = common._stop_on_start["s3"]
+    common._stop_on_start["s3"] = (name, when - common.EARLY_STOP_S - 1, early)   # the run came too late
+    steps = run(SimpleNamespace(session_hash="s3"))
+    assert [next(steps) for _ in range(3)] == [("step 0",), ("step 1",), ("step 2",)]   # it runs
+    steps.close()
