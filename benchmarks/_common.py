@@ -72,10 +72,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env_extra: dict | None = None, *, own_temp: bool = True
+def start_app(env_extra: dict | None = None, *, own_temp: bool = True, root: Path | str = ROOT
               ) -> tuple[str, subprocess.Popen, Path | None]:
     """`python app.py` on a free local port, as its own process; returns (url, process, folder) once
-    it serves its page. ``own_temp``: the app gets its own temporary folder (Gradio's cache and our
+    it serves its page (``root``: the checkout to run, this one by default). ``own_temp``: the app gets its own temporary folder (Gradio's cache and our
     GIFs land there, so disk use is the app's alone); else None and the usual folders."""
     port = free_port()
     temp = Path(tempfile.mkdtemp(prefix="genmodels-load-")) if own_temp else None
@@ -83,7 +83,7 @@ def start_app(env_extra: dict | None = None, *, own_temp: bool = True
            "GRADIO_ANALYTICS_ENABLED": "False", **(env_extra or {})}
     if temp is not None:
         env.update(TMPDIR=str(temp), GRADIO_TEMP_DIR=str(temp / "gradio"))
-    proc = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env,
+    proc = subprocess.Popen([sys.executable, "app.py"], cwd=root, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     for _ in range(1800):

@@ -2,6 +2,11 @@
 
     python benchmarks/load_light.py [--users 40] [--seconds 60] [--no-pause] [--heavy-share 0.03]
                                     [--url http://127.0.0.1:7860/] [--seed 0]
+    python benchmarks/load_light.py --base /tmp/base --rounds 3 [same options]     # A/B
+
+With --base DIR, the app of checkout DIR (e.g. `git worktree add /tmp/base HEAD~1`) and this one
+run side by side, idle in turn, and are loaded in interleaved rounds (base, ours, ours, base, ...),
+each round --seconds long; it prints each round and the medians' ratio ours/base.
 
 Without --url it starts `python app.py` on a free local port (benchmarks/_common.py's start_app).
 Each simulated user has its own session hash and does what a browser tab does: an event whose
@@ -161,7 +166,14 @@ def main() -> None:
     ap.add_argument("--heavy-share", type=float, default=0.03, help="share of actions that are long jobs")
     ap.add_argument("--url", default=None)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--base", default=None, help="A/B: the checkout to compare this one with")
+    ap.add_argument("--rounds", type=int, default=3, help="A/B: rounds per app")
+    ap.add_argument("--base-env", nargs="*", default=[], metavar="KEY=VALUE", help="A/B: environment for the base app only")
+    ap.add_argument("--ours-env", nargs="*", default=[], metavar="KEY=VALUE",
+                    help="A/B: environment for this checkout's app only (e.g. --base . --ours-env X=1)")
     a = ap.parse_args()
+    if a.base:
+        return compare(a)
     url, proc, temp = (a.url, None, None) if a.url else start_app()
     url = url if url.endswith("/") else url + "/"
     try:
@@ -193,6 +205,33 @@ def main() -> None:
         print(f"app resident memory: start {rss[0]:.0f} MB, end {rss[-1]:.0f} MB, max {max(rss):.0f} MB")
         print("  per minute:", ", ".join(f"{m:.0f}" for m in rss[::12]), "MB")
     print(f"this generator's own CPU: {own_cpu:.1f} s in {wall:.0f} s = {100 * own_cpu / wall:.0f} % of one core")
+
+
+def compare(a) -> None:
+    """Interleaved A/B of two checkouts under the same load: base, ours, ours, base, ..."""
+    apps = {"base": start_app(dict(kv.split("=", 1) for kv in a.base_env), root=a.base), "ours": start_app(dict(kv.split("=", 1) for kv in a.ours_env))}
+    res: dict[str, list] = {"base": [], "ours": []}
+    try:
+        for r in range(a.rounds):
+            for name in (("base", "ours") if r % 2 == 0 else ("ours", "base")):
+                url, proc, _ = apps[name]
+                _, out, wall, _, loads, _ = asyncio.run(
+                    run(url, a.users, a.seconds, not a.no_pause, a.heavy_share, a.seed + r, proc.pid))
+                light = [s for k, _, st, s, _ in out if k in ("light", "drag") and st == "ok"]
+                errors = sum(st == "error" for _, _, st, _, _ in out)
+                row = (q(light, 0.5), q(light, 0.95), len(light) / wall, errors)
+                res[name].append(row)
+                print(f"round {r + 1} {name}: light p50 {row[0] * 1000:.0f} ms, p95 {row[1] * 1000:.0f} ms, "
+                      f"{row[2]:.1f} light calls/s, {errors} errors, load {statistics.median(loads):.2f}", flush=True)
+    finally:
+        for _, proc, temp in apps.values():
+            stop_app(proc, temp)
+    med = {n: [statistics.median(x[i] for x in rows) for i in range(3)] for n, rows in res.items()}
+    for n in res:
+        print(f"{n}: median of rounds p50 {med[n][0] * 1000:.0f} ms, p95 {med[n][1] * 1000:.0f} ms, "
+              f"{med[n][2]:.1f} light calls/s")
+    print(f"ratio ours/base: p50 {med['ours'][0] / med['base'][0]:.2f}, p95 {med['ours'][1] / med['base'][1]:.2f}, "
+          f"throughput {med['ours'][2] / med['base'][2]:.2f}")
 
 
 if __name__ == "__main__":

@@ -336,6 +336,18 @@ CSS = """
 """
 
 
+@functools.lru_cache(maxsize=8)
+def _resolved(cache_dir: str) -> Path:
+    """The cache folder's real path, found once (resolving it per image cost more than its PNG)."""
+    return Path(cache_dir).resolve()
+
+
+# Every digit picture is pixel art a few hundred pixels wide: lossless PNG keeps its pixels exact,
+# and encodes about 5× faster than Gradio's default WebP (2.1 → 0.4 ms for a 196×196 digit), which
+# was the largest cost of a slider's answer under class load (docs/figures.md, "Load, stress").
+PIXELS = {"format": "png"}
+
+
 def _save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "webp") -> str:
     """Gradio's ``processing_utils.save_pil_to_cache``, made safe for many users at once.
 
@@ -347,12 +359,12 @@ def _save_pil_to_cache(img, cache_dir: str, name: str = "image", format: str = "
     as Gradio's own ``save_file_to_cache`` already does.
     """
     data = processing_utils.encode_pil_to_bytes(img, format)
-    folder = Path(cache_dir) / processing_utils.hash_bytes(data)
-    folder.mkdir(exist_ok=True, parents=True)
-    path = (folder / f"{name}.{format}").resolve()
+    folder = _resolved(cache_dir) / processing_utils.hash_bytes(data)
+    path = folder / f"{name}.{format}"
     try:
         os.utime(path)                        # in use again: the cache sweep counts age from here
     except FileNotFoundError:
+        folder.mkdir(exist_ok=True, parents=True)
         fd, staging = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
         with os.fdopen(fd, "wb") as f:
             f.write(data)

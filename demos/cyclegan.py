@@ -17,7 +17,7 @@ from genmodels.common import grid, grid_cell
 from genmodels.imaging import ImageInputError, sketch_to_domain, to_domain, upscale
 
 from .links import link
-from .common import (LATEX, RECORD_SECONDS, describe, UploadImage, cards, check_seed, load_checkpoint, number, sketchpad,
+from .common import (LATEX, PIXELS, RECORD_SECONDS, describe, UploadImage, cards, check_seed, load_checkpoint, number, sketchpad,
                      training_panel)
 
 CHECKPOINT = "cyclegan-horse2zebra"
@@ -137,7 +137,15 @@ def translate_example(direction: str, index, use_live: bool = False, live_model=
         model = _model(use_live, live_model)
     except Refused as e:
         return _refusal(str(e))
-    return _outputs(cyclegan.cycle(model, _heldout()[direction][i], direction), direction, use_live)
+    trip = cyclegan.cycle(model, _heldout()[direction][i], direction) if use_live else _pretrained_cycle(direction, i)
+    return _outputs(trip, direction, use_live)
+
+
+@functools.lru_cache(maxsize=2 * GALLERY_SIZE)
+def _pretrained_cycle(direction: str, i: int) -> cyclegan.Cycle:
+    """The checkpoint's round trip of held-out example i: the same every time, so computed once
+    (a class clicking through the gallery then costs no generator passes)."""
+    return cyclegan.cycle(pretrained(), _heldout()[direction][i], direction)
 
 
 def _translate(direction: str, convert, value, use_live: bool, live_model):
@@ -236,7 +244,7 @@ def build() -> None:
                     with gr.Column(min_width=80):
                         gr.Markdown(text, elem_classes=["gm-caption"], elem_id=f"cg-{key}-caption")
                         panels.append(gr.Image(first[len(panels)], show_label=False, interactive=False, buttons=[],
-                                               height=150, elem_id=f"cg-{key}"))
+                                               height=150, elem_id=f"cg-{key}", **PIXELS))
                 received, translated, reconstructed, identity = panels
             caption = gr.Markdown(first[5], elem_id="cg-caption")
     gr.Markdown(UNPAIRED, latex_delimiters=LATEX)

@@ -18,7 +18,7 @@ from genmodels import cgan, dcgan
 from genmodels.common import grid_cell
 
 from .links import link
-from .common import LATEX, RECORD_SECONDS, describe, cards, check_seed, load_checkpoint, number, seed_input, training_panel
+from .common import LATEX, PIXELS, RECORD_SECONDS, describe, cards, check_seed, load_checkpoint, number, seed_input, training_panel
 from .common import png_data_url as _png
 
 GRID = 32
@@ -338,7 +338,7 @@ def _caption(text: str, **kw) -> gr.Markdown:
 
 
 def _picture(elem_id: str, height=None, **kw) -> gr.Image:
-    return gr.Image(show_label=False, interactive=False, buttons=[], height=height, elem_id=elem_id, **kw)
+    return gr.Image(show_label=False, interactive=False, buttons=[], height=height, elem_id=elem_id, **PIXELS, **kw)
 
 
 def _digit_box(label: str, value: int, elem_id: str) -> gr.Number:

@@ -17,7 +17,7 @@ from genmodels import arrival as arrival_cache, checkpoints, ddpm, diffusion_vie
 from genmodels.imaging import ImageInputError, sketch_to_domain
 
 from .links import link
-from .common import describe
+from .common import PIXELS, describe
 from .common import (HEAVY, LATEX, PICK_BRUSH_JS, RECORD_SECONDS, cards, check_seed, load_checkpoint, long_job,
                      number, seed_input, sketchpad, training_panel)
 
@@ -264,7 +264,7 @@ def _labelled_image(label: str, **kw) -> gr.Image:
     """An image with its label above it (a floating label would cover the top row of a digit grid)."""
     with gr.Column(min_width=kw.pop("min_width", 160)):
         gr.Markdown(label, elem_classes="dd-label")
-        return gr.Image(show_label=False, **kw)
+        return gr.Image(show_label=False, **PIXELS, **kw)
 
 
 def _toy_end_text(schedule: str) -> str:

@@ -17,7 +17,7 @@ from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscal
 from genmodels.plotting import framed, legend_html, pixel_to_point, scatter
 
 from .links import link
-from .common import (LATEX, describe, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, seed_input,
+from .common import (LATEX, PIXELS, describe, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, seed_input,
                      sketchpad, training_panel)
 
 MODELS = {"VAE, 16-D latent": "vae-mnist", "VAE, 2-D latent": "vae2d-mnist", "Plain AE, 2-D latent": "ae2d-mnist"}
@@ -334,7 +334,7 @@ def _captioned_image(caption: str, min_width: int = 160, **kwargs) -> gr.Image:
     would cover the top row's right end."""
     with gr.Column(min_width=min_width):
         gr.Markdown(caption, elem_classes="vae-caption")
-        return gr.Image(label=caption, show_label=False, **kwargs)
+        return gr.Image(label=caption, show_label=False, **PIXELS, **kwargs)
 
 
 ARRIVAL_RUNS = checkpoints.CHECKPOINT_DIR / "runs"
