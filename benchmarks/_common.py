@@ -75,8 +75,9 @@ def free_port() -> int:
 def start_app(env_extra: dict | None = None, *, own_temp: bool = True, root: Path | str = ROOT
               ) -> tuple[str, subprocess.Popen, Path | None]:
     """`python app.py` on a free local port, as its own process; returns (url, process, folder) once
-    it serves its page (``root``: the checkout to run, this one by default). ``own_temp``: the app gets its own temporary folder (Gradio's cache and our
-    GIFs land there, so disk use is the app's alone); else None and the usual folders."""
+    it serves its page (``root``: the checkout to run, this one by default). ``own_temp``: the app
+    gets its own temporary folder (Gradio's cache and our GIFs land there, so disk use is the app's
+    alone); else None and the usual folders."""
     port = free_port()
     temp = Path(tempfile.mkdtemp(prefix="genmodels-load-")) if own_temp else None
     env = {**os.environ, "GRADIO_SERVER_PORT": str(port), "GRADIO_SERVER_NAME": "127.0.0.1",

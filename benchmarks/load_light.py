@@ -158,6 +158,16 @@ async def run(url: str, users: int, seconds: float, pause: bool, heavy_share: fl
     return app, out, wall, own_cpu, loads, rss
 
 
+def light_seconds(out: list) -> list[float]:
+    """The answered light calls' and slider drags' latencies, in seconds, of a run's records."""
+    return [s for k, _, st, s, _ in out if k in ("light", "drag") and st == "ok"]
+
+
+def _env(pairs: list[str]) -> dict[str, str]:
+    """["KEY=VALUE", ...] -> {KEY: VALUE}."""
+    return dict(kv.split("=", 1) for kv in pairs)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--users", type=int, default=40)
@@ -181,7 +191,7 @@ def main() -> None:
             run(url, a.users, a.seconds, not a.no_pause, a.heavy_share, a.seed, proc.pid if proc else None))
     finally:
         stop_app(proc, temp)
-    light = [s for k, _, st, s, _ in out if k in ("light", "drag") and st == "ok"]
+    light = light_seconds(out)
     errors = [(n, d) for _, n, st, _, d in out if st == "error"]
     refused = sum(st == "refused" for *_, st, _, _ in [(o[0], o[1], o[2], o[3], o[4]) for o in out])
     mode = "no pause (stress)" if a.no_pause else "pausing 1-3 s"
@@ -209,7 +219,7 @@ def main() -> None:
 
 def compare(a) -> None:
     """Interleaved A/B of two checkouts under the same load: base, ours, ours, base, ..."""
-    apps = {"base": start_app(dict(kv.split("=", 1) for kv in a.base_env), root=a.base), "ours": start_app(dict(kv.split("=", 1) for kv in a.ours_env))}
+    apps = {"base": start_app(_env(a.base_env), root=a.base), "ours": start_app(_env(a.ours_env))}
     res: dict[str, list] = {"base": [], "ours": []}
     try:
         for r in range(a.rounds):
@@ -217,7 +227,7 @@ def compare(a) -> None:
                 url, proc, _ = apps[name]
                 _, out, wall, _, loads, _ = asyncio.run(
                     run(url, a.users, a.seconds, not a.no_pause, a.heavy_share, a.seed + r, proc.pid))
-                light = [s for k, _, st, s, _ in out if k in ("light", "drag") and st == "ok"]
+                light = light_seconds(out)
                 errors = sum(st == "error" for _, _, st, _, _ in out)
                 row = (q(light, 0.5), q(light, 0.95), len(light) / wall, errors)
                 res[name].append(row)

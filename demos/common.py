@@ -342,9 +342,10 @@ def _resolved(cache_dir: str) -> Path:
     return Path(cache_dir).resolve()
 
 
-# Every digit picture is pixel art a few hundred pixels wide: lossless PNG keeps its pixels exact,
-# and encodes about 5× faster than Gradio's default WebP (2.1 → 0.4 ms for a 196×196 digit), which
-# was the largest cost of a slider's answer under class load (docs/figures.md, "Load, stress").
+# The tabs' digit pictures (passed to the VAE, DCGAN, DDPM and CycleGAN image helpers) are pixel art
+# a few hundred pixels wide: lossless PNG keeps their pixels exact, and encodes about 5× faster than
+# Gradio's default WebP (2.1 → 0.4 ms for a 196×196 digit), which was the largest cost of a slider's
+# answer under class load (docs/figures.md, "Load, stress").
 PIXELS = {"format": "png"}
 
 
