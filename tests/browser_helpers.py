@@ -75,3 +75,38 @@ def wait_shown(page, selector):
     """Wait until the image of the output at ``selector`` has loaded and has pixels."""
     page.wait_for_function(f"() => {{ const i = document.querySelector('{selector} img');"
                            " return i && i.complete && i.naturalWidth > 0; }")
+
+
+def server_state() -> str:
+    """What the in-process app is doing (the app runs in the test process, tests/conftest.py): the
+    long jobs by session, Gradio's queued and active long-job events, and every thread's stack.
+    For a failure message, so that a wait that timed out says why."""
+    import sys
+    import threading
+    import traceback
+
+    from demos import common
+    lines = [f"running={ {s: j.name for s, j in common._running.items()} } admitted={dict(common._admitted)} "
+             f"stop_on_start={dict(common._stop_on_start)}",
+             f"waiting={[(e.session_hash, e.fn.api_name) for e in common._waiting()]} "
+             f"active={[(e.session_hash, e.fn.api_name) for e in common._active()]}"]
+    names = {t.ident: t.name for t in threading.enumerate()}
+    for ident, frame in sys._current_frames().items():
+        frames = traceback.extract_stack(frame)
+        ours = [f for f in frames if "/genmodels/" in f.filename or "/demos/" in f.filename]
+        if ours:                                 # our frames, then where the thread is now
+            lines.append(f"--- thread {names.get(ident, ident)}\n"
+                         + "".join(traceback.format_list(ours + ([frames[-1]] if frames[-1] is not ours[-1] else []))))
+    return "\n".join(lines)
+
+
+def wait_or_explain(page, js: str, what: str, timeout_ms: int, selectors=()):
+    """``page.wait_for_function(js)``; on a timeout, fail with what the page and the server show."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_function(js, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        shown = {s: page.evaluate(f"() => {{ const e = document.querySelector({s!r}); "
+                                  "return e ? (e.value ?? '') + ' | ' + e.innerText : null; }") for s in selectors}
+        raise AssertionError(f"{what} did not happen in {timeout_ms / 1000:.0f} s.\npage: {shown}\n"
+                             f"server: {server_state()}") from None

@@ -4,7 +4,7 @@ red "Error" (a badge on a failed output, or a toast)."""
 import re
 import time
 
-from browser_helpers import LAPTOP, click_cell, no_error, src, wait_shown
+from browser_helpers import LAPTOP, click_cell, no_error, src, wait_or_explain, wait_shown
 
 PANELS = ("#cg-received", "#cg-translated", "#cg-reconstructed", "#cg-identity")
 
@@ -75,9 +75,11 @@ def test_cyclegan_stopped_live_run_translates(open_page):
     steps = page.locator("#cg-t-steps input[type=number]")
     steps.fill("2000")
     steps.press("Enter")
+    page.wait_for_function("() => document.querySelector('#cg-t-steps input[type=number]').value === '2000'")
     page.click("#cg-train")
-    page.wait_for_function("() => /step [1-9]\\d* \\/ 2000/.test(document.querySelector('#cg-t-status').innerText)",
-                           timeout=300_000)
+    wait_or_explain(page, "() => /step [1-9]\\d* \\/ 2000/.test(document.querySelector('#cg-t-status').innerText)",
+                    "The live run's first step", 300_000,
+                    ("#cg-t-status", "#cg-t-steps input[type=number]", "#cg-t-mode", "#cg-train-acc"))
     page.click("#cg-stop")
     page.wait_for_function("() => document.querySelector('#cg-t-status').innerText.includes('stopped at')")
     status = page.inner_text("#cg-t-status")
