@@ -60,6 +60,11 @@ def click_cell(page, selector, index, columns, rows):
     """Click the middle of cell ``index`` (row-major) of a ``columns`` × ``rows`` grid image."""
     img = page.locator(f"{selector} img")
     img.scroll_into_view_if_needed()
+    # measure the picture once it has loaded: before, its box is not the picture's (a loaded machine
+    # left the click's offset outside the image, on its container, for the whole timeout)
+    page.wait_for_function("s => { const i = document.querySelector(s + ' img'); "
+                           "return i && i.complete && i.naturalWidth > 0 && i.getBoundingClientRect().height > 0; }",
+                           arg=selector)
     box = img.bounding_box()
     r, c = divmod(index, columns)
     img.click(position={"x": box["width"] * (c + 0.5) / columns, "y": box["height"] * (r + 0.5) / rows})
