@@ -231,7 +231,9 @@ def clear(slots):
 
 def slot_views(slots: dict, use_live: bool = False, run=None) -> list:
     G = _generator(use_live, run) if any(slots.values()) else None
-    return [dcgan.decode_grid(G, slots[s], nrow=3, scale=3) if slots.get(s) else None for s in SLOTS]
+    # as many columns as samples (up to 3): one sample fills its box instead of a third of a strip
+    return [dcgan.decode_grid(G, slots[s], nrow=min(3, len(slots[s])), scale=3) if slots.get(s) else None
+            for s in SLOTS]
 
 
 def show_generator(seed, slots, use_live: bool, run):

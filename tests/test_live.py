@@ -63,8 +63,14 @@ def test_dcgan_tab_opens_with_its_slots_filled_and_a_pick_replaces_the_arrival_s
     slots, *views = D.pick("A", 0, 7, a)
     assert np.array_equal(slots["A"][0], D.dcgan.latent(0, 7, D.GRID, D.dcgan.Config.nz)) and len(slots["A"]) == 1
     assert slots["arrival"] == ["B", "C", "start", "end"] and all(v is not None for v in views)
-    slots, *_ = D.pick("A", 0, 8, slots)                     # a second pick is averaged in, as before
-    assert len(slots["A"]) == 2
+    # one sample fills its slot's picture (3 × 28 pixels and the 2-pixel frame on each side, square),
+    # not the left third of a 3-wide strip
+    assert views[0].shape[:2] == (96, 96)
+    slots, *views = D.pick("A", 0, 8, slots)                 # a second pick is averaged in, as before
+    assert len(slots["A"]) == 2 and views[0].shape[:2] == (96, 186)
+    slots, *views = D.pick("A", 0, 9, slots)
+    slots, *views = D.pick("A", 0, 10, slots)                # at most 3 kept, in one row
+    assert len(slots["A"]) == 3 and views[0].shape[:2] == (96, 276)
 
 
 def test_arrival_cache_reads_back_what_it_wrote_and_rebuilds_a_broken_file(tmp_path):
