@@ -333,6 +333,9 @@ CSS = """
    slid out of view behind a sideways scroll; here the columns share the width */
 @media (max-width: 640px) {.gallery-container .grid-container {
   grid-template-columns: repeat(var(--grid-cols), minmax(0, 1fr));}}
+/* the DCGAN slots' pictures shrink to their column on a phone instead of losing their right edge */
+[id^="dc-slot-"] .image-container {min-width: 0;}
+[id^="dc-slot-"] img {max-width: 100%; object-fit: contain;}
 """
 
 

@@ -49,6 +49,11 @@ def test_dcgan_grid_fits_a_phone(open_page):
     assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth + 1")
     click_cell(page, "#dc-grid", 5, 8, 4)
     page.wait_for_selector("#dc-slot-A img")
+    # each slot's picture lies whole inside its box (on a phone the boxes are narrower than the pictures)
+    for slot in ("A", "B", "C", "start", "end"):
+        img, block = (page.locator(sel).bounding_box() for sel in (f"#dc-slot-{slot} img", f"#dc-slot-{slot}"))
+        assert block["x"] - 1 <= img["x"] and img["x"] + img["width"] <= block["x"] + block["width"] + 1, (slot, img, block)
+        assert img["width"] >= 40, (slot, img)              # shrunk to fit, still a readable digit
     no_error(page)
 
 
