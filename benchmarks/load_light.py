@@ -193,7 +193,7 @@ def main() -> None:
         stop_app(proc, temp)
     light = light_seconds(out)
     errors = [(n, d) for _, n, st, _, d in out if st == "error"]
-    refused = sum(st == "refused" for *_, st, _, _ in [(o[0], o[1], o[2], o[3], o[4]) for o in out])
+    refused = sum(st == "refused" for _, _, st, _, _ in out)
     mode = "no pause (stress)" if a.no_pause else "pausing 1-3 s"
     print(f"{a.users} users, {mode}, {a.seconds:.0f} s: {len(out)} calls ({len(light)} light ok, "
           f"{sum(k == 'heavy' and st == 'ok' for k, _, st, _, _ in out)} long jobs done, {refused} refused), "
