@@ -221,7 +221,10 @@ def pick(slot: str, seed, index, slots: dict | None, use_live: bool = False, run
         slots[slot], slots["arrival"] = [], [s for s in slots["arrival"] if s != slot]
     z = dcgan.latent(seed, index, GRID, dcgan.Config.nz)
     slots[slot] = (slots[slot] + [z])[-MAX_PER_SLOT[slot]:]
-    return slots, *slot_views(slots, use_live, run)
+    # only this slot changed: the others keep their pictures (gr.skip() sends nothing for them)
+    views = [gr.skip()] * len(SLOTS)
+    views[SLOTS.index(slot)] = slot_view(_generator(use_live, run), slots[slot])
+    return slots, *views
 
 
 def clear(slots):
@@ -229,11 +232,15 @@ def clear(slots):
     return slots, *slot_views(slots)
 
 
+def slot_view(G: dcgan.Generator, zs: list):
+    """One slot's picture: its samples in a row, as many columns as samples (up to 3), so one sample
+    fills its box instead of a third of a strip; None for an empty slot."""
+    return dcgan.decode_grid(G, zs, nrow=min(3, len(zs)), scale=3) if zs else None
+
+
 def slot_views(slots: dict, use_live: bool = False, run=None) -> list:
     G = _generator(use_live, run) if any(slots.values()) else None
-    # as many columns as samples (up to 3): one sample fills its box instead of a third of a strip
-    return [dcgan.decode_grid(G, slots[s], nrow=min(3, len(slots[s])), scale=3) if slots.get(s) else None
-            for s in SLOTS]
+    return [slot_view(G, slots.get(s) or []) for s in SLOTS]
 
 
 def show_generator(seed, slots, use_live: bool, run):

@@ -62,7 +62,9 @@ def test_dcgan_tab_opens_with_its_slots_filled_and_a_pick_replaces_the_arrival_s
     a["arrival"] = list(D.SLOTS)
     slots, *views = D.pick("A", 0, 7, a)
     assert np.array_equal(slots["A"][0], D.dcgan.latent(0, 7, D.GRID, D.dcgan.Config.nz)) and len(slots["A"]) == 1
-    assert slots["arrival"] == ["B", "C", "start", "end"] and all(v is not None for v in views)
+    assert slots["arrival"] == ["B", "C", "start", "end"]
+    # only the picked slot is redrawn: the others keep their pictures (gr.skip(): nothing is sent)
+    assert views[0] is not None and all(v == gr.skip() for v in views[1:])
     # one sample fills its slot's picture (3 × 28 pixels and the 2-pixel frame on each side, square),
     # not the left third of a 3-wide strip
     assert views[0].shape[:2] == (96, 96)
