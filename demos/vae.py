@@ -14,7 +14,7 @@ import pandas as pd
 from genmodels import arrival as arrival_cache, checkpoints, data, vae
 from genmodels.common import grid
 from genmodels.imaging import ImageInputError, sketch_to_mnist, to_mnist, upscale
-from genmodels.plotting import framed, legend_html, pixel_to_point, scatter
+from genmodels.plotting import framed, legend_html, pixel_to_point, scatter_dots, scatter_finish
 
 from .links import link
 from .common import (LATEX, PIXELS, describe, RECORD_SECONDS, UploadImage, cards, check_seed, load_checkpoint, number, seed_input,
@@ -97,9 +97,15 @@ def decoded_grid(name: str) -> np.ndarray:
 
 
 def map_image(name: str, marker=None) -> np.ndarray:
-    """Encoded test digits; the grey circle is radius 2 around 0, where z ~ N(0, I) lands 86% of the time."""
+    """Encoded test digits; the grey circle is radius 2 around 0, where z ~ N(0, I) lands 86% of the time.
+    The dots are drawn once per model; a click redraws only the marker and the axes."""
+    return scatter_finish(_map_dots(name), latent_map(name)[2], marker, axes=True)
+
+
+@functools.lru_cache(maxsize=None)
+def _map_dots(name: str):
     mu, labels, extent = latent_map(name)
-    return scatter(mu, labels, extent, size=MAP_SIZE, marker=marker, circle=2.0, axes=True)
+    return scatter_dots(mu, labels, extent, size=MAP_SIZE, circle=2.0, axes=True)
 
 
 # ---------------------------------------------------------------------------

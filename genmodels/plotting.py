@@ -148,7 +148,17 @@ def scatter(points: np.ndarray, labels: np.ndarray, extent, size: int = 420, rad
             marker=None, circle: float | None = None, axes: bool = False) -> np.ndarray:
     """Coloured dots (N, 2) by class label on a white square; optional black cross at ``marker``
     and a dashed-looking grey circle of radius ``circle`` around the origin (e.g. 2σ of N(0, I));
-    with ``axes`` the square sits inside margins with ticks and the axis names z1, z2."""
+    with ``axes`` the square sits inside margins with ticks and the axis names z1, z2.
+
+    Two steps, so that a map redrawn with a new marker can reuse its dots (drawing 2,000 dots is
+    most of the time): :func:`scatter_dots`, then :func:`scatter_finish`."""
+    return scatter_finish(scatter_dots(points, labels, extent, size, radius, circle, axes), extent, marker, axes)
+
+
+def scatter_dots(points: np.ndarray, labels: np.ndarray, extent, size: int = 420, radius: float = 2.0,
+                 circle: float | None = None, axes: bool = False) -> Image.Image:
+    """:func:`scatter`'s first step: the circle, the lines z = 0 and the dots, before the marker and
+    the frame (a PIL image that :func:`scatter_finish` does not change)."""
     img = Image.new("RGB", (size, size), "white")
     d = ImageDraw.Draw(img)
     p2p = lambda p: point_to_pixel(p, extent, size, axes)     # noqa: E731
@@ -165,8 +175,18 @@ def scatter(points: np.ndarray, labels: np.ndarray, extent, size: int = 420, rad
     for (x, y), c in zip(np.asarray(points), np.asarray(labels)):
         px, py = p2p((x, y))
         d.ellipse([px - radius, py - radius, px + radius, py + radius], fill=CLASS_COLOURS[int(c) % 10])
+    return img
+
+
+def scatter_finish(dots: Image.Image, extent, marker=None, axes: bool = False) -> np.ndarray:
+    """:func:`scatter`'s second step, on a copy of ``dots``: the marker, then the margins and axes
+    (with ``axes``) or a frame."""
+    img = dots.copy()
+    size = img.size[0]
+    d = ImageDraw.Draw(img)
+    left, top, w, h = plot_box(size, axes)
     if marker is not None:
-        mx, my = p2p(marker)
+        mx, my = point_to_pixel(marker, extent, size, axes)
         d.line([(mx - 9, my), (mx + 9, my)], fill="black", width=3)
         d.line([(mx, my - 9), (mx, my + 9)], fill="black", width=3)
     if axes:                                    # dots that spill over the margins are cut at the box

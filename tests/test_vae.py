@@ -217,6 +217,19 @@ def test_shipped_binarized_vae_reports_bounds_it_can_back():
     assert abs(-float(vae.iwae_bound(m, x[:1000], 10).mean()) - met["test_iwae_nll_k10"]) < 3.0
 
 
+def test_the_tab_map_redraws_only_its_marker_on_the_dots_drawn_once():
+    """demos.vae.map_image keeps the model's dots and draws each click's marker on a copy: the same
+    pixels as drawing the whole map with the marker, and the kept dots never get a marker."""
+    from demos import vae as V
+    from genmodels import plotting
+
+    mu, labels, extent = V.latent_map("vae2d-mnist")
+    whole = lambda m: plotting.scatter(mu, labels, extent, size=V.MAP_SIZE, marker=m, circle=2.0, axes=True)  # noqa: E731
+    for marker in [(0.5, 0.5), (-3.0, 2.5), (100.0, -100.0)]:        # inside, and far outside the box
+        assert np.array_equal(V.map_image("vae2d-mnist", marker=marker), whole(marker))
+    assert np.array_equal(V.map_image("vae2d-mnist"), whole(None))     # no marker left behind
+
+
 def test_latent_maps_have_axes_and_clicks_map_back_through_them():
     import numpy as np
     from genmodels import plotting
