@@ -155,6 +155,23 @@ def test_a_reused_cached_image_counts_as_fresh(tmp_path):
     assert common.sweep(3600, cache=tmp_path, temp=tmp_path / "none") == (0, 0)
 
 
+def test_cached_png_pictures_are_lossless_and_fast_to_encode(tmp_path):
+    """The tabs' PNG pictures are written at zlib level 1: the same pixels as Gradio's level-6 PNG."""
+    import io
+    import numpy as np
+    from gradio import processing_utils
+    from PIL import Image
+
+    pixels = np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8)
+    img = Image.fromarray(pixels)
+    path = common._save_pil_to_cache(img, str(tmp_path), format="png")
+    assert np.array_equal(np.asarray(Image.open(path)), pixels)
+    gradio_png = processing_utils.encode_pil_to_bytes(img, "png")
+    assert np.array_equal(np.asarray(Image.open(io.BytesIO(gradio_png))), pixels)
+    assert common.encode_image(img, "png") != gradio_png               # another zlib level, same picture
+    assert common.encode_image(img, "webp") == processing_utils.encode_pil_to_bytes(img, "webp")
+
+
 def test_busy_message_one_per_session_and_a_bounded_queue(monkeypatch):
     class Waiting:
         def __init__(self, s):
