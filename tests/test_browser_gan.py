@@ -20,11 +20,14 @@ def test_dcgan_grid_whole_click_slots_arithmetic_and_interpolation(open_page):
     assert grid["height"] < LAPTOP["height"] and grid["width"] > 300
     assert page.eval_on_selector("#dc-grid", "e => e.scrollHeight <= e.clientHeight + 1")
     assert page.eval_on_selector("#dc-grid img", "e => e.naturalWidth > 0 && e.complete")
-    for slot, i in (("A", 0), ("B", 1), ("C", 2), ("start", 3), ("end", 12)):
+    slots = ("A", "B", "C", "start", "end")
+    for slot, i in zip(slots, (0, 1, 2, 3, 12)):
         page.locator("#dc-slot").get_by_label(slot, exact=True).check()
-        before = src(page, f"#dc-slot-{slot}")              # the tab opens with every slot filled
+        before = {s: src(page, f"#dc-slot-{s}") for s in slots}    # the tab opens with every slot filled
         click_cell(page, "#dc-grid", i, 8, 4)
-        page.wait_for_function(f"() => document.querySelector('#dc-slot-{slot} img')?.src !== {before!r}")
+        page.wait_for_function(f"() => document.querySelector('#dc-slot-{slot} img')?.src !== {before[slot]!r}")
+        # a pick redraws only its slot: the others keep their pictures on screen
+        assert all(src(page, f"#dc-slot-{s}") == before[s] and before[s] for s in slots if s != slot)
     before = src(page, "#dc-result")
     page.click("#dc-compute")
     page.wait_for_function(f"() => document.querySelector('#dc-result img')?.src !== {before!r}")
