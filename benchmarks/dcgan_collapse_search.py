@@ -92,8 +92,8 @@ def record(G, net, z, real_div: float, step: int) -> tuple[dict, torch.Tensor]:
     G.eval()
     x = to_unit(G(z)).float().cpu()[:, 0]
     G.train()
+    counts, _ = metrics.class_histogram(x[:, None], net)
     p = torch.softmax(net(metrics._prep(x[:, None]).to(z.device)), 1)
-    counts = torch.bincount(p.argmax(1).cpu(), minlength=10).tolist()
     return dict(step=step, ratio=round(dcgan.diversity(x) / real_div, 3), top=round(max(counts) / len(x), 3),
                 cls=int(np.argmax(counts)), conf=round(float(p.max(1).values.mean()), 3), counts=counts), x
 
