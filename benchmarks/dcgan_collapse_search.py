@@ -15,8 +15,8 @@ showing needs both a low ratio or a large ``top`` AND ``conf`` near real digits:
 digit, not a repeated texture the classifier happens to call "8".
 
 Writes DIR/RECIPE/log.json (rewritten at every record) and DIR/RECIPE/STEP.png (32 samples), and
-prints one line per recipe. Results (2026-11-27, on an H100, 5,000-6,000 steps each) are in
-docs/figures.md, "DCGAN: looking for mode collapse".
+prints one line per recipe. Results (2026-11-27, on an H100, 5,000-6,000 steps each; the ``ck_point*``
+recipes on the CPU, 1,000 steps each) are in docs/figures.md, "DCGAN: looking for mode collapse".
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ from genmodels import data, dcgan, metrics  # noqa: E402
 from genmodels.common import grid, to_model, to_unit  # noqa: E402
 
 BASE = dict(init="scratch", lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch=64, ngf=64, ndf=64, dense=1024, nz=100,
-            kg=1, kd=1, bn_g=True, bn_d=True, g_loss="non-saturating")
+            kg=1, kd=1, bn_g=True, bn_d=True, d_eval=False, g_eval=False, g_loss="non-saturating")
 RECIPES = {
     "control": {},
     "b09": dict(beta1=0.9),
@@ -62,6 +62,15 @@ RECIPES = {
     "minimax_nobn_d": dict(g_loss="minimax", bn_d=False),
     "ck_lr1e3_b09": dict(init="ckpt", lr_g=1e-3, lr_d=1e-3, beta1=0.9),
     "ck_g2e3_d2e5": dict(init="ckpt", lr_g=2e-3, lr_d=2e-5),
+    # D judges each image alone: the checkpoint's D with its BatchNorm fixed to the running statistics
+    "ck_pointD": dict(init="ckpt", d_eval=True),
+    "ck_pointD_frozen": dict(init="ckpt", d_eval=True, kd=0),
+    "ck_pointD_g1e3_d1e4": dict(init="ckpt", d_eval=True, lr_g=1e-3, lr_d=1e-4),
+    "ck_pointD_g2e3_d2e5": dict(init="ckpt", d_eval=True, lr_g=2e-3, lr_d=2e-5),
+    # no batch statistics anywhere: G's BatchNorm fixed too, so each z is drawn and judged alone
+    "ck_point": dict(init="ckpt", d_eval=True, g_eval=True),
+    "ck_point_frozen": dict(init="ckpt", d_eval=True, g_eval=True, kd=0),
+    "ck_point_g1e3_d1e4": dict(init="ckpt", d_eval=True, g_eval=True, lr_g=1e-3, lr_d=1e-4),
 }
 
 
@@ -89,9 +98,10 @@ def build(r: dict, seed: int) -> dcgan.DCGAN:
 
 @torch.no_grad()
 def record(G, net, z, real_div: float, step: int) -> tuple[dict, torch.Tensor]:
+    was_training = G.training
     G.eval()
     x = to_unit(G(z)).float().cpu()[:, 0]
-    G.train()
+    G.train(was_training)
     counts, _ = metrics.class_histogram(x[:, None], net)
     p = torch.softmax(net(metrics._prep(x[:, None]).to(z.device)), 1)
     return dict(step=step, ratio=round(dcgan.diversity(x) / real_div, 3), top=round(max(counts) / len(x), 3),
@@ -103,6 +113,10 @@ def run(name: str, steps: int, every: int, out: Path, device: str, seed: int = 0
     dev = torch.device(device)
     model = build(r, seed)
     G, D = model.G.to(dev).train(), model.D.to(dev).train()
+    if r["d_eval"]:
+        D.eval()
+    if r["g_eval"]:
+        G.eval()
     net = metrics.load_classifier("mnist").to(dev).eval()
     x_train = data.load("mnist", "train")[0]
     real_div = dcgan.diversity(x_train[:256])
