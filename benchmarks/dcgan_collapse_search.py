@@ -36,7 +36,7 @@ from genmodels import data, dcgan, metrics  # noqa: E402
 from genmodels.common import grid, to_model, to_unit  # noqa: E402
 
 BASE = dict(init="scratch", lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch=64, ngf=64, ndf=64, dense=1024, nz=100,
-            kg=1, kd=1, bn_g=True, bn_d=True, d_eval=False, g_eval=False, g_loss="non-saturating")
+            kg=1, kd=1, bn_g=True, bn_d=True, d_eval=False, g_eval=False, z_scale=1.0, g_loss="non-saturating")
 RECIPES = {
     "control": {},
     "b09": dict(beta1=0.9),
@@ -71,6 +71,10 @@ RECIPES = {
     "ck_point": dict(init="ckpt", d_eval=True, g_eval=True),
     "ck_point_frozen": dict(init="ckpt", d_eval=True, g_eval=True, kd=0),
     "ck_point_g1e3_d1e4": dict(init="ckpt", d_eval=True, g_eval=True, lr_g=1e-3, lr_d=1e-4),
+    # from scratch, every BatchNorm a fixed affine map (running statistics 0 and 1): each z drawn and
+    # judged alone; z_scale < 1 scales G's first layer so that G starts drawing one picture for every z
+    "point": dict(d_eval=True, g_eval=True),
+    "point_z01": dict(d_eval=True, g_eval=True, z_scale=0.01),
 }
 
 
@@ -89,6 +93,8 @@ def build(r: dict, seed: int) -> dcgan.DCGAN:
         model.G.load_state_dict(model.G_ema.state_dict())
     else:
         model = dcgan.build(dcgan.Config(ngf=r["ngf"], ndf=r["ndf"], d_dense=r["dense"], nz=r["nz"], seed=seed))
+    with torch.no_grad():
+        model.G.net[0].weight.mul_(r["z_scale"])
     if not r["bn_g"]:
         without_batchnorm(model.G)
     if not r["bn_d"]:
