@@ -16,7 +16,8 @@ digit, not a repeated texture the classifier happens to call "8".
 
 Writes DIR/RECIPE/log.json (rewritten at every record) and DIR/RECIPE/STEP.png (32 samples), and
 prints one line per recipe. Results (2026-11-27, on an H100, 5,000-6,000 steps each; the ``ck_point*``
-recipes on the CPU, 1,000 steps each) are in docs/figures.md, "DCGAN: looking for mode collapse".
+and ``point*`` recipes on the CPU, 1,000-1,500 steps each) are in docs/figures.md, "DCGAN: looking for
+mode collapse".
 """
 from __future__ import annotations
 
