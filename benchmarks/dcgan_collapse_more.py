@@ -32,7 +32,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import dcgan_collapse_search as search  # noqa: E402
 from genmodels import data, dcgan, metrics  # noqa: E402
-from genmodels.checkpoints import CHECKPOINT_DIR  # noqa: E402
 from genmodels.common import grid, init_normal, seeded, to_model, to_unit  # noqa: E402
 
 
@@ -136,8 +135,7 @@ def mlp(a, out: Path) -> None:
 
 def r1_frozen(a, out: Path) -> None:
     torch.manual_seed(a.seed)
-    model = dcgan.DCGAN.from_checkpoint(CHECKPOINT_DIR / "dcgan-mnist.safetensors")
-    model.G.load_state_dict(model.G_ema.state_dict())
+    model = search.build(search.BASE | {"init": "ckpt"}, a.seed)     # dcgan-mnist, G = its G_ema
     G, D = model.G.train(), model.D.eval()
     x_train = data.load("mnist", "train")[0]
     g = torch.Generator().manual_seed(a.seed)

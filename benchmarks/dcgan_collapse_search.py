@@ -34,6 +34,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from genmodels import data, dcgan, metrics  # noqa: E402
+from genmodels.checkpoints import CHECKPOINT_DIR  # noqa: E402
 from genmodels.common import grid, to_model, to_unit  # noqa: E402
 
 BASE = dict(init="scratch", lr_g=2e-4, lr_d=2e-4, beta1=0.5, batch=64, ngf=64, ndf=64, dense=1024, nz=100,
@@ -90,7 +91,7 @@ def without_batchnorm(net: nn.Module) -> None:
 
 def build(r: dict, seed: int) -> dcgan.DCGAN:
     if r["init"] == "ckpt":
-        model = dcgan.DCGAN.from_checkpoint(Path(__file__).resolve().parent.parent / "checkpoints/dcgan-mnist.safetensors")
+        model = dcgan.DCGAN.from_checkpoint(CHECKPOINT_DIR / "dcgan-mnist.safetensors")
         model.G.load_state_dict(model.G_ema.state_dict())
     else:
         model = dcgan.build(dcgan.Config(ngf=r["ngf"], ndf=r["ndf"], d_dense=r["dense"], nz=r["nz"], seed=seed))
